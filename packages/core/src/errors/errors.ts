@@ -1,0 +1,114 @@
+/**
+ * One catalogue of typed errors with stable codes, modelled on fastify's errors.js.
+ * Every message tells the operator what to do next; codes never change once released.
+ */
+
+/** Definition of one catalogued error. */
+export interface ErrorDefinition {
+  readonly code: string;
+  readonly message: string;
+  /** HTTP status the collector API answers with when this error reaches a client. */
+  readonly statusCode: number;
+}
+
+/** An error from the catalogue: `code` is stable and safe to match on. */
+export class WuwatchError extends Error {
+  readonly code: string;
+  readonly statusCode: number;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(def: ErrorDefinition, message: string, details?: Record<string, unknown>, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'WuwatchError';
+    this.code = def.code;
+    this.statusCode = def.statusCode;
+    this.details = details;
+  }
+}
+
+function define(code: string, statusCode: number, message: string): ErrorDefinition {
+  return Object.freeze({ code, statusCode, message });
+}
+
+/** All error codes of wuwatch. Messages use %s placeholders filled in by {@link makeError}. */
+export const Errors = Object.freeze({
+  // core / parsing
+  INVALID_HRESULT: define(
+    'WUW_INVALID_HRESULT',
+    400,
+    'Not an HRESULT: %s. Give a code such as 0x80244022, 80244022 or -2145107934.',
+  ),
+  INVALID_POLICY: define(
+    'WUW_INVALID_POLICY',
+    400,
+    'Could not read the Windows Update policy: %s. Export it again with "reg query" or regedit.',
+  ),
+  INVALID_EVENT_XML: define(
+    'WUW_INVALID_EVENT_XML',
+    400,
+    'Could not read wevtutil XML: %s. Export it with "wevtutil qe <channel> /f:xml /e:Events".',
+  ),
+  // protocol
+  PROTOCOL_INVALID_FRAME: define(
+    'WUW_PROTOCOL_INVALID_FRAME',
+    400,
+    'Invalid protocol frame: %s. Upgrade the agent or collector so both speak the same protocol version.',
+  ),
+  PROTOCOL_FRAME_TOO_LARGE: define(
+    'WUW_PROTOCOL_FRAME_TOO_LARGE',
+    413,
+    'Protocol frame too large: %s. Lower the agent batch size.',
+  ),
+  PROTOCOL_VERSION: define('WUW_PROTOCOL_VERSION', 400, 'Unsupported protocol version %s. Upgrade the older side.'),
+  // config and I/O
+  CONFIG_INVALID: define(
+    'WUW_CONFIG_INVALID',
+    500,
+    'Invalid configuration: %s. Fix the value named above and start again.',
+  ),
+  FILE_UNREADABLE: define(
+    'WUW_FILE_UNREADABLE',
+    500,
+    'Cannot read %s. Check that the path exists and that this account may read it.',
+  ),
+  // auth and API
+  UNAUTHORIZED: define(
+    'WUW_UNAUTHORIZED',
+    401,
+    'Missing or invalid credentials: %s. Pass a valid token as "Authorization: Bearer <token>".',
+  ),
+  ENROLL_SECRET_INVALID: define(
+    'WUW_ENROLL_SECRET_INVALID',
+    401,
+    'The enrollment secret is unknown or revoked. Create one with "wuwatch enroll-secret create" and use it.',
+  ),
+  NOT_FOUND: define('WUW_NOT_FOUND', 404, '%s was not found. Check the id.'),
+  BAD_REQUEST: define('WUW_BAD_REQUEST', 400, 'Bad request: %s.'),
+  DATABASE: define(
+    'WUW_DATABASE',
+    503,
+    'Database error: %s. Check that PostgreSQL is reachable and DATABASE_URL is right.',
+  ),
+  INTERNAL: define('WUW_INTERNAL', 500, 'Internal error: %s. This is a bug; please report it with the log line.'),
+});
+
+/** Keys of the error catalogue. */
+export type ErrorKey = keyof typeof Errors;
+
+/** Builds a catalogued error, filling the message's %s placeholders in order. */
+export function makeError(
+  key: ErrorKey,
+  args: readonly (string | number)[] = [],
+  details?: Record<string, unknown>,
+  cause?: unknown,
+): WuwatchError {
+  const def = Errors[key];
+  let i = 0;
+  const message = def.message.replace(/%s/g, () => String(args[i++] ?? ''));
+  return new WuwatchError(def, message, details, cause);
+}
+
+/** True when `err` is a catalogued wuwatch error, optionally with the given key's code. */
+export function isWuwatchError(err: unknown, key?: ErrorKey): err is WuwatchError {
+  return err instanceof WuwatchError && (key === undefined || err.code === Errors[key].code);
+}

@@ -1,0 +1,42 @@
+/** Decoding of wire frames: size check, JSON, schema; every failure is a catalogued error. */
+import { makeError } from '../errors/errors.js';
+import { AgentFrame, CollectorFrame, LIMITS, PROTOCOL_VERSION } from './schemas.js';
+import type { AgentFrame as AgentFrameT, CollectorFrame as CollectorFrameT } from './schemas.js';
+import type { z } from 'zod';
+
+function decode<T>(schema: z.ZodType<T>, raw: string | Buffer, maxBytes: number): T {
+  const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
+  if (size > maxBytes) throw makeError('PROTOCOL_FRAME_TOO_LARGE', [`${size} bytes > ${maxBytes}`]);
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+  } catch {
+    throw makeError('PROTOCOL_INVALID_FRAME', ['not JSON']);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const where = first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'schema mismatch';
+    throw makeError('PROTOCOL_INVALID_FRAME', [where]);
+  }
+  return parsed.data;
+}
+
+/** Decodes and validates a frame sent by an agent; throws WUW_PROTOCOL_* errors. */
+export function decodeAgentFrame(raw: string | Buffer, maxBytes: number = LIMITS.maxFrameBytes): AgentFrameT {
+  const frame = decode(AgentFrame, raw, maxBytes);
+  if (frame.type === 'hello' && frame.protocol !== PROTOCOL_VERSION) {
+    throw makeError('PROTOCOL_VERSION', [String(frame.protocol)]);
+  }
+  return frame;
+}
+
+/** Decodes and validates a frame sent by the collector. */
+export function decodeCollectorFrame(raw: string | Buffer): CollectorFrameT {
+  return decode(CollectorFrame, raw, LIMITS.maxFrameBytes);
+}
+
+/** Serialises a frame for the wire. */
+export function encodeFrame(frame: AgentFrameT | CollectorFrameT): string {
+  return JSON.stringify(frame);
+}

@@ -1,0 +1,151 @@
+/**
+ * The agent↔collector wire protocol (JSON text frames over WebSocket), as zod schemas.
+ * Every event carries a per-agent sequence number: the collector stores `(agentId, seq)` once,
+ * so an agent may resend anything not acknowledged and delivery is effectively exactly-once.
+ */
+import { z } from 'zod';
+
+/** Protocol version spoken by this build. A collector accepts agents of the same major version. */
+export const PROTOCOL_VERSION = 1;
+
+/** Size limits both sides enforce. */
+export const LIMITS = Object.freeze({
+  /** Largest frame the collector accepts (ws maxPayload). */
+  maxFrameBytes: 1024 * 1024,
+  /** Most events in one batch. */
+  maxBatchEvents: 1000,
+  /** Largest serialised `data` of one event. */
+  maxEventDataBytes: 64 * 1024,
+  maxTextField: 2048,
+});
+
+const hresult = z.string().regex(/^0x[0-9A-F]{8}$/);
+const text = z.string().max(LIMITS.maxTextField);
+const isoTime = z.iso.datetime({ offset: true });
+
+/** Agent run modes: tailing the legacy text log, reading event channels, or a file-backed simulation. */
+export const AgentMode = z.enum(['log', 'event', 'simulate']);
+
+/** Kinds of event an agent reports. */
+export const EventKind = z.enum([
+  'detection',
+  'settings',
+  'network_error',
+  'install',
+  'policy',
+  'probe',
+  'wua',
+  'spool_dropped',
+  'agent_started',
+  'agent_stopping',
+]);
+
+/** Result classes of a WSUS probe. */
+export const ProbeClass = z.enum([
+  'ok',
+  'dns',
+  'refused',
+  'timeout',
+  'tls',
+  'http_status',
+  'invalid_url',
+  'proxy_auth',
+]);
+
+/** Data of a `detection` event (from a log cycle or event 25/26). */
+export const DetectionData = z.object({
+  source: z.enum(['log', 'event']),
+  /** A key that is the same whichever source saw the attempt, so both are counted once. */
+  attemptKey: text.nullable(),
+  outcome: z.enum(['succeeded', 'failed', 'unfinished']),
+  hresult: hresult.nullable(),
+  caller: text.nullable(),
+  managed: z.boolean().nullable(),
+  serverUrl: text.nullable(),
+  updatesFound: z.number().int().nullable(),
+  line: z.number().int().nullable(),
+  recordId: z.number().int().nullable(),
+});
+
+/** Data of a `probe` event: one WSUS reachability probe from the host. */
+export const ProbeData = z.object({
+  url: text,
+  class: ProbeClass,
+  ok: z.boolean(),
+  httpStatus: z.number().int().nullable(),
+  failedStep: z.enum(['url', 'dns', 'tcp', 'tls', 'http']).nullable(),
+  hresult: hresult.nullable(),
+  message: text.nullable(),
+  steps: z.array(z.object({ step: z.string().max(32), ms: z.number().nonnegative(), ok: z.boolean() })).max(16),
+});
+
+/** One event in a batch. `data` is validated per kind by the collector's ingest. */
+export const WireEvent = z.object({
+  seq: z.number().int().positive(),
+  time: isoTime,
+  kind: EventKind,
+  data: z.record(z.string(), z.unknown()),
+});
+
+/** First frame from the agent after the socket opens. */
+export const Hello = z.object({
+  type: z.literal('hello'),
+  protocol: z.number().int().positive(),
+  agentId: z.string().min(1).max(64),
+  hostname: z.string().min(1).max(255),
+  osVersion: text,
+  agentVersion: z.string().max(64),
+  mode: AgentMode,
+});
+
+/** A batch of events, written by the collector in one transaction. */
+export const Batch = z.object({
+  type: z.literal('batch'),
+  batchId: z.number().int().nonnegative(),
+  events: z.array(WireEvent).min(1).max(LIMITS.maxBatchEvents),
+});
+
+/** The agent says it is stopping on purpose (a graceful stop is not a vanished agent). */
+export const Goodbye = z.object({ type: z.literal('goodbye'), reason: text });
+
+/** Frames the agent sends. */
+export const AgentFrame = z.discriminatedUnion('type', [Hello, Batch, Goodbye]);
+
+/** Collector's answer to hello: the highest seq it has stored for this agent. */
+export const Welcome = z.object({
+  type: z.literal('welcome'),
+  protocol: z.number().int().positive(),
+  ackedSeq: z.number().int().nonnegative(),
+});
+
+/** Sent after a batch is committed: every event with seq ≤ upTo is stored. */
+export const Ack = z.object({
+  type: z.literal('ack'),
+  batchId: z.number().int().nonnegative(),
+  upTo: z.number().int().nonnegative(),
+});
+
+/** A protocol error; the collector closes the socket after sending it. */
+export const ProtocolError = z.object({
+  type: z.literal('error'),
+  code: z.string(),
+  message: z.string(),
+});
+
+/** Frames the collector sends. */
+export const CollectorFrame = z.discriminatedUnion('type', [Welcome, Ack, ProtocolError]);
+
+export type AgentMode = z.infer<typeof AgentMode>;
+export type EventKind = z.infer<typeof EventKind>;
+export type ProbeClass = z.infer<typeof ProbeClass>;
+export type DetectionData = z.infer<typeof DetectionData>;
+export type ProbeData = z.infer<typeof ProbeData>;
+export type WireEvent = z.infer<typeof WireEvent>;
+export type Hello = z.infer<typeof Hello>;
+export type Batch = z.infer<typeof Batch>;
+export type Goodbye = z.infer<typeof Goodbye>;
+export type AgentFrame = z.infer<typeof AgentFrame>;
+export type Welcome = z.infer<typeof Welcome>;
+export type Ack = z.infer<typeof Ack>;
+export type ProtocolError = z.infer<typeof ProtocolError>;
+export type CollectorFrame = z.infer<typeof CollectorFrame>;
