@@ -48,6 +48,7 @@ export const Errors = Object.freeze({
     400,
     'Could not read wevtutil XML: %s. Export it with "wevtutil qe <channel> /f:xml /e:Events".',
   ),
+  WULOG_PARSER_ENDED: define('WUW_WULOG_PARSER_ENDED', 500, 'Log parser: %s() after end(). This is a bug; report it.'),
   // protocol
   PROTOCOL_INVALID_FRAME: define(
     'WUW_PROTOCOL_INVALID_FRAME',
@@ -66,11 +67,24 @@ export const Errors = Object.freeze({
     500,
     'Invalid configuration: %s. Fix the value named above and start again.',
   ),
+  FILE_UNWRITABLE: define(
+    'WUW_FILE_UNWRITABLE',
+    500,
+    'Cannot write %s. Check free disk space and that this account may write to the folder.',
+  ),
+  TAIL_CHECKPOINT_INVALID: define(
+    'WUW_TAIL_CHECKPOINT_INVALID',
+    500,
+    'The log tail checkpoint %s is damaged (%s); the log is read again from its start. Delete the file if this repeats.',
+  ),
   FILE_UNREADABLE: define(
     'WUW_FILE_UNREADABLE',
     500,
     'Cannot read %s. Check that the path exists and that this account may read it.',
   ),
+  SPOOL_CLOSED: define('WUW_SPOOL_CLOSED', 500, 'The event spool is %s. Open it again before writing or reading events.'),
+  SPOOL_IO: define('WUW_SPOOL_IO', 500, 'Spool I/O failed (%s). Check free disk space and permissions of the spool folder.'),
+  SPOOL_EVENT_INVALID: define('WUW_SPOOL_EVENT_INVALID', 500, 'Event refused by the spool: %s. This is an agent bug.'),
   // auth and API
   UNAUTHORIZED: define(
     'WUW_UNAUTHORIZED',
@@ -88,6 +102,16 @@ export const Errors = Object.freeze({
     'WUW_DATABASE',
     503,
     'Database error: %s. Check that PostgreSQL is reachable and DATABASE_URL is right.',
+  ),
+  EMBEDDED_DB_OPEN: define(
+    'WUW_EMBEDDED_DB_OPEN',
+    503,
+    'Cannot open the embedded PGlite database in %s: %s. Make sure no other collector uses this data directory and that it was written by the same PGlite version, or set DATABASE_URL to use PostgreSQL.',
+  ),
+  DATABASE_MIGRATION: define(
+    'WUW_DATABASE_MIGRATION',
+    503,
+    'Database migration failed: %s. Fix the cause, then run "npm run db:migrate" or restart the collector; the _prisma_migrations table shows what was applied.',
   ),
   INTERNAL: define('WUW_INTERNAL', 500, 'Internal error: %s. This is a bug; please report it with the log line.'),
 });

@@ -1,1 +1,8 @@
-export {};
+/** Windows Update policy: registry readers (reg query, .reg), the typed policy and its assessment. */
+export * from './types.js';
+export { parseRegQuery } from './regquery.js';
+export { parseRegFile } from './regfile.js';
+export { toUpdatePolicy, parsePolicy, WINDOWS_UPDATE_POLICY_KEY, AU_POLICY_KEY } from './policy.js';
+export { assessPolicy, detectionInterval } from './assess.js';
+export { normalizeWsusUrl, checkWsusUrl, wsusCompareKey } from './url.js';
+export type { WsusUrlCheck } from './url.js';
