@@ -82,8 +82,10 @@ export const Errors = Object.freeze({
     500,
     'Cannot read %s. Check that the path exists and that this account may read it.',
   ),
-  SPOOL_CLOSED: define('WUW_SPOOL_CLOSED', 500, 'The event spool is %s. Open it again before writing or reading events.'),
-  SPOOL_IO: define('WUW_SPOOL_IO', 500, 'Spool I/O failed (%s). Check free disk space and permissions of the spool folder.'),
+  COMMAND_FAILED: define('WUW_COMMAND_FAILED', 500, '%s failed: %s. Run it by hand in an elevated prompt to see why.'),
+  SOURCE_OUTPUT_INVALID: define('WUW_SOURCE_OUTPUT_INVALID', 500, 'Unexpected output from %s: %s. Please report it.'),
+  SPOOL_CLOSED: define('WUW_SPOOL_CLOSED', 500, 'The event spool is %s. Open it again before using it.'),
+  SPOOL_IO: define('WUW_SPOOL_IO', 500, 'Spool I/O failed (%s). Check free disk space and rights on the spool folder.'),
   SPOOL_EVENT_INVALID: define('WUW_SPOOL_EVENT_INVALID', 500, 'Event refused by the spool: %s. This is an agent bug.'),
   // auth and API
   UNAUTHORIZED: define(

@@ -1,2 +1,3 @@
 export * from './schemas.js';
 export * from './codec.js';
+export * from './event-data.js';

@@ -1,0 +1,241 @@
+/**
+ * Segment files (`spool-000001.seg`, …): append-only runs of frames. In memory each segment is a handful of
+ * numbers plus a sparse index (one mark every {@link MARK_INTERVAL_BYTES}), so the spool never holds events.
+ */
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { WireEvent } from '@wuwatch/core';
+import { decodeFrame } from './frame.js';
+import type { FrameFault } from './frame.js';
+import { readFully } from './fsutil.js';
+
+/** Bytes between two sparse-index marks: bounds how far a lookup by seq has to read. */
+export const MARK_INTERVAL_BYTES = 64 * 1024;
+
+/** Default read size when streaming frames from a segment. */
+export const READ_CHUNK_BYTES = 256 * 1024;
+
+const NAME = /^spool-(\d{6,})\.seg$/;
+
+/** A sparse-index entry: the record `seq`, its byte offset and its position among the segment's records. */
+export interface Mark {
+  readonly seq: number;
+  readonly offset: number;
+  readonly index: number;
+}
+
+/** A `spool_dropped` report: `dropped` events with seqs in `fromSeq..toSeq` were lost; `seq` is its own. */
+export interface DropReport {
+  readonly seq: number;
+  readonly dropped: number;
+  readonly fromSeq: number;
+  readonly toSeq: number;
+}
+
+/** Reads the report out of a stored `spool_dropped` event (null if its data is not one of ours). */
+export function dropReportOf(event: WireEvent): DropReport | null {
+  if (event.kind !== 'spool_dropped') return null;
+  const { dropped, fromSeq, toSeq } = event.data;
+  if (typeof dropped !== 'number' || typeof fromSeq !== 'number' || typeof toSeq !== 'number') return null;
+  return { seq: event.seq, dropped, fromSeq, toSeq };
+}
+
+/** What the spool keeps in memory about one segment. Only committed (fsync'ed) frames are counted. */
+export interface SegmentState {
+  readonly no: number;
+  readonly path: string;
+  /** Committed bytes: every byte below this is a good, durable frame. */
+  size: number;
+  count: number;
+  /** Seq of the first and last record; 0 while the segment is empty. */
+  firstSeq: number;
+  lastSeq: number;
+  readonly marks: Mark[];
+  /** The `spool_dropped` reports stored here: dropping this segment must carry them into the next report. */
+  readonly reports: DropReport[];
+  /** Set once the segment must not be written again (it is full, or a failed write left junk at its end). */
+  sealed: boolean;
+}
+
+/** File name of segment number `no`. */
+export function segmentFileName(no: number): string {
+  return `spool-${String(no).padStart(6, '0')}.seg`;
+}
+
+/** Segment number encoded in a file name, or null when the name is not a segment's. */
+export function parseSegmentFileName(name: string): number | null {
+  const m = NAME.exec(name);
+  return m?.[1] === undefined ? null : Number(m[1]);
+}
+
+/** A fresh, empty segment state for number `no` in `dir`. */
+export function emptySegment(dir: string, no: number): SegmentState {
+  return {
+    no,
+    path: join(dir, segmentFileName(no)),
+    size: 0,
+    count: 0,
+    firstSeq: 0,
+    lastSeq: 0,
+    marks: [],
+    reports: [],
+    sealed: false,
+  };
+}
+
+/** Records a committed frame of `frameBytes` at `offset` holding `seq` (frames arrive in file order). */
+export function noteFrame(seg: SegmentState, seq: number, offset: number, frameBytes: number): void {
+  const last = seg.marks[seg.marks.length - 1];
+  if (last === undefined || offset - last.offset >= MARK_INTERVAL_BYTES)
+    seg.marks.push({ seq, offset, index: seg.count });
+  if (seg.count === 0) seg.firstSeq = seq;
+  seg.lastSeq = seq;
+  seg.count += 1;
+  seg.size = offset + frameBytes;
+}
+
+/** One step of a frame stream: a decoded record, or the fault that ends the stream early. */
+export type FrameItem =
+  | { readonly offset: number; readonly event: WireEvent; readonly frameBytes: number; readonly fault?: undefined }
+  | { readonly offset: number; readonly fault: FrameFault };
+
+/**
+ * Streams the frames of an open segment between byte `start` and `end`, reading `chunkBytes` at a time.
+ * Ends quietly at `end`; yields one fault item and stops at the first frame that does not decode.
+ */
+export async function* readFrames(
+  fh: FileHandle,
+  start: number,
+  end: number,
+  chunkBytes: number = READ_CHUNK_BYTES,
+): AsyncGenerator<FrameItem> {
+  let buf = Buffer.alloc(0);
+  let bufStart = start;
+  let pos = 0;
+  let fileOffset = start;
+  for (;;) {
+    const r = decodeFrame(buf, pos);
+    if (r.ok) {
+      yield { offset: bufStart + pos, event: r.event, frameBytes: r.frameBytes };
+      pos += r.frameBytes;
+      continue;
+    }
+    if (r.fault === 'torn' && fileOffset < end) {
+      const keep = buf.subarray(pos);
+      const toRead = Math.min(Math.max(chunkBytes, (r.needBytes ?? 0) - keep.length), end - fileOffset);
+      const next = Buffer.allocUnsafe(keep.length + toRead);
+      keep.copy(next, 0);
+      const got = await readFully(fh, next, keep.length, toRead, fileOffset);
+      // A file shorter than `end` (cut under us) simply ends the stream where the bytes stop.
+      if (got < toRead) end = fileOffset + got;
+      bufStart += pos;
+      pos = 0;
+      fileOffset += got;
+      buf = next.subarray(0, keep.length + got);
+      continue;
+    }
+    if (pos === buf.length) return;
+    yield { offset: bufStart + pos, fault: r.fault };
+    return;
+  }
+}
+
+/** Where a segment was found damaged on open. */
+export interface SegmentCut {
+  readonly offset: number;
+  readonly lostBytes: number;
+  readonly fault: FrameFault | 'bad_sequence';
+}
+
+/** Result of scanning one segment file. */
+export interface SegmentScan {
+  readonly segment: SegmentState;
+  readonly fileBytes: number;
+  readonly cut: SegmentCut | null;
+}
+
+/**
+ * Scans segment `no` from the start, rebuilding its state. Stops at the first bad frame or at a seq not above
+ * `afterSeq`/the previous record (which only damage can produce); the caller decides what to do with the cut.
+ */
+export async function scanSegment(
+  dir: string,
+  no: number,
+  afterSeq: number,
+  chunkBytes?: number,
+): Promise<SegmentScan> {
+  const segment = emptySegment(dir, no);
+  const fh = await open(segment.path, 'r');
+  try {
+    const fileBytes = (await fh.stat()).size;
+    let prev = afterSeq;
+    for await (const item of readFrames(fh, 0, fileBytes, chunkBytes)) {
+      if (item.fault !== undefined) {
+        return {
+          segment,
+          fileBytes,
+          cut: { offset: item.offset, lostBytes: fileBytes - item.offset, fault: item.fault },
+        };
+      }
+      if (item.event.seq <= prev) {
+        return {
+          segment,
+          fileBytes,
+          cut: { offset: item.offset, lostBytes: fileBytes - item.offset, fault: 'bad_sequence' },
+        };
+      }
+      prev = item.event.seq;
+      noteFrame(segment, item.event.seq, item.offset, item.frameBytes);
+      const report = dropReportOf(item.event);
+      if (report !== null) segment.reports.push(report);
+    }
+    return { segment, fileBytes, cut: null };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Position of the first record with seq above some bound: byte offset, record index and its seq (null: none). */
+export interface SegmentPosition {
+  readonly offset: number;
+  readonly index: number;
+  readonly seq: number | null;
+}
+
+/** Last mark whose seq is ≤ `seq` (the segment must be non-empty and start at or below `seq`). */
+function markAtOrBefore(marks: readonly Mark[], seq: number): Mark {
+  let lo = 0;
+  let hi = marks.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((marks[mid] as Mark).seq <= seq) lo = mid;
+    else hi = mid - 1;
+  }
+  return marks[lo] as Mark;
+}
+
+/** Finds the first record of `seg` with seq > `afterSeq`, reading at most one mark interval from disk. */
+export async function positionAfter(
+  seg: SegmentState,
+  afterSeq: number,
+  chunkBytes?: number,
+): Promise<SegmentPosition> {
+  if (seg.count === 0 || afterSeq < seg.firstSeq)
+    return { offset: 0, index: 0, seq: seg.count === 0 ? null : seg.firstSeq };
+  if (afterSeq >= seg.lastSeq) return { offset: seg.size, index: seg.count, seq: null };
+  const mark = markAtOrBefore(seg.marks, afterSeq);
+  const fh = await open(seg.path, 'r');
+  try {
+    let index = mark.index;
+    for await (const item of readFrames(fh, mark.offset, seg.size, chunkBytes)) {
+      if (item.fault !== undefined) break;
+      if (item.event.seq > afterSeq) return { offset: item.offset, index, seq: item.event.seq };
+      index++;
+    }
+  } finally {
+    await fh.close();
+  }
+  // Committed bytes decoded on open; failing now means the disk changed under us.
+  throw new Error(`segment ${seg.path} no longer decodes below its committed size`);
+}

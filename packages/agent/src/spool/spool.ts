@@ -1,0 +1,405 @@
+/**
+ * The agent's durable spool: an append-only, segmented, checksummed queue of outgoing events on disk.
+ * Events get strictly increasing seqs, are fsync'ed before `append` resolves, are read back in order by
+ * `peek`, and are deleted only once acknowledged (or, when the disk budget is exhausted, dropped oldest-first
+ * with a `spool_dropped` event reporting the loss). Appends and acks run one at a time; peeks run beside them.
+ */
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { isWuwatchError, makeError } from '@wuwatch/core';
+import type { WireEvent } from '@wuwatch/core';
+import { encodeFrameBody, eventBody, frameSize } from './frame.js';
+import { fsyncDir, unlinkIfExists, writeFully } from './fsutil.js';
+import { diskBytes, mergeDrop, pendingOf, planDrop, totalPending } from './ledger.js';
+import type { AckBoundary } from './ledger.js';
+import { writeMeta } from './meta.js';
+import type { PendingDrop } from './meta.js';
+import { prepareEvent } from './prepare.js';
+import type { PreparedEvent } from './prepare.js';
+import { resolveOptions } from './options.js';
+import { recover } from './recovery.js';
+import { readAfter } from './reader.js';
+import { emptySegment, noteFrame, positionAfter } from './segment.js';
+import type { SegmentPosition, SegmentState } from './segment.js';
+import type { SpoolDroppedData, SpoolInput, SpoolLogger, SpoolOpenReport, SpoolOptions } from './types.js';
+
+/** Lifecycle of a spool. */
+export type SpoolState = 'opening' | 'open' | 'closing' | 'closed';
+
+const TRANSITIONS: Readonly<Record<SpoolState, readonly SpoolState[]>> = {
+  opening: ['open', 'closed'],
+  open: ['closing'],
+  closing: ['closed'],
+  closed: [],
+};
+
+const HINTS_KEPT = 8;
+/** Room kept in every size estimate for a `spool_dropped` event the append may have to add. */
+const DROP_EVENT_BYTES = 256;
+
+function ioError(what: string, err: unknown): Error {
+  return isWuwatchError(err) ? err : makeError('SPOOL_IO', [`${what}: ${String(err)}`], undefined, err);
+}
+
+/** A durable, bounded, crash-safe queue of outgoing events. Create with {@link Spool.open}. */
+export class Spool {
+  #state: SpoolState = 'opening';
+  private readonly dir: string;
+  private readonly maxBytes: number;
+  private readonly segmentBytes: number;
+  private readonly chunkBytes: number;
+  private readonly logger: SpoolLogger;
+  private readonly now: () => Date;
+  private segments: SegmentState[] = [];
+  private nextSegmentNo = 1;
+  /** Write handle of the newest segment while it takes appends. */
+  private writeFh: FileHandle | null = null;
+  private seqHigh = 0;
+  private acked = 0;
+  private boundary: AckBoundary | null = null;
+  private pendingDrop: PendingDrop | null = null;
+  private dropped = 0;
+  private report: SpoolOpenReport | null = null;
+  /** Known positions by seq (position of the first record after it), left by peeks for the next peek/ack. */
+  private readonly hints = new Map<number, { no: number; pos: SegmentPosition }>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed: Promise<void> | null = null;
+
+  private constructor(options: SpoolOptions) {
+    ({
+      dir: this.dir,
+      maxBytes: this.maxBytes,
+      segmentBytes: this.segmentBytes,
+      chunkBytes: this.chunkBytes,
+      logger: this.logger,
+      now: this.now,
+    } = resolveOptions(options));
+  }
+
+  /** Opens (creating if needed) the spool in `options.dir`, repairing what a crash left behind. */
+  static async open(options: SpoolOptions): Promise<Spool> {
+    const spool = new Spool(options);
+    try {
+      await spool.load();
+    } catch (err) {
+      await spool.writeFh?.close().catch(() => undefined);
+      spool.transition('closed');
+      throw ioError(`opening ${options.dir}`, err);
+    }
+    spool.transition('open');
+    return spool;
+  }
+
+  /** Current lifecycle state. */
+  get state(): SpoolState {
+    return this.#state;
+  }
+  /** Highest acknowledged seq. */
+  get ackedSeq(): number {
+    return this.acked;
+  }
+  /** Highest seq ever assigned (0 for a new spool). */
+  get lastSeq(): number {
+    return this.seqHigh;
+  }
+  /** Stored events not yet acknowledged. */
+  get pendingCount(): number {
+    return totalPending(this.segments, this.acked, this.boundary).count;
+  }
+  /** On-disk bytes (frames included) of the events not yet acknowledged. */
+  get pendingBytes(): number {
+    return totalPending(this.segments, this.acked, this.boundary).bytes;
+  }
+  /** Bytes all segments occupy on disk, acknowledged records included. */
+  get diskBytes(): number {
+    return diskBytes(this.segments);
+  }
+  /** Unacknowledged events dropped for space since this spool was opened. */
+  get droppedCount(): number {
+    return this.dropped;
+  }
+  /** What {@link Spool.open} found and repaired. */
+  get openReport(): SpoolOpenReport {
+    if (this.report === null) throw makeError('SPOOL_CLOSED', [this.#state]);
+    return this.report;
+  }
+
+  /** Numbers and durably stores `events` (one fsync for the batch); resolves with them once on disk. */
+  append(events: readonly SpoolInput[]): Promise<WireEvent[]> {
+    try {
+      this.assertOpen();
+      const prepared = events.map(prepareEvent);
+      if (prepared.length === 0) return Promise.resolve([]);
+      return this.exclusive(() => this.write(prepared)).catch((err: unknown) => {
+        throw ioError(`appending to ${this.dir}`, err);
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * Stored events with seq > `afterSeq`, in order: at most `maxCount`, and at most `maxBytes` of JSON payload
+   * (but always at least one event when one exists, so an oversized event cannot stall the sender).
+   */
+  async peek(afterSeq: number, maxCount: number, maxBytes: number): Promise<WireEvent[]> {
+    this.assertOpen();
+    if (!Number.isSafeInteger(afterSeq) || afterSeq < 0 || !(maxCount >= 1) || !(maxBytes >= 1)) {
+      throw makeError('BAD_REQUEST', [`peek(${afterSeq}, ${maxCount}, ${maxBytes})`]);
+    }
+    // A snapshot of the committed extents: appends landing meanwhile are picked up by the next peek.
+    const snapshot = this.segments.map((s) => ({ ...s }));
+    const ctx = {
+      locate: (seg: SegmentState, after: number) => this.locate(seg, after),
+      remember: (after: number, no: number, pos: SegmentPosition) => this.remember(after, no, pos),
+      chunkBytes: this.chunkBytes,
+      logger: this.logger,
+    };
+    try {
+      return await readAfter(snapshot, { afterSeq, maxCount, maxBytes }, ctx);
+    } catch (err) {
+      throw ioError(`reading ${this.dir}`, err);
+    }
+  }
+
+  /**
+   * Records that the collector stored every event with seq ≤ `upToSeq` and deletes segments holding only such
+   * events. An ack above `lastSeq` (the collector knows seqs this spool lost) moves numbering past it.
+   */
+  ack(upToSeq: number): Promise<void> {
+    try {
+      this.assertOpen();
+      if (!Number.isSafeInteger(upToSeq) || upToSeq < 0) throw makeError('BAD_REQUEST', [`ack(${upToSeq})`]);
+      return this.exclusive(() => this.acknowledge(upToSeq)).catch((err: unknown) => {
+        throw ioError(`acknowledging in ${this.dir}`, err);
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Waits for queued appends, saves the meta file and closes; calling it again returns the same promise. */
+  close(): Promise<void> {
+    if (this.closed !== null) return this.closed;
+    if (this.#state !== 'open') return Promise.resolve();
+    this.transition('closing');
+    this.closed = (async () => {
+      await this.queue;
+      try {
+        await this.saveMeta();
+      } catch (err) {
+        this.logger.error({ err: String(err) }, 'spool: could not save the meta file on close');
+      } finally {
+        await this.writeFh?.close().catch(() => undefined);
+        this.writeFh = null;
+        this.transition('closed');
+      }
+    })();
+    return this.closed;
+  }
+
+  private transition(to: SpoolState): void {
+    if (!TRANSITIONS[this.#state].includes(to)) throw makeError('INTERNAL', [`spool state ${this.#state} → ${to}`]);
+    this.#state = to;
+  }
+
+  private assertOpen(): void {
+    if (this.#state !== 'open') throw makeError('SPOOL_CLOSED', [this.#state]);
+  }
+
+  /** Runs `task` after every queued append/ack: the write side is strictly serial. */
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async load(): Promise<void> {
+    const rec = await recover(this.dir, this.logger, this.chunkBytes);
+    this.segments = rec.segments;
+    this.nextSegmentNo = rec.nextSegmentNo;
+    this.seqHigh = rec.lastSeq;
+    this.acked = rec.meta.ackedSeq;
+    this.report = rec.report;
+    await this.computeBoundary();
+    const pd = rec.meta.pendingDrop;
+    // The report was written iff some stored or acknowledged seq reached the seq it was to take.
+    if (pd !== null && Math.max(rec.storedMaxSeq, this.acked) < pd.seq) {
+      this.pendingDrop = { ...pd, seq: this.seqHigh + 1 };
+      try {
+        await this.write([]);
+      } catch (err) {
+        // Not fatal: the report stays pending and goes out with the next append.
+        this.logger.error({ err: String(err) }, 'spool: could not write the pending spool_dropped event');
+      }
+    }
+  }
+
+  private remember(afterSeq: number, no: number, pos: SegmentPosition): void {
+    this.hints.delete(afterSeq);
+    this.hints.set(afterSeq, { no, pos });
+    if (this.hints.size > HINTS_KEPT) this.hints.delete(this.hints.keys().next().value as number);
+  }
+
+  private locate(seg: SegmentState, afterSeq: number): Promise<SegmentPosition> {
+    const hint = this.hints.get(afterSeq);
+    if (hint !== undefined && hint.no === seg.no) return Promise.resolve(hint.pos);
+    return positionAfter(seg, afterSeq, this.chunkBytes);
+  }
+
+  /** Finds where the unacknowledged records start in the segment straddling the acknowledged seq. */
+  private async computeBoundary(): Promise<void> {
+    this.boundary = null;
+    for (const seg of this.segments) {
+      if (seg.count === 0 || seg.firstSeq > this.acked) continue;
+      if (seg.lastSeq > this.acked || seg === this.writable()) {
+        this.boundary = { no: seg.no, pos: await this.locate(seg, this.acked) };
+        return;
+      }
+    }
+  }
+
+  /** The segment appends go to, if it exists and is not sealed. */
+  private writable(): SegmentState | null {
+    const last = this.segments[this.segments.length - 1];
+    return last !== undefined && !last.sealed ? last : null;
+  }
+
+  private saveMeta(): Promise<void> {
+    return writeMeta(this.dir, {
+      version: 1,
+      ackedSeq: this.acked,
+      lastSeq: this.seqHigh,
+      pendingDrop: this.pendingDrop,
+    });
+  }
+
+  private async seal(seg: SegmentState): Promise<void> {
+    seg.sealed = true;
+    const fh = this.writeFh;
+    this.writeFh = null;
+    await fh?.close();
+  }
+
+  /** The writable segment and its handle, starting a new segment file when there is none. */
+  private async writeTarget(): Promise<{ seg: SegmentState; fh: FileHandle }> {
+    let seg = this.writable();
+    if (seg === null) {
+      seg = emptySegment(this.dir, this.nextSegmentNo++);
+      this.writeFh = await open(seg.path, 'wx');
+      this.segments.push(seg);
+      await fsyncDir(this.dir); // the new name must survive a crash along with the data fsync'ed into it
+    } else if (this.writeFh === null) {
+      this.writeFh = await open(seg.path, 'r+');
+    }
+    return { seg, fh: this.writeFh };
+  }
+
+  /** Deletes segment files (already removed from the list), then makes the removals durable. */
+  private async deleteFiles(victims: readonly SegmentState[]): Promise<void> {
+    for (const seg of victims) await unlinkIfExists(seg.path);
+    if (victims.length > 0) await fsyncDir(this.dir);
+  }
+
+  /** Drops the oldest segments when `incoming` bytes would overflow the budget; records the loss to report. */
+  private async makeRoom(incoming: number): Promise<void> {
+    const plan = planDrop(this.segments, this.writable(), this.acked, this.boundary, incoming, this.maxBytes);
+    if (plan === null) return;
+    if (plan.dropped > 0) this.pendingDrop = mergeDrop(this.pendingDrop, plan, this.seqHigh + 1);
+    // Meta first: if we crash after deleting, the reopened spool still owes the collector the drop report.
+    await this.saveMeta();
+    this.segments = this.segments.filter((s) => !plan.victims.includes(s));
+    if (this.boundary !== null && plan.victims.some((s) => s.no === this.boundary?.no)) this.boundary = null;
+    await this.deleteFiles(plan.victims);
+    this.dropped += plan.lost;
+    if (plan.lost > 0) {
+      this.logger.warn(
+        { dropped: plan.lost, fromSeq: plan.fromSeq, toSeq: plan.toSeq, maxBytes: this.maxBytes },
+        'spool full: dropped the oldest unacknowledged events',
+      );
+    }
+  }
+
+  private async write(prepared: readonly PreparedEvent[]): Promise<WireEvent[]> {
+    // Sized with the largest seq the batch can reach, so the estimate is never below the real size.
+    const topSeq = this.seqHigh + prepared.length + 1;
+    const estimate = prepared.reduce((n, p) => n + frameSize(topSeq, p.bodyBytes), 0) + DROP_EVENT_BYTES;
+    const current = this.writable();
+    if (current !== null && current.count > 0 && current.size + estimate > this.segmentBytes) await this.seal(current);
+    await this.makeRoom(estimate);
+    const bodies: string[] = [];
+    const drop = this.pendingDrop;
+    if (drop !== null) {
+      const data: SpoolDroppedData = {
+        dropped: drop.dropped,
+        fromSeq: drop.fromSeq,
+        toSeq: drop.toSeq,
+        reason: 'spool_full',
+      };
+      bodies.push(eventBody(this.now().toISOString(), 'spool_dropped', JSON.stringify(data)));
+    }
+    const firstUserSeq = this.seqHigh + 1 + bodies.length;
+    for (const p of prepared) bodies.push(p.body);
+    const frames = bodies.map((body, i) => encodeFrameBody(this.seqHigh + 1 + i, body));
+    const events = prepared.map((p, i): WireEvent => ({
+      seq: firstUserSeq + i,
+      time: p.input.time,
+      kind: p.input.kind,
+      data: p.input.data,
+    }));
+    const { seg, fh } = await this.writeTarget();
+    const start = seg.size;
+    try {
+      await writeFully(fh, Buffer.concat(frames), start);
+      await fh.sync();
+    } catch (err) {
+      await this.abandonTail(seg, fh, start);
+      throw ioError(`writing ${seg.path}`, err);
+    }
+    let offset = start;
+    for (const [i, frame] of frames.entries()) {
+      noteFrame(seg, this.seqHigh + 1 + i, offset, frame.length);
+      offset += frame.length;
+    }
+    // A boundary parked at the end of a fully acknowledged segment now knows its first unacknowledged seq.
+    if (this.boundary?.no === seg.no && this.boundary.pos.seq === null && this.boundary.pos.offset === start) {
+      this.boundary.pos = { ...this.boundary.pos, seq: this.seqHigh + 1 };
+    }
+    if (drop !== null) seg.reports.push({ ...drop, seq: this.seqHigh + 1 });
+    this.seqHigh += frames.length;
+    this.pendingDrop = null;
+    return events;
+  }
+
+  /** After a failed write, cut the partial bytes; if even that fails, never write to this segment again. */
+  private async abandonTail(seg: SegmentState, fh: FileHandle, committed: number): Promise<void> {
+    try {
+      await fh.truncate(committed);
+    } catch (err) {
+      this.logger.error(
+        { file: seg.path, err: String(err) },
+        'spool: could not cut a failed write; sealing the segment',
+      );
+      await this.seal(seg).catch(() => undefined);
+    }
+  }
+
+  private async acknowledge(upToSeq: number): Promise<void> {
+    if (upToSeq <= this.acked) return;
+    if (upToSeq > this.seqHigh) {
+      this.logger.warn(
+        { upToSeq, lastSeq: this.seqHigh },
+        'spool: collector acknowledged seqs this spool never wrote; numbering continues after them',
+      );
+      this.seqHigh = upToSeq;
+      if (this.pendingDrop !== null) this.pendingDrop = { ...this.pendingDrop, seq: upToSeq + 1 };
+    }
+    this.acked = upToSeq;
+    await this.computeBoundary();
+    await this.saveMeta();
+    const writable = this.writable();
+    const victims = this.segments.filter((s) => s !== writable && pendingOf(s, this.acked, null).count === 0);
+    this.segments = this.segments.filter((s) => !victims.includes(s));
+    await this.deleteFiles(victims);
+  }
+}
