@@ -1,0 +1,383 @@
+/**
+ * Polling tail of the legacy WindowsUpdate.log (no fs.watch: it is unreliable on Windows system folders
+ * and for files other processes append to).
+ *
+ * What is guaranteed (and tested):
+ * - The sink receives the bytes of each file in order, each byte once, in chunks of at most `chunkBytes`
+ *   that end after an LF. A trailing line without LF is held back until its LF arrives. Exceptions: a
+ *   line longer than `chunkBytes` is delivered in pieces, and the last unterminated line of a file that
+ *   was rotated away is delivered as it is (no LF will ever come).
+ * - The checkpoint moves only after the sink's promise resolves, so a restart continues exactly after
+ *   the last accepted chunk. A crash between the sink resolving and the save finishing repeats that
+ *   one chunk (at-least-once at the crash boundary, exactly-once otherwise).
+ * - Rotation by rename or delete while running (holdOpen, the default): the handle kept open between
+ *   polls still reaches the old file, so its rest is read to the end, including bytes appended after our
+ *   last poll, before the new file is read from 0 (report `replaced`). Bytes the writer appends to the
+ *   old file after that drain are lost.
+ * - Truncation in place (size < offset, report `truncated`) or a different head at the same identity
+ *   (report `replaced`): the new content is read from 0; what was appended after our last poll and
+ *   before the truncation is gone with it.
+ * - Replacement while the agent was not running: the old file cannot be found again, so only the new
+ *   file is read (from 0). With `holdOpen: false`, rotation between two polls loses what was appended
+ *   to the old file after the last poll.
+ *
+ * Why holdOpen can be turned off: libuv opens with FILE_SHARE_DELETE so renames never fail, but before
+ * Windows 10 a *deleted* file whose handle is still open keeps its name until the handle closes; for
+ * at most one poll interval the writer could not create a new file of the same name.
+ */
+import type { BigIntStats } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { isWuwatchError, makeError } from '@wuwatch/core';
+import type { WuwatchError } from '@wuwatch/core';
+import type { Checkpoint, CheckpointStore } from './checkpoint.js';
+import { errCode, readAt, samePath } from './files.js';
+import { fileIdOf, hashHead, HEAD_BYTES } from './identity.js';
+
+/** Lifecycle of a tailer: idle until started, reading (polling) until stopped. */
+export type TailState = 'idle' | 'reading' | 'stopped';
+
+/** Something the operator may want to know about the tailed file. */
+export type TailReport =
+  | { kind: 'missing'; path: string }
+  | { kind: 'truncated'; path: string; previousOffset: number; size: number }
+  | { kind: 'replaced'; path: string; reason: 'file_id' | 'head'; drainedBytes: number }
+  | { kind: 'error'; path: string; error: WuwatchError };
+
+/** Metadata handed to the sink with each chunk. */
+export interface ChunkMeta {
+  /** File offset just past the chunk; the checkpoint will hold it once the sink resolves. */
+  offsetAfter: number;
+  /** Identity (`dev:ino`) of the file the chunk came from. */
+  fileId: string;
+}
+
+/** Receives chunks; the tailer waits for the promise before reading on (backpressure). */
+export type ChunkSink = (buf: Buffer, meta: ChunkMeta) => Promise<void>;
+
+/** Options of {@link LogTailer}. */
+export interface TailerOptions {
+  path: string;
+  store: CheckpointStore;
+  onChunk: ChunkSink;
+  onReport?: (report: TailReport) => void;
+  /** Poll interval (default 1000 ms). */
+  pollMs?: number;
+  /** Largest chunk handed to the sink (default 256 KiB). */
+  chunkBytes?: number;
+  /** Without any checkpoint: read the existing file from its start (default) or only what comes next. */
+  startAt?: 'beginning' | 'end';
+  /** Keep the file open between polls so a rotated-away file can be finished (default true). */
+  holdOpen?: boolean;
+}
+
+interface OpenFile {
+  fh: FileHandle;
+  fileId: string;
+}
+
+const LF = 0x0a;
+const DEFAULT_POLL_MS = 1000;
+const DEFAULT_CHUNK_BYTES = 256 * 1024;
+
+/** Tails one log file by polling, handing complete lines to a sink and checkpointing after each chunk. */
+export class LogTailer {
+  readonly path: string;
+  private readonly store: CheckpointStore;
+  private readonly onChunk: ChunkSink;
+  private readonly onReport: (report: TailReport) => void;
+  private readonly pollMs: number;
+  private readonly chunkBytes: number;
+  private readonly startAt: 'beginning' | 'end';
+  private readonly holdOpen: boolean;
+  private readonly buf: Buffer;
+
+  private current: TailState = 'idle';
+  private cp: Checkpoint | null = null;
+  private skipHistory = false;
+  private dirty = false;
+  private file: OpenFile | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private started: Promise<void> | null = null;
+  private stopping: Promise<void> | null = null;
+  private stopRequested = false;
+  private missingReported = false;
+  private errorReported = false;
+  private drainedBytes = 0;
+
+  constructor(options: TailerOptions) {
+    this.path = options.path;
+    this.store = options.store;
+    this.onChunk = options.onChunk;
+    this.onReport = options.onReport ?? (() => undefined);
+    this.pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+    this.chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    this.startAt = options.startAt ?? 'beginning';
+    this.holdOpen = options.holdOpen ?? true;
+    if (!Number.isInteger(this.chunkBytes) || this.chunkBytes < 1 || !(this.pollMs >= 1)) {
+      const got = `chunkBytes ${this.chunkBytes}, pollMs ${this.pollMs}`;
+      throw makeError('CONFIG_INVALID', [`tail chunkBytes must be a positive integer and pollMs >= 1, got ${got}`]);
+    }
+    this.buf = Buffer.allocUnsafe(this.chunkBytes);
+  }
+
+  /** Current lifecycle state. */
+  get state(): TailState {
+    return this.current;
+  }
+
+  /** The checkpoint as the tailer currently sees it (null before the first file was opened). */
+  get checkpoint(): Checkpoint | null {
+    return this.cp === null ? null : { ...this.cp };
+  }
+
+  /** Loads the checkpoint and starts polling; resolves once loaded. Idempotent while running. */
+  start(): Promise<void> {
+    if (this.stopRequested) {
+      return Promise.reject(makeError('INTERNAL', ['a stopped log tailer was started again; create a new one']));
+    }
+    if (this.started !== null) return this.started;
+    this.current = 'reading';
+    // The first poll is queued before start() resolves, so a pollNow() that follows runs after it.
+    this.started = this.loadCheckpoint().then(() => {
+      void this.enqueuePoll().then(() => this.schedule(this.pollMs));
+    });
+    return this.started;
+  }
+
+  /** Runs one poll now (after any poll in progress); for tests and the simulator. */
+  async pollNow(): Promise<void> {
+    if (this.started === null) throw makeError('INTERNAL', ['pollNow() called before start()']);
+    await this.started;
+    await this.enqueuePoll();
+  }
+
+  /** Stops polling: waits for the read in flight, saves the checkpoint, closes the file. Idempotent. */
+  stop(): Promise<void> {
+    if (this.stopping !== null) return this.stopping;
+    this.stopRequested = true;
+    this.clearTimer();
+    this.stopping = (async () => {
+      await this.started;
+      await this.chain;
+      this.clearTimer();
+      try {
+        if (this.dirty && this.cp !== null) await this.saveCheckpoint();
+      } catch (err) {
+        this.report({ kind: 'error', path: this.path, error: asFileError(err, this.path) });
+      } finally {
+        await this.closeFile();
+        this.current = 'stopped';
+      }
+    })();
+    return this.stopping;
+  }
+
+  private async loadCheckpoint(): Promise<void> {
+    try {
+      const cp = await this.store.load();
+      // A checkpoint of another path (configuration changed) says nothing about this file.
+      this.cp = cp !== null && samePath(cp.path, this.path) ? { ...cp, path: this.path } : null;
+    } catch (err) {
+      this.report({ kind: 'error', path: this.path, error: asFileError(err, this.path) });
+      this.cp = null;
+    }
+    this.skipHistory = this.cp === null && this.startAt === 'end';
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopRequested) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.enqueuePoll().then(() => this.schedule(this.pollMs));
+    }, delayMs);
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  // Polls from the timer and from pollNow() run one after another, never interleaved.
+  private enqueuePoll(): Promise<void> {
+    const next = this.chain.then(() => this.pollOnce());
+    this.chain = next;
+    return next;
+  }
+
+  private async pollOnce(): Promise<void> {
+    if (this.stopRequested) return;
+    try {
+      await this.poll();
+      this.errorReported = false;
+    } catch (err) {
+      // One report per streak of failures: a locked file must not flood the log once a second.
+      if (!this.errorReported) this.report({ kind: 'error', path: this.path, error: asFileError(err, this.path) });
+      this.errorReported = true;
+    } finally {
+      if (!this.holdOpen) await this.closeFile();
+    }
+  }
+
+  private async poll(): Promise<void> {
+    const st = await this.statPath();
+    const pathId = st === null ? null : fileIdOf(st);
+    if (this.file !== null && this.file.fileId !== pathId) {
+      // Renamed or deleted under us: the open handle still reaches the old file, finish it first.
+      await this.drainOpenFile();
+      await this.closeFile();
+    }
+    if (st === null) {
+      this.skipHistory = false; // a file that appears later has no history to skip
+      if (!this.missingReported) this.report({ kind: 'missing', path: this.path });
+      this.missingReported = true;
+      return;
+    }
+    this.missingReported = false;
+    this.file ??= await this.openFile();
+    const { fh, fileId } = this.file;
+    // Head before size: a truncation racing with this poll then shows as size < offset, not as a new head.
+    const head = await readAt(fh, HEAD_BYTES, 0);
+    const size = Number((await fh.stat({ bigint: true })).size);
+    this.cp = await this.position(fileId, size, head);
+    await this.readOn(this.file, false);
+  }
+
+  // Decides where to read the file from and reports why when it is not where we left off.
+  private async position(fileId: string, size: number, head: Buffer): Promise<Checkpoint> {
+    const cp = this.cp;
+    if (cp === null) {
+      const offset = this.skipHistory ? await this.lineStartBefore(size) : 0;
+      this.skipHistory = false;
+      return this.fresh(fileId, head, offset);
+    }
+    if (cp.fileId !== fileId) {
+      this.report({ kind: 'replaced', path: this.path, reason: 'file_id', drainedBytes: this.drainedBytes });
+      this.drainedBytes = 0;
+      return this.fresh(fileId, head, 0);
+    }
+    if (size < cp.offset) {
+      this.report({ kind: 'truncated', path: this.path, previousOffset: cp.offset, size });
+      return this.fresh(fileId, head, 0);
+    }
+    if (hashHead(head.subarray(0, cp.headLength)) !== cp.headHash) {
+      this.report({ kind: 'replaced', path: this.path, reason: 'head', drainedBytes: 0 });
+      return this.fresh(fileId, head, 0);
+    }
+    if (cp.headLength < head.length) {
+      // The file was shorter than HEAD_BYTES when first seen: widen the head now that it grew.
+      this.dirty = true;
+      return { ...cp, headLength: head.length, headHash: hashHead(head) };
+    }
+    return cp;
+  }
+
+  private fresh(fileId: string, head: Buffer, offset: number): Checkpoint {
+    this.dirty = true;
+    return { path: this.path, fileId, offset, headHash: hashHead(head), headLength: head.length };
+  }
+
+  // Start of the line in progress at the end of the file, so `startAt: 'end'` never begins mid-line.
+  private async lineStartBefore(size: number): Promise<number> {
+    const file = this.file;
+    if (file === null || size === 0) return size;
+    const len = Math.min(this.chunkBytes, size);
+    const tail = await readAt(file.fh, len, size - len);
+    const lf = tail.lastIndexOf(LF);
+    return lf < 0 ? size : size - len + lf + 1;
+  }
+
+  // Reads from the checkpoint to the end of the file; `final` also hands over a last unterminated line.
+  private async readOn(file: OpenFile, final: boolean): Promise<number> {
+    let delivered = 0;
+    while (!this.stopRequested && this.cp !== null) {
+      const offset = this.cp.offset;
+      const { bytesRead } = await file.fh.read(this.buf, 0, this.chunkBytes, offset);
+      if (bytesRead === 0) break;
+      const atEof = bytesRead < this.chunkBytes;
+      let take = this.buf.subarray(0, bytesRead).lastIndexOf(LF) + 1;
+      if ((final && atEof) || (take === 0 && !atEof)) take = bytesRead;
+      if (take === 0) break; // only a partial line is left: wait for its LF
+      // Copy: the read buffer is reused and the sink may keep what it gets.
+      await this.deliver(Buffer.from(this.buf.subarray(0, take)), offset + take, file.fileId);
+      delivered += take;
+      if (atEof) break;
+    }
+    return delivered;
+  }
+
+  private async drainOpenFile(): Promise<void> {
+    const file = this.file;
+    const cp = this.cp;
+    if (file === null || cp === null || cp.fileId !== file.fileId) return;
+    const size = Number((await file.fh.stat({ bigint: true })).size);
+    if (size < cp.offset) return; // truncated before it went away: nothing of ours is left in it
+    this.drainedBytes += await this.readOn(file, true);
+  }
+
+  private async deliver(buf: Buffer, offsetAfter: number, fileId: string): Promise<void> {
+    try {
+      await this.onChunk(buf, { offsetAfter, fileId });
+    } catch (err) {
+      throw isWuwatchError(err)
+        ? err
+        : makeError('INTERNAL', [`the log sink rejected a chunk: ${String(err)}`], undefined, err);
+    }
+    if (this.cp === null) return;
+    this.cp = { ...this.cp, offset: offsetAfter };
+    this.dirty = true;
+    await this.saveCheckpoint();
+  }
+
+  private async saveCheckpoint(): Promise<void> {
+    if (this.cp === null) return;
+    await this.store.save({ ...this.cp });
+    this.dirty = false;
+  }
+
+  private async statPath(): Promise<BigIntStats | null> {
+    try {
+      return await stat(this.path, { bigint: true });
+    } catch (err) {
+      const code = errCode(err);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+      // A delete-pending file on older Windows fails stat with EPERM; let go of our handle so the
+      // writer can create the file again, finishing what we can read first.
+      if (this.file !== null) {
+        await this.drainOpenFile().catch(() => undefined);
+        await this.closeFile();
+      }
+      throw err;
+    }
+  }
+
+  private async openFile(): Promise<OpenFile> {
+    const fh = await open(this.path, 'r');
+    try {
+      return { fh, fileId: fileIdOf(await fh.stat({ bigint: true })) };
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
+  }
+
+  private async closeFile(): Promise<void> {
+    const file = this.file;
+    this.file = null;
+    if (file !== null) await file.fh.close().catch(() => undefined);
+  }
+
+  private report(report: TailReport): void {
+    try {
+      this.onReport(report);
+    } catch {
+      // A failing report listener must not stop the tail.
+    }
+  }
+}
+
+function asFileError(err: unknown, path: string): WuwatchError {
+  if (isWuwatchError(err)) return err;
+  return makeError('FILE_UNREADABLE', [path], { code: errCode(err) ?? null }, err);
+}
