@@ -98,6 +98,11 @@ export const Errors = Object.freeze({
     401,
     'The enrollment secret is unknown or revoked. Create one with "wuwatch enroll-secret create" and use it.',
   ),
+  ENROLL_FAILED: define(
+    'WUW_ENROLL_FAILED',
+    502,
+    'Enrollment failed: %s. Check the collector URL and that the collector is running.',
+  ),
   NOT_FOUND: define('WUW_NOT_FOUND', 404, '%s was not found. Check the id.'),
   BAD_REQUEST: define('WUW_BAD_REQUEST', 400, 'Bad request: %s.'),
   DATABASE: define(
@@ -114,6 +119,11 @@ export const Errors = Object.freeze({
     'WUW_DATABASE_MIGRATION',
     503,
     'Database migration failed: %s. Fix the cause, then run "npm run db:migrate" or restart the collector; the _prisma_migrations table shows what was applied.',
+  ),
+  ALERT_DELIVERY: define(
+    'WUW_ALERT_DELIVERY',
+    502,
+    'Alert delivery through %s failed: %s. Check the channel settings and that the receiver is up; wuwatch retries with backoff.',
   ),
   INTERNAL: define('WUW_INTERNAL', 500, 'Internal error: %s. This is a bug; please report it with the log line.'),
 });

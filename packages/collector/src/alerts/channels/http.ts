@@ -1,0 +1,88 @@
+/** HTTP POST for the webhook-style channels: timeout, no redirects, and a failure that says why. */
+import { httpReason } from '@wuwatch/core';
+import type { DeliveryFailure } from './channel.js';
+
+/** Longest part of an error answer quoted in the failure (Slack answers `invalid_payload`, `no_service`). */
+const BODY_EXCERPT = 200;
+
+const NETWORK_REASONS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused (nothing listens on that port)',
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_AGAIN: 'the host name could not be resolved right now',
+  ECONNRESET: 'the connection was reset',
+  EHOSTUNREACH: 'no route to the host',
+  ENETUNREACH: 'the network is unreachable',
+  ETIMEDOUT: 'the connection timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
+  UND_ERR_SOCKET: 'the connection failed',
+};
+
+/** What a POST needs; `target` is the redacted URL used in messages. */
+export interface PostRequest {
+  url: string;
+  target: string;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+}
+
+function errorCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** Turns a fetch rejection into a failure; the message names the cause, never the full URL. */
+export function networkFailure(err: unknown, req: Pick<PostRequest, 'target' | 'timeoutMs'>): DeliveryFailure {
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
+    return { reason: `${req.target} did not answer within ${req.timeoutMs} ms`, retryable: true, code: 'TIMEOUT' };
+  }
+  const code = errorCode(err);
+  const known = code === undefined ? undefined : NETWORK_REASONS[code];
+  if (known !== undefined) return { reason: `${req.target}: ${known} (${code})`, retryable: true, code };
+  if (code !== undefined && /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
+    return { reason: `${req.target}: TLS failed (${code}); check the receiver's certificate`, retryable: true, code };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { reason: `${req.target}: ${message}${code ? ` (${code})` : ''}`, retryable: true, ...(code ? { code } : {}) };
+}
+
+function excerpt(text: string): string {
+  const clean = text.replace(/\s+/g, ' ').trim();
+  return clean.length > BODY_EXCERPT ? `${clean.slice(0, BODY_EXCERPT)}…` : clean;
+}
+
+/** POSTs the body; resolves on 2xx, otherwise resolves with the failure (the caller wraps it in its error). */
+export async function post(req: PostRequest): Promise<DeliveryFailure | null> {
+  let res: Response;
+  try {
+    res = await fetch(req.url, {
+      method: 'POST',
+      headers: req.headers,
+      body: req.body,
+      // A redirect usually means a wrong or moved URL; following it would resend the body somewhere unplanned.
+      redirect: 'manual',
+      signal: AbortSignal.timeout(req.timeoutMs),
+    });
+  } catch (err) {
+    return networkFailure(err, req);
+  }
+  let text = '';
+  try {
+    text = await res.text();
+  } catch {
+    // The status alone decides; an unreadable error body only loses the excerpt.
+  }
+  if (res.status >= 200 && res.status < 300) return null;
+  const quoted = text ? `: ${excerpt(text)}` : '';
+  const redirect =
+    res.status >= 300 && res.status < 400 ? ' (redirects are not followed: configure the final URL)' : '';
+  return {
+    reason: `${req.target} answered HTTP ${res.status} ${httpReason(res.status)}${redirect}${quoted}`,
+    retryable: res.status >= 500 || res.status === 408 || res.status === 429,
+    status: res.status,
+  };
+}

@@ -1,0 +1,56 @@
+/** The collector's configuration schema: every option, its default, and its validation. */
+import { z } from 'zod';
+
+const minutes = z.number().positive();
+
+/** Status thresholds (see README "Configuration"). */
+export const StatusConfig = z
+  .object({
+    /** An agent not heard from for this long is `silent`. */
+    silentAfterMinutes: minutes.default(15),
+    /** No successful detection for this many detection intervals is `detect_stale`. */
+    staleAfterIntervals: z.number().positive().default(3),
+    /** Detection interval when the policy does not set one (Windows default: 22 h). */
+    defaultDetectionIntervalHours: z.number().positive().max(24).default(22),
+    /** Status is re-evaluated for every machine this often (silent and stale need a clock, not an event). */
+    sweepSeconds: z.number().int().positive().default(30),
+  })
+  .strict();
+
+/** Agent endpoint options. */
+export const AgentEndpointConfig = z
+  .object({
+    /** Largest WebSocket frame accepted; larger frames close the socket with 1009. */
+    maxPayloadBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024),
+    /** Ping interval; a peer that misses one pong is dropped. */
+    heartbeatSeconds: z.number().positive().default(30),
+    /** Batches written to the database at once across all sockets; beyond it sockets stop being read. */
+    maxConcurrentWrites: z.number().int().positive().default(8),
+  })
+  .strict();
+
+/** Full collector configuration. */
+export const CollectorConfig = z
+  .object({
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8470),
+    /** PostgreSQL URL; unset means the embedded PGlite database under dataDir (not for production). */
+    databaseUrl: z.string().url().optional(),
+    dataDir: z.string().default('.wuwatch-data'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** TLS for HTTPS and wss://; without it the collector serves plain HTTP/ws:// and warns. */
+    tls: z.object({ certFile: z.string(), keyFile: z.string() }).strict().optional(),
+    /** Bootstrap API token accepted in addition to tokens in the database (for the first `wuwatch token create`). */
+    adminToken: z.string().min(24, 'adminToken must be at least 24 characters').optional(),
+    agent: AgentEndpointConfig.default(AgentEndpointConfig.parse({})),
+    status: StatusConfig.default(StatusConfig.parse({})),
+  })
+  .strict();
+
+export type CollectorConfig = z.infer<typeof CollectorConfig>;
+export type StatusConfig = z.infer<typeof StatusConfig>;
+export type AgentEndpointConfig = z.infer<typeof AgentEndpointConfig>;

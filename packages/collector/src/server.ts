@@ -1,0 +1,147 @@
+/**
+ * Composition root of the collector: config → logger → database → auth → agent endpoint + API → listen,
+ * plus the status sweep. `close()` is idempotent and drains agents before the database closes.
+ */
+import { readFileSync } from 'node:fs';
+import { assessPolicy, normalizeWsusUrl, type UpdatePolicy } from '@wuwatch/core';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { CollectorConfig } from './config/schema.js';
+import { redactConfig } from './config/load.js';
+import { openDatabase, type Database } from './db/index.js';
+import { AuthStore } from './auth/store.js';
+import { AgentEndpoint } from './transport/agent-endpoint.js';
+import { Metrics } from './api/metrics.js';
+import { buildApi, type ApiDeps } from './api/app.js';
+import type { PolicyAssessor } from './ingest/projection.js';
+import type { BatchResult } from './ingest/writer.js';
+import { sweepStatuses, touchConnected } from './status/sweep.js';
+import type { AssessmentFacts } from './status/types.js';
+
+/** A running collector. */
+export interface Collector {
+  readonly url: string;
+  readonly port: number;
+  readonly db: Database;
+  readonly app: FastifyInstance;
+  readonly endpoint: AgentEndpoint;
+  readonly metrics: Metrics;
+  /** Runs one status sweep now (tests, and the periodic timer). */
+  sweep(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Optional hooks for features layered on the collector (alerts, dashboard). */
+export interface CollectorExtensions {
+  plugins?: ApiDeps['plugins'];
+  onBatch?: (result: BatchResult) => void;
+  onStatusChange?: (changes: { machineId: string; before: string; after: string }[]) => void;
+}
+
+/** The policy assessor the ingest uses: the core's rules, with the WSUS URL normalised for grouping. */
+export const coreAssessor: PolicyAssessor = {
+  assess(policy: unknown) {
+    const assessment = assessPolicy(policy as UpdatePolicy);
+    const wsusUrl = assessment.source === 'wsus' && assessment.wsusUrl ? normalizeWsusUrl(assessment.wsusUrl) : null;
+    return { assessment: assessment as unknown as AssessmentFacts, wsusUrl };
+  },
+};
+
+/** Starts a collector with a validated config and a root logger. */
+export async function startCollector(
+  config: Readonly<CollectorConfig>,
+  log: Logger,
+  ext: CollectorExtensions = {},
+): Promise<Collector> {
+  log.info({ config: redactConfig(config) }, 'starting wuwatch collector');
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    log: log.child({ component: 'db' }),
+  });
+  const metrics = new Metrics();
+  const auth = new AuthStore(db, config.adminToken);
+  const thresholds = config.status;
+  const endpoint = new AgentEndpoint({
+    db,
+    auth,
+    metrics,
+    log: log.child({ component: 'agents' }),
+    assessor: coreAssessor,
+    thresholds,
+    maxPayloadBytes: config.agent.maxPayloadBytes,
+    heartbeatMs: config.agent.heartbeatSeconds * 1000,
+    maxConcurrentWrites: config.agent.maxConcurrentWrites,
+    ...(ext.onBatch ? { onBatch: ext.onBatch } : {}),
+  });
+  const https = config.tls
+    ? { key: readFileSync(config.tls.keyFile), cert: readFileSync(config.tls.certFile) }
+    : undefined;
+  const app = await buildApi({
+    db,
+    auth,
+    metrics,
+    log,
+    https,
+    disconnectAgent: (id) => endpoint.disconnectAgent(id),
+    plugins: ext.plugins ?? [],
+  });
+  app.server.on('upgrade', (req, socket, head) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path === '/v1/agent') void endpoint.handleUpgrade(req, socket, head);
+    else socket.destroy();
+  });
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const scheme = config.tls ? 'https' : 'http';
+  const url = `${scheme}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  if (!config.tls) {
+    log.warn(
+      'TLS is not configured: agents connect over plain ws:// and tokens travel unencrypted. Set tls.certFile/keyFile for production.',
+    );
+  }
+  log.info(
+    { url, agentEndpoint: `${scheme === 'https' ? 'wss' : 'ws'}://…:${port}/v1/agent`, database: db.description },
+    'collector listening',
+  );
+
+  let sweeping: Promise<void> | null = null;
+  const sweep = async (): Promise<void> => {
+    if (sweeping) return sweeping;
+    sweeping = (async () => {
+      try {
+        await touchConnected(db, endpoint.agentIds);
+        const changes = await sweepStatuses(db, thresholds);
+        if (changes.length > 0) {
+          log.info({ changes: changes.length }, 'status sweep changed machines');
+          ext.onStatusChange?.(changes);
+        }
+      } catch (err) {
+        metrics.databaseErrors.inc();
+        log.error({ err }, 'status sweep failed');
+      } finally {
+        sweeping = null;
+      }
+    })();
+    return sweeping;
+  };
+  const timer = setInterval(() => void sweep(), thresholds.sweepSeconds * 1000);
+  timer.unref();
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      log.info('collector shutting down: draining agents');
+      clearInterval(timer);
+      await endpoint.close();
+      await app.close();
+      if (sweeping) await sweeping;
+      await db.close();
+      log.info('collector stopped');
+    })();
+    return closing;
+  };
+
+  return { url, port, db, app, endpoint, metrics, sweep, close };
+}

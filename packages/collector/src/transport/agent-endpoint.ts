@@ -1,0 +1,270 @@
+/**
+ * The agent WebSocket endpoint (`/v1/agent`). Authentication happens in the HTTP upgrade (401 before any
+ * WebSocket exists). Per connection: hello → welcome, then batches, each written in one transaction and
+ * acknowledged after commit. A socket is paused while its batch is being written, so a slow database
+ * stops reading from sockets instead of buffering without bound.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, WebSocket, type RawData } from 'ws';
+import {
+  checkEventData,
+  decodeAgentFrame,
+  encodeFrame,
+  isWuwatchError,
+  makeError,
+  PROTOCOL_VERSION,
+  type Batch,
+  type CollectorFrame,
+  type Hello,
+} from '@wuwatch/core';
+import type { Logger } from 'pino';
+import type { Database } from '../db/index.js';
+import type { AuthStore } from '../auth/store.js';
+import { bearerToken } from '../auth/tokens.js';
+import { writeBatch, type BatchResult } from '../ingest/writer.js';
+import type { PolicyAssessor } from '../ingest/projection.js';
+import type { StatusThresholds } from '../status/types.js';
+import type { Metrics } from '../api/metrics.js';
+import { Semaphore } from './semaphore.js';
+import { recordDisconnect, recordHello } from './machines.js';
+import { refreshMachineStatus } from '../status/sweep.js';
+
+/** What the endpoint needs from the rest of the collector. */
+export interface AgentEndpointDeps {
+  db: Database;
+  auth: AuthStore;
+  log: Logger;
+  metrics: Metrics;
+  assessor: PolicyAssessor;
+  thresholds: StatusThresholds;
+  maxPayloadBytes: number;
+  heartbeatMs: number;
+  maxConcurrentWrites: number;
+  /** Called after a batch commits (alert evaluation for the changed machine). */
+  onBatch?: (result: BatchResult) => void;
+}
+
+interface Connection {
+  ws: WebSocket;
+  agentId: string;
+  machineId: string | null;
+  alive: boolean;
+  graceful: boolean;
+  queue: RawData[];
+  busy: boolean;
+}
+
+const HELLO_TIMEOUT_MS = 10_000;
+
+/** Serves agents over WebSocket; attach it to the HTTP server's `upgrade` event. */
+export class AgentEndpoint {
+  private readonly wss: WebSocketServer;
+  private readonly connections = new Set<Connection>();
+  private readonly writes: Semaphore;
+  private readonly heartbeat: NodeJS.Timeout;
+  private state: 'open' | 'draining' | 'closed' = 'open';
+
+  constructor(private readonly deps: AgentEndpointDeps) {
+    // ws enforces twice our limit itself (close 1009); between the two we answer with a protocol error first.
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: deps.maxPayloadBytes * 2, perMessageDeflate: false });
+    this.writes = new Semaphore(deps.maxConcurrentWrites);
+    this.heartbeat = setInterval(() => this.beat(), deps.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /** Agent ids with a live, greeted connection to this collector. */
+  get agentIds(): string[] {
+    return [...this.connections].filter((c) => c.machineId !== null).map((c) => c.agentId);
+  }
+
+  /** Number of agents connected to this collector. */
+  get connectedCount(): number {
+    return this.connections.size;
+  }
+
+  /** Handles an HTTP upgrade request for the agent path: authenticates, then upgrades or answers 401. */
+  async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const reject = (status: number, text: string, body: string) => {
+      socket.end(
+        `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+    };
+    if (this.state !== 'open') return reject(503, 'Service Unavailable', '{"code":"WUW_SHUTTING_DOWN"}');
+    const token = bearerToken(req.headers.authorization);
+    let agentId: string | null;
+    try {
+      agentId = token ? await this.deps.auth.authenticateAgent(token) : null;
+    } catch (err) {
+      this.deps.log.error({ err }, 'agent authentication failed: database error');
+      return reject(503, 'Service Unavailable', '{"code":"WUW_DATABASE"}');
+    }
+    if (!agentId) {
+      const e = makeError('UNAUTHORIZED', [token ? 'agent token unknown or revoked' : 'no agent token']);
+      this.deps.log.warn({ remote: req.socket.remoteAddress }, 'agent connection refused: bad or missing token');
+      return reject(401, 'Unauthorized', JSON.stringify({ code: e.code, message: e.message }));
+    }
+    const id = agentId;
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, id));
+  }
+
+  private accept(ws: WebSocket, agentId: string): void {
+    const conn: Connection = { ws, agentId, machineId: null, alive: true, graceful: false, queue: [], busy: false };
+    this.connections.add(conn);
+    const log = this.deps.log.child({ agentId });
+    const helloTimer = setTimeout(() => {
+      if (!conn.machineId) this.fail(conn, makeError('PROTOCOL_INVALID_FRAME', ['no hello within 10 s']));
+    }, HELLO_TIMEOUT_MS);
+    ws.on('pong', () => (conn.alive = true));
+    ws.on('message', (data) => {
+      conn.queue.push(data);
+      void this.pump(conn, log);
+    });
+    ws.on('error', (err) => log.warn({ err: err.message }, 'agent socket error'));
+    ws.on('close', () => {
+      clearTimeout(helloTimer);
+      this.connections.delete(conn);
+      this.deps.metrics.connectedAgents.set(this.connections.size);
+      if (conn.machineId) {
+        recordDisconnect(this.deps.db, agentId, conn.graceful).catch((err: unknown) =>
+          log.warn({ err }, 'could not record disconnect'),
+        );
+      }
+    });
+    this.deps.metrics.connectedAgents.set(this.connections.size);
+  }
+
+  private send(conn: Connection, frame: CollectorFrame): void {
+    if (conn.ws.readyState === WebSocket.OPEN) conn.ws.send(encodeFrame(frame));
+  }
+
+  private fail(conn: Connection, err: { code: string; message: string }): void {
+    this.deps.metrics.protocolErrors.inc();
+    this.send(conn, { type: 'error', code: err.code, message: err.message });
+    conn.queue.length = 0;
+    conn.ws.close(1008, err.code.slice(0, 100));
+  }
+
+  /** Processes queued frames one at a time; the socket is paused while a frame is in progress. */
+  private async pump(conn: Connection, log: Logger): Promise<void> {
+    if (conn.busy) return;
+    conn.busy = true;
+    conn.ws.pause();
+    try {
+      while (conn.queue.length > 0 && conn.ws.readyState === WebSocket.OPEN) {
+        const raw = conn.queue.shift()!;
+        await this.handleFrame(conn, raw, log);
+      }
+    } catch (err) {
+      this.deps.metrics.databaseErrors.inc();
+      log.error({ err }, 'agent frame failed; closing so the agent retries');
+      conn.queue.length = 0;
+      conn.ws.close(1011, 'internal error');
+    } finally {
+      conn.busy = false;
+      // Resume even when closing: the peer's close frame must still be read to finish the handshake.
+      if (conn.ws.readyState !== WebSocket.CLOSED) conn.ws.resume();
+    }
+  }
+
+  private async handleFrame(conn: Connection, raw: RawData, log: Logger): Promise<void> {
+    const buf = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as ArrayBuffer);
+    let frame;
+    try {
+      frame = decodeAgentFrame(buf, this.deps.maxPayloadBytes);
+      if (frame.type === 'batch') this.checkBatch(frame);
+    } catch (err) {
+      if (isWuwatchError(err)) {
+        log.warn({ code: err.code, reason: err.message }, 'protocol error from agent; closing');
+        return this.fail(conn, err);
+      }
+      throw err;
+    }
+    if (frame.type === 'hello') return this.onHello(conn, frame, log);
+    if (!conn.machineId) return this.fail(conn, makeError('PROTOCOL_INVALID_FRAME', ['the first frame must be hello']));
+    if (frame.type === 'goodbye') {
+      conn.graceful = true;
+      log.info({ reason: frame.reason }, 'agent is stopping');
+      return;
+    }
+    await this.onBatch(conn, frame, log);
+  }
+
+  private checkBatch(batch: Batch): void {
+    for (const e of batch.events) {
+      const problem = checkEventData(e.kind, e.data);
+      if (problem) throw makeError('PROTOCOL_INVALID_FRAME', [`event seq ${e.seq} (${e.kind}): ${problem}`]);
+    }
+  }
+
+  private async onHello(conn: Connection, hello: Hello, log: Logger): Promise<void> {
+    if (conn.machineId) return this.fail(conn, makeError('PROTOCOL_INVALID_FRAME', ['hello sent twice']));
+    const { machineId, ackedSeq } = await recordHello(this.deps.db, conn.agentId, hello);
+    conn.machineId = machineId;
+    // A machine that was silent is back: its status must not wait for its next event.
+    await this.deps.db.withTransaction((tx) => refreshMachineStatus(tx, conn.agentId, this.deps.thresholds));
+    log.info({ hostname: hello.hostname, mode: hello.mode, ackedSeq }, 'agent connected');
+    this.send(conn, { type: 'welcome', protocol: PROTOCOL_VERSION, ackedSeq });
+  }
+
+  private async onBatch(conn: Connection, batch: Batch, log: Logger): Promise<void> {
+    const release = await this.writes.acquire();
+    const started = process.hrtime.bigint();
+    try {
+      const result = await writeBatch(this.deps.db, conn.agentId, batch.events, {
+        assessor: this.deps.assessor,
+        thresholds: this.deps.thresholds,
+      });
+      this.deps.metrics.eventsIngested.inc(result.inserted);
+      this.deps.metrics.ingestLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      this.send(conn, { type: 'ack', batchId: batch.batchId, upTo: result.upTo });
+      this.deps.onBatch?.(result);
+    } catch (err) {
+      this.deps.metrics.databaseErrors.inc();
+      log.error({ err }, 'batch not stored; closing so the agent resends it');
+      // Nothing was acknowledged, so the agent keeps the batch in its spool and resends after reconnecting.
+      conn.ws.close(1011, 'batch not stored');
+    } finally {
+      release();
+    }
+  }
+
+  private beat(): void {
+    for (const conn of this.connections) {
+      if (!conn.alive) {
+        this.deps.log.warn({ agentId: conn.agentId }, 'agent missed a heartbeat; dropping the connection');
+        conn.ws.terminate();
+        continue;
+      }
+      conn.alive = false;
+      conn.ws.ping();
+    }
+  }
+
+  /** Closes the live connection of a revoked agent. */
+  disconnectAgent(agentId: string): void {
+    for (const conn of this.connections) {
+      if (conn.agentId === agentId) this.fail(conn, makeError('UNAUTHORIZED', ['agent token revoked']));
+    }
+  }
+
+  /** Stops accepting, lets in-flight batches finish and be acknowledged, then closes every socket. Idempotent. */
+  async close(timeoutMs = 10_000): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'draining';
+    clearInterval(this.heartbeat);
+    const deadline = Date.now() + timeoutMs;
+    for (const c of this.connections) c.ws.pause();
+    while ([...this.connections].some((c) => c.busy) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    for (const c of this.connections) {
+      c.ws.resume();
+      c.ws.close(1001, 'collector shutting down');
+    }
+    while (this.connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const c of this.connections) c.ws.terminate();
+    this.wss.close();
+    this.state = 'closed';
+  }
+}
