@@ -1,0 +1,46 @@
+/** Loads agent.json, applies WUWATCH_* environment and flag overrides, validates and freezes. */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { makeError } from '@wuwatch/core';
+import { AgentConfig } from './schema.js';
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') for (const v of Object.values(o)) deepFreeze(v);
+  return Object.freeze(o);
+}
+
+/** Builds the frozen agent config from an optional JSON file, the environment and overrides. */
+export function loadAgentConfig(opts: {
+  file?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  overrides?: Record<string, unknown>;
+}): Readonly<AgentConfig> {
+  const env = opts.env ?? process.env;
+  let raw: Record<string, unknown> = {};
+  if (opts.file) {
+    let text: string;
+    try {
+      text = readFileSync(opts.file, 'utf8');
+    } catch (err) {
+      throw makeError('FILE_UNREADABLE', [opts.file], undefined, err);
+    }
+    try {
+      raw = JSON.parse(text.replace(/^\uFEFF/, '')) as Record<string, unknown>;
+    } catch (err) {
+      throw makeError('CONFIG_INVALID', [`${opts.file} is not valid JSON`], undefined, err);
+    }
+  }
+  const fromEnv: Record<string, unknown> = {};
+  if (env.WUWATCH_COLLECTOR_URL) fromEnv.collectorUrl = env.WUWATCH_COLLECTOR_URL;
+  if (env.WUWATCH_ENROLL_SECRET) fromEnv.enrollSecret = env.WUWATCH_ENROLL_SECRET;
+  if (env.WUWATCH_STATE_DIR) fromEnv.stateDir = env.WUWATCH_STATE_DIR;
+  if (env.WUWATCH_LOG_LEVEL) fromEnv.logLevel = env.WUWATCH_LOG_LEVEL;
+  const merged = {
+    ...raw,
+    ...fromEnv,
+    ...Object.fromEntries(Object.entries(opts.overrides ?? {}).filter(([, v]) => v !== undefined)),
+  };
+  const parsed = AgentConfig.safeParse(merged);
+  if (!parsed.success) throw makeError('CONFIG_INVALID', [z.prettifyError(parsed.error).replace(/\n/g, '; ')]);
+  return deepFreeze(parsed.data);
+}

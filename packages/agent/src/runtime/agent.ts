@@ -1,0 +1,214 @@
+/**
+ * The agent's run loop: sources → findings → spool → collector. Everything that touches Windows comes in
+ * through `Sources` (real tools or a simulate directory), so the same loop runs on Linux in tests.
+ * States: created → running → stopping → stopped; `stop()` is idempotent and drains within a deadline.
+ */
+import { join } from 'node:path';
+import { hostname as osHostname, release } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { assessPolicy, eventToFinding, WuLogParser, type Finding } from '@wuwatch/core';
+import type { Logger } from 'pino';
+import type { AgentConfig } from '../config/schema.js';
+import type { Credentials } from '../enroll/credentials.js';
+import { Spool, type SpoolInput } from '../spool/index.js';
+import { LogTailer, detectMode, fileCheckpointStore } from '../tail/index.js';
+import { probeWsus, ProbeBackoff } from '../probe/index.js';
+import type { Sources } from '../sources/index.js';
+import { CollectorClient } from '../transport/client.js';
+import { Loop } from './loop.js';
+import { eventFindingToEvent, logFindingToEvent } from './to-events.js';
+
+/** The agent's version, reported in hello. */
+export const AGENT_VERSION = '0.1.0';
+
+/** Everything the agent needs, passed in. */
+export interface AgentDeps {
+  config: Readonly<AgentConfig>;
+  credentials: Credentials;
+  sources: Sources;
+  log: Logger;
+  /** Path of WindowsUpdate.log to look at. */
+  logPath: string;
+  /** UTC offset of log timestamps in minutes (east positive). */
+  logOffsetMinutes: number;
+  osVersion?: string;
+}
+
+/** A running agent. */
+export class Agent {
+  private state: 'created' | 'running' | 'stopping' | 'stopped' = 'created';
+  private spool!: Spool;
+  private client!: CollectorClient;
+  private tailer: LogTailer | null = null;
+  private loops: Loop[] = [];
+  private lastPolicyJson = '';
+  private lastWuaJson = '';
+  private wsusUrl: string | null = null;
+  mode: 'log' | 'event' = 'event';
+
+  constructor(private readonly deps: AgentDeps) {}
+
+  /** Spool statistics (for status output and tests). */
+  get spoolStats(): { lastSeq: number; ackedSeq: number; pending: number } {
+    return { lastSeq: this.spool.lastSeq, ackedSeq: this.spool.ackedSeq, pending: this.spool.pendingCount };
+  }
+
+  private async append(events: SpoolInput[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.spool.append(events);
+    this.client.notify();
+  }
+
+  /** Opens the spool, picks the mode, starts sources and the collector connection. */
+  async start(): Promise<void> {
+    if (this.state !== 'created') return;
+    this.state = 'running';
+    const { config, log } = this.deps;
+    this.spool = await Spool.open({
+      dir: join(config.stateDir, 'spool'),
+      maxBytes: config.spoolMaxBytes,
+      logger: log.child({ component: 'spool' }),
+    });
+    const decision = await detectMode(this.deps.logPath);
+    this.mode = decision.mode;
+    log.info({ mode: this.mode, reason: decision.reason, logPath: this.deps.logPath }, `running in ${this.mode} mode`);
+    this.client = new CollectorClient(this.spool, {
+      url: config.collectorUrl,
+      token: this.deps.credentials.token,
+      agentId: this.deps.credentials.agentId,
+      hostname: config.hostname ?? osHostname(),
+      osVersion: this.deps.osVersion ?? `${process.platform} ${release()}`,
+      agentVersion: AGENT_VERSION,
+      mode: this.mode,
+      caFile: config.caFile,
+      batchMaxEvents: config.batch.maxEvents,
+      batchMaxBytes: config.batch.maxBytes,
+      maxInFlight: config.batch.maxInFlight,
+      heartbeatMs: config.heartbeatSeconds * 1000,
+      reconnectBaseMs: config.reconnect.baseMs,
+      reconnectCapMs: config.reconnect.capMs,
+      log: log.child({ component: 'transport' }),
+    });
+    await this.append([
+      { time: new Date().toISOString(), kind: 'agent_started', data: { version: AGENT_VERSION, mode: this.mode } },
+    ]);
+    this.client.start();
+
+    const i = config.intervals;
+    const loopLog = log.child({ component: 'sources' });
+    this.loops.push(new Loop('policy', () => this.pollPolicy().then(() => i.policySeconds * 1000), loopLog, 60_000));
+    const backoff = new ProbeBackoff({
+      intervalMs: i.probeSeconds * 1000,
+      baseMs: Math.min(30_000, i.probeSeconds * 1000),
+      maxMs: i.probeMaxBackoffSeconds * 1000,
+    });
+    this.loops.push(new Loop('probe', () => this.probe(backoff), loopLog, i.probeSeconds * 1000));
+    this.loops.push(new Loop('wua', () => this.pollWua().then(() => i.wuaSeconds * 1000), loopLog, 60_000));
+    if (this.mode === 'event')
+      this.loops.push(new Loop('events', () => this.pollEvents(), loopLog, i.eventSeconds * 1000));
+    // Policy first: the probe needs the WSUS URL.
+    await this.loops[0]!.trigger();
+    for (const l of this.loops) l.start();
+    if (this.mode === 'log') await this.startTail();
+  }
+
+  private async startTail(): Promise<void> {
+    const { config, log } = this.deps;
+    const findings: Finding[] = [];
+    const parser = new WuLogParser({ onFinding: (f) => findings.push(f) });
+    this.tailer = new LogTailer({
+      path: this.deps.logPath,
+      store: fileCheckpointStore(join(config.stateDir, 'tail-checkpoint.json')),
+      pollMs: config.intervals.tailMs,
+      onChunk: async (buf) => {
+        parser.push(buf);
+        const now = new Date();
+        const events = findings.splice(0).map((f) => logFindingToEvent(f, this.deps.logOffsetMinutes, now));
+        // The checkpoint moves only after this resolves: the events are on disk first.
+        await this.append(events);
+      },
+      onReport: (r) => log.info({ report: r }, `log tail: ${r.kind}`),
+    });
+    await this.tailer.start();
+  }
+
+  private async pollPolicy(): Promise<void> {
+    const policy = await this.deps.sources.policy.read();
+    const json = JSON.stringify(policy);
+    const a = assessPolicy(policy);
+    this.wsusUrl = a.source === 'wsus' ? a.wsusUrl : null;
+    if (json === this.lastPolicyJson) return;
+    this.lastPolicyJson = json;
+    this.deps.log.info(
+      { source: a.source, wsusUrl: a.wsusUrl, problems: a.problems.map((p) => p.code) },
+      'Windows Update policy read',
+    );
+    await this.append([
+      {
+        time: new Date().toISOString(),
+        kind: 'policy',
+        data: { policy: policy as unknown as Record<string, unknown> },
+      },
+    ]);
+  }
+
+  private async probe(backoff: ProbeBackoff): Promise<number> {
+    // Only the configured WSUS server is ever probed; a machine on Microsoft Update is not probed at all.
+    if (!this.wsusUrl) return this.deps.config.intervals.probeSeconds * 1000;
+    const proxy = await this.deps.sources.proxy.read();
+    const ca = this.deps.config.caFile ? [readFileSync(this.deps.config.caFile)] : undefined;
+    const result = await probeWsus(this.wsusUrl, {
+      timeouts: this.deps.config.probeTimeouts,
+      proxy,
+      ...(ca ? { ca } : {}),
+    });
+    await this.append([
+      { time: new Date().toISOString(), kind: 'probe', data: result as unknown as Record<string, unknown> },
+    ]);
+    return backoff.next(result.ok);
+  }
+
+  private async pollWua(): Promise<void> {
+    const wua = await this.deps.sources.wua.read();
+    if (!wua) return;
+    const json = JSON.stringify(wua);
+    if (json === this.lastWuaJson) return;
+    this.lastWuaJson = json;
+    await this.append([{ time: new Date().toISOString(), kind: 'wua', data: wua }]);
+  }
+
+  private async pollEvents(): Promise<number> {
+    const poll = await this.deps.sources.events.poll();
+    const events = poll.events.map(eventToFinding).flatMap((f) => (f ? [eventFindingToEvent(f)] : []));
+    await this.append(events);
+    await this.deps.sources.events.commit(poll.positions);
+    return poll.more ? 0 : this.deps.config.intervals.eventSeconds * 1000;
+  }
+
+  /** Polls every source once now (tests and the simulator use it to avoid waiting for intervals). */
+  async pollNow(): Promise<void> {
+    await Promise.all(this.loops.map((l) => l.trigger()));
+    await this.tailer?.pollNow();
+  }
+
+  /** Waits until everything spooled so far is acknowledged (bounded). */
+  drain(timeoutMs: number): Promise<boolean> {
+    return this.client.drain(timeoutMs);
+  }
+
+  /** Graceful stop: stop sources, try to deliver what is spooled, say goodbye, close the spool. Idempotent. */
+  async stop(drainMs = 5000): Promise<void> {
+    if (this.state !== 'running') return;
+    this.state = 'stopping';
+    await Promise.all(this.loops.map((l) => l.stop()));
+    await this.tailer?.stop();
+    await this.append([
+      { time: new Date().toISOString(), kind: 'agent_stopping', data: { reason: 'service stop' } },
+    ]).catch(() => undefined);
+    await this.client.drain(drainMs);
+    await this.client.stop();
+    await this.spool.close();
+    this.state = 'stopped';
+    this.deps.log.info('agent stopped');
+  }
+}

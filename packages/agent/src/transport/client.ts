@@ -1,0 +1,260 @@
+/**
+ * The agent's connection to the collector: connect with the agent token, hello, then stream the spool's
+ * unacknowledged events in batches sized by count and bytes. Acks delete from the spool; after any
+ * reconnect everything unacknowledged is sent again (the collector ignores what it already has).
+ * States: idle → connecting → streaming → (backoff → connecting …) → stopped.
+ */
+import { readFileSync } from 'node:fs';
+import WebSocket from 'ws';
+import {
+  decodeCollectorFrame,
+  encodeFrame,
+  LIMITS,
+  PROTOCOL_VERSION,
+  type AgentMode,
+  type WireEvent,
+} from '@wuwatch/core';
+import type { Logger } from 'pino';
+import { reconnectDelay } from './backoff.js';
+
+/** The part of the spool the client needs. */
+export interface OutboundQueue {
+  readonly ackedSeq: number;
+  readonly lastSeq: number;
+  peek(afterSeq: number, maxCount: number, maxBytes: number): Promise<WireEvent[]>;
+  ack(upToSeq: number): Promise<void>;
+}
+
+/** Client options (validated agent config). */
+export interface ClientOptions {
+  url: string;
+  token: string;
+  agentId: string;
+  hostname: string;
+  osVersion: string;
+  agentVersion: string;
+  mode: AgentMode;
+  caFile?: string | undefined;
+  batchMaxEvents: number;
+  batchMaxBytes: number;
+  /** Batches sent but not yet acknowledged. */
+  maxInFlight: number;
+  heartbeatMs: number;
+  reconnectBaseMs: number;
+  reconnectCapMs: number;
+  log: Logger;
+  /** Called when the collector refuses the token (401): the agent must be re-enrolled. */
+  onUnauthorized?: () => void;
+}
+
+type State = 'idle' | 'connecting' | 'streaming' | 'backoff' | 'stopped';
+
+/** Streams the spool to the collector until stopped. */
+export class CollectorClient {
+  private state: State = 'idle';
+  private ws: WebSocket | null = null;
+  private attempt = 0;
+  private sentUpTo = 0;
+  private batchId = 0;
+  private inFlight = new Map<number, number>();
+  private pumping = false;
+  private timer: NodeJS.Timeout | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private alive = true;
+  private readonly ca: Buffer | undefined;
+  /** Last connection problem, for `status`/`diagnose`. */
+  lastError: string | null = null;
+  connectedAt: Date | null = null;
+
+  constructor(
+    private readonly queue: OutboundQueue,
+    private readonly opts: ClientOptions,
+  ) {
+    this.ca = opts.caFile ? readFileSync(opts.caFile) : undefined;
+  }
+
+  /** Current state of the connection state machine. */
+  get status(): State {
+    return this.state;
+  }
+
+  /** Starts connecting (returns immediately). */
+  start(): void {
+    if (this.state !== 'idle') return;
+    this.connect();
+  }
+
+  /** Tells the client new events are in the spool. */
+  notify(): void {
+    if (this.state === 'streaming') void this.pump();
+  }
+
+  private connect(): void {
+    if (this.state === 'stopped') return;
+    this.state = 'connecting';
+    const url = this.opts.url.replace(/^http/, 'ws').replace(/\/+$/, '') + '/v1/agent';
+    const ws = new WebSocket(url, {
+      headers: { authorization: `Bearer ${this.opts.token}` },
+      ...(this.ca ? { ca: this.ca } : {}),
+      maxPayload: LIMITS.maxFrameBytes,
+      handshakeTimeout: 15_000,
+      perMessageDeflate: false,
+    });
+    this.ws = ws;
+    ws.on('unexpected-response', (_req, res) => {
+      this.lastError = `collector answered HTTP ${res.statusCode} to the agent connection`;
+      if (res.statusCode === 401) {
+        this.opts.log.error(
+          'the collector refused this agent\'s token (revoked or unknown): re-enroll with "wuwatch-agent enroll"',
+        );
+        this.opts.onUnauthorized?.();
+      } else this.opts.log.warn({ status: res.statusCode }, 'collector refused the connection');
+      ws.terminate();
+    });
+    ws.on('open', () => {
+      this.alive = true;
+      ws.send(
+        encodeFrame({
+          type: 'hello',
+          protocol: PROTOCOL_VERSION,
+          agentId: this.opts.agentId,
+          hostname: this.opts.hostname,
+          osVersion: this.opts.osVersion,
+          agentVersion: this.opts.agentVersion,
+          mode: this.opts.mode,
+        }),
+      );
+    });
+    ws.on('pong', () => (this.alive = true));
+    ws.on('ping', () => (this.alive = true));
+    ws.on('message', (raw) => void this.onFrame(raw.toString()));
+    ws.on('error', (err) => {
+      this.lastError = err.message;
+      this.opts.log.warn({ err: err.message, url }, 'collector connection error');
+    });
+    ws.on('close', (code, reason) => this.onClose(code, reason.toString()));
+  }
+
+  private async onFrame(text: string): Promise<void> {
+    let frame;
+    try {
+      frame = decodeCollectorFrame(text);
+    } catch (err) {
+      this.opts.log.error({ err }, 'collector sent an invalid frame; reconnecting');
+      this.ws?.terminate();
+      return;
+    }
+    if (frame.type === 'welcome') {
+      this.state = 'streaming';
+      this.attempt = 0;
+      this.lastError = null;
+      this.connectedAt = new Date();
+      // The collector may hold events our spool still has (ack lost in a crash): skip them.
+      if (frame.ackedSeq > this.queue.ackedSeq) await this.queue.ack(Math.min(frame.ackedSeq, this.queue.lastSeq));
+      this.sentUpTo = Math.max(this.queue.ackedSeq, frame.ackedSeq);
+      this.inFlight.clear();
+      this.startHeartbeat();
+      this.opts.log.info(
+        { ackedSeq: frame.ackedSeq, pending: this.queue.lastSeq - this.sentUpTo },
+        'connected to collector',
+      );
+      void this.pump();
+    } else if (frame.type === 'ack') {
+      this.inFlight.delete(frame.batchId);
+      if (frame.upTo > this.queue.ackedSeq) await this.queue.ack(Math.min(frame.upTo, this.queue.lastSeq));
+      void this.pump();
+    } else {
+      this.lastError = `${frame.code}: ${frame.message}`;
+      this.opts.log.error({ code: frame.code, message: frame.message }, 'collector reported a protocol error');
+    }
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (
+        this.state === 'streaming' &&
+        this.inFlight.size < this.opts.maxInFlight &&
+        this.sentUpTo < this.queue.lastSeq
+      ) {
+        const events = await this.queue.peek(this.sentUpTo, this.opts.batchMaxEvents, this.opts.batchMaxBytes);
+        if (events.length === 0 || !this.ws || this.ws.readyState !== WebSocket.OPEN) break;
+        const id = ++this.batchId;
+        const last = events[events.length - 1]!.seq;
+        this.inFlight.set(id, last);
+        this.sentUpTo = last;
+        this.ws.send(encodeFrame({ type: 'batch', batchId: id, events }));
+      }
+    } catch (err) {
+      this.opts.log.error({ err }, 'could not read the spool');
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private startHeartbeat(): void {
+    this.stopHeartbeat();
+    this.heartbeat = setInterval(() => {
+      if (!this.ws) return;
+      if (!this.alive) {
+        this.opts.log.warn('collector missed a heartbeat; reconnecting');
+        this.ws.terminate();
+        return;
+      }
+      this.alive = false;
+      this.ws.ping();
+    }, this.opts.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+  }
+
+  private onClose(code: number, reason: string): void {
+    this.stopHeartbeat();
+    this.ws = null;
+    this.inFlight.clear();
+    if (this.state === 'stopped') return;
+    if (code !== 1000 && code !== 1005) this.lastError ??= `closed ${code} ${reason}`;
+    const delay = reconnectDelay(this.attempt++, this.opts.reconnectBaseMs, this.opts.reconnectCapMs);
+    this.state = 'backoff';
+    this.opts.log.info({ code, reason, retryInMs: delay }, 'disconnected from collector; will reconnect');
+    this.timer = setTimeout(() => this.connect(), delay);
+    this.timer.unref();
+  }
+
+  /** Waits (bounded) until everything spooled so far is acknowledged. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.queue.ackedSeq < this.queue.lastSeq && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return this.queue.ackedSeq >= this.queue.lastSeq;
+  }
+
+  /** Says goodbye (a graceful stop) and closes. Idempotent. */
+  async stop(reason = 'agent stopping'): Promise<void> {
+    if (this.state === 'stopped') return;
+    const ws = this.ws;
+    this.state = 'stopped';
+    if (this.timer) clearTimeout(this.timer);
+    this.stopHeartbeat();
+    if (ws && ws.readyState === WebSocket.OPEN) {
+      ws.send(encodeFrame({ type: 'goodbye', reason }));
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          ws.terminate();
+          resolve();
+        }, 3000);
+        ws.once('close', () => {
+          clearTimeout(t);
+          resolve();
+        });
+        ws.close(1000, 'agent stopping');
+      });
+    } else ws?.terminate();
+  }
+}
