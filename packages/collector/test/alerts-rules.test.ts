@@ -454,8 +454,9 @@ test('Silence: a silence matching everything is refused', (t) => {
 // ---- reconciliation --------------------------------------------------------------------------------------
 
 test('reconcileAlerts: fire once, repeat after 4 h, survive flapping, resolve once', (t) => {
-  const m = machine('m1', failing(3));
-  const conditionsAt = (present: boolean, at: Date) => (present ? evaluateAlertRules({ machines: [m], now: at }) : []);
+  // The agent keeps reporting (lastSeen = now), so only detect_failures comes and goes.
+  const conditionsAt = (present: boolean, at: Date) =>
+    present ? evaluateAlertRules({ machines: [machine('m1', { ...failing(3), lastSeen: at })], now: at }) : [];
   const timeline: [number, boolean, string[]][] = [
     [0, true, ['firing']],
     [5, true, []],

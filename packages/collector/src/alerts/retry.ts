@@ -26,7 +26,7 @@ export function nextAttemptDelay(attempt: number, opts: Partial<RetryOptions> = 
   const n = Math.max(1, Math.floor(attempt));
   // Cap the exponent: 2 ** 1100 is Infinity, and the cap is reached long before anyway.
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(n - 1, 52));
-  const r = Math.min(Math.max(random(), 0), 1);
+  const r = Math.min(Math.max(random(), 0), 1 - Number.EPSILON);
   return Math.floor(r * ceiling);
 }
 

@@ -257,7 +257,8 @@ function wsusFix(url: string, probe: ProbeData, orphanHost: string | undefined):
   const byCode =
     describe(probe.hresult) ?? (status !== undefined ? describe(`0x${(0x80190000 + status).toString(16)}`) : undefined);
   const remedy = byCode?.class === 'unreachable' ? byCode.remedy : remedyForClass('unreachable');
-  const hint = status === undefined ? PROBE_HINTS[probe.class] : undefined;
+  // The catalogue's remedy already starts with a hint for its code; add ours only when it had nothing to say.
+  const hint = byCode === undefined ? PROBE_HINTS[probe.class] : undefined;
   const lead = orphanHost
     ? `Only ${orphanHost} points at ${url}, so the server is most likely gone and the pointer is a leftover. On ${orphanHost}, find the policy that sets "Specify intranet Microsoft update service location" (gpresult /h report.html or rsop.msc) and set it to "Not Configured" or to the current WSUS server.`
     : `Every machine listed fails to reach ${url}: bring the server back, or move these machines to a working WSUS server in the GPO that points them at it.`;

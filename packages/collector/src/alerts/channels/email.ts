@@ -15,13 +15,25 @@ const SMTP_REASONS: Readonly<Record<string, string>> = {
   EMESSAGE: 'the SMTP server refused the message',
 };
 
+const SYSTEM_REASONS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'could not connect to the SMTP server: connection refused',
+  ENOTFOUND: 'the SMTP host name does not resolve',
+  EAI_AGAIN: 'the SMTP host name could not be resolved right now',
+  ECONNRESET: 'the SMTP server reset the connection',
+  EHOSTUNREACH: 'no route to the SMTP server',
+  ENETUNREACH: 'the network is unreachable',
+};
+
 /** Turns a nodemailer rejection into a failure; permanent for refused logins and 5xx answers. */
 export function smtpFailure(err: unknown, target: string): DeliveryFailure {
   const e = (err ?? {}) as { code?: unknown; responseCode?: unknown; message?: unknown };
   const code = typeof e.code === 'string' ? e.code : undefined;
   const responseCode = typeof e.responseCode === 'number' ? e.responseCode : undefined;
   const message = typeof e.message === 'string' ? e.message : String(err);
-  const what = code !== undefined ? SMTP_REASONS[code] : undefined;
+  // nodemailer files connection failures under ESOCKET; the system error in the message says more.
+  const sys = /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|EHOSTUNREACH|ENETUNREACH)\b/.exec(message)?.[1];
+  const what =
+    (sys !== undefined ? SYSTEM_REASONS[sys] : undefined) ?? (code !== undefined ? SMTP_REASONS[code] : undefined);
   const permanent = code === 'EAUTH' || (responseCode !== undefined && responseCode >= 500);
   return {
     reason: `${target}: ${what ? `${what} (${message})` : message}`,

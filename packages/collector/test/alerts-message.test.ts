@@ -1,0 +1,172 @@
+import test from 'ava';
+import {
+  alertFields,
+  renderMessage,
+  testNotification,
+  toWebhookPayload,
+  WebhookPayload,
+} from '../src/alerts/message.js';
+import { evaluateAlertRules } from '../src/alerts/rules.js';
+import { makeNotification, reconcileAlerts } from '../src/alerts/state.js';
+import type { Alert, AlertMachineSnapshot, NotificationKind } from '../src/alerts/types.js';
+
+const NOW = new Date('2024-05-10T12:00:00.000Z');
+const HOUR = 3_600_000;
+const URL_ = 'http://wsus01.corp.example:8530';
+
+function snapshot(over: Partial<AlertMachineSnapshot> = {}): AlertMachineSnapshot {
+  return {
+    machineId: 'a1b2c3',
+    hostname: 'SRV-FILE-02',
+    status: 'wsus_unreachable',
+    statusReasons: [],
+    wsusUrl: URL_,
+    consecutiveDetectionFailures: 3,
+    lastDetectionHresult: '0x80244022',
+    firstFailureAt: new Date(NOW.getTime() - 66 * HOUR),
+    lastDetectionAt: new Date(NOW.getTime() - HOUR),
+    lastSuccessDetectionAt: new Date(NOW.getTime() - 70 * HOUR),
+    firstSeen: new Date(NOW.getTime() - 900 * HOUR),
+    lastSeen: NOW,
+    lastGoodbyeAt: null,
+    probeFailingSince: null,
+    lastProbe: null,
+    ...over,
+  };
+}
+
+/** The alert the pipeline stores for these machines (first alert of the given rule). */
+function alertFor(machines: AlertMachineSnapshot[], rule: Alert['rule']): Alert {
+  const conditions = evaluateAlertRules({ machines, now: NOW });
+  const found = reconcileAlerts({ alerts: [], conditions, now: NOW }).alerts.find((a) => a.rule === rule);
+  if (!found) throw new Error(`no ${rule} alert`);
+  return found;
+}
+
+test('0x80244022 machine alert: names the machine, code, meaning, 503, URL and the fix', (t) => {
+  const a = alertFor([snapshot()], 'detect_failures');
+  const msg = renderMessage(makeNotification(a, 'firing', NOW));
+  t.is(msg.title, '[FIRING] Windows Update detection failing on SRV-FILE-02');
+  for (const needle of [
+    'SRV-FILE-02',
+    '0x80244022',
+    'WU_E_PT_HTTP_STATUS_SERVICE_UNAVAIL',
+    'Same as HTTP status 503',
+    '503 Service Unavailable',
+    URL_,
+    'Failures in a row: 3',
+    `Since: ${new Date(NOW.getTime() - 66 * HOUR).toISOString()}`,
+    'Fix:',
+    'WsusPool',
+    '"Not Configured"',
+  ]) {
+    t.true(msg.text.includes(needle), `text mentions ${needle}`);
+  }
+  const byLabel = new Map(msg.fields.map((f) => [f.label, f.value]));
+  t.is(byLabel.get('Machine'), 'SRV-FILE-02 (a1b2c3)');
+  t.is(byLabel.get('Error'), '0x80244022 (WU_E_PT_HTTP_STATUS_SERVICE_UNAVAIL)');
+  t.is(byLabel.get('HTTP status'), '503 Service Unavailable');
+  t.is(byLabel.get('URL'), URL_);
+  t.regex(byLabel.get('Rule') ?? '', /detect_failures/);
+  t.regex(byLabel.get('Fix') ?? '', /WsusPool/);
+});
+
+test('evidence without the catalogue name is explained from the catalogue', (t) => {
+  const a = alertFor([snapshot()], 'detect_failures');
+  const bare: Alert = { ...a, evidence: { hresult: '0x8024402C' } };
+  const fields = alertFields(bare);
+  t.deepEqual(
+    fields.find((f) => f.label === 'Error'),
+    {
+      label: 'Error',
+      value: '0x8024402C (WU_E_PT_WINHTTP_NAME_NOT_RESOLVED)',
+    },
+  );
+  t.truthy(fields.find((f) => f.label === 'Meaning'));
+});
+
+const kinds: [NotificationKind, RegExp][] = [
+  ['firing', /^\[FIRING\] /],
+  ['repeat', /^\[STILL FIRING\] /],
+  ['resolved', /^\[RESOLVED\] /],
+  ['test', /^\[TEST\] /],
+];
+for (const [kind, prefix] of kinds) {
+  test(`title prefix for ${kind}`, (t) => {
+    const a = alertFor([snapshot()], 'detect_failures');
+    t.regex(renderMessage(makeNotification(a, kind, NOW)).title, prefix);
+  });
+}
+
+test('resolved message says so and carries no fix', (t) => {
+  const a: Alert = { ...alertFor([snapshot()], 'detect_failures'), state: 'resolved', resolvedAt: NOW };
+  const msg = renderMessage(makeNotification(a, 'resolved', NOW));
+  t.regex(msg.text, new RegExp(`^Resolved at ${NOW.toISOString()}`));
+  t.regex(msg.text, /No action needed\./);
+  t.false(msg.text.includes('Fix:'));
+  t.false(msg.fields.some((f) => f.label === 'Fix'));
+  t.true(msg.text.includes('SRV-FILE-02'));
+});
+
+test('WSUS alert names the server and lists its machines', (t) => {
+  const machines = ['SRV-A', 'SRV-B', 'SRV-C'].map((h, i) =>
+    snapshot({
+      machineId: `m${i}`,
+      hostname: h,
+      consecutiveDetectionFailures: 0,
+      probeFailingSince: new Date(NOW.getTime() - HOUR),
+      lastProbe: {
+        url: URL_,
+        class: 'http_status',
+        ok: false,
+        httpStatus: 503,
+        failedStep: 'http',
+        hresult: null,
+        message: null,
+        steps: [],
+      },
+    }),
+  );
+  const a = alertFor(machines, 'wsus_unreachable');
+  const msg = renderMessage(makeNotification(a, 'firing', NOW));
+  t.is(msg.title, `[FIRING] WSUS server ${URL_} unreachable from 3 machines`);
+  const byLabel = new Map(msg.fields.map((f) => [f.label, f.value]));
+  t.is(byLabel.get('WSUS server'), URL_);
+  t.is(byLabel.get('Machines (3 of 3)'), 'SRV-A, SRV-B, SRV-C');
+  t.is(byLabel.get('HTTP status'), '503 Service Unavailable');
+  t.regex(msg.text, /WsusPool/, 'the 503 hint reaches the fix');
+});
+
+test('webhook payload validates against WebhookPayload v1 and survives JSON', (t) => {
+  const a = alertFor([snapshot()], 'detect_failures');
+  const n = makeNotification(a, 'firing', NOW);
+  const sentAt = new Date(NOW.getTime() + 1234);
+  const payload = toWebhookPayload(n, sentAt);
+  const parsed = WebhookPayload.parse(JSON.parse(JSON.stringify(payload)));
+  t.is(parsed.version, 1);
+  t.is(parsed.id, n.id);
+  t.is(parsed.kind, 'firing');
+  t.is(parsed.sentAt, sentAt.toISOString());
+  t.is(parsed.alert.id, a.id);
+  t.is(parsed.alert.rule, 'detect_failures');
+  t.is(parsed.alert.subject, 'machine:a1b2c3');
+  t.is(parsed.alert.state, 'firing');
+  t.is(parsed.alert.firstSeen, NOW.toISOString());
+  t.is(parsed.alert.evidence.hresultName, 'WU_E_PT_HTTP_STATUS_SERVICE_UNAVAIL');
+  t.is(parsed.alert.evidence.httpStatus, 503);
+  t.is(parsed.alert.evidence.url, URL_);
+  t.deepEqual(parsed.alert.machines, [{ machineId: 'a1b2c3', hostname: 'SRV-FILE-02' }]);
+  t.regex(parsed.alert.fix, /WsusPool/);
+  // The notification id is fixed when the notification is made, so every retry carries the same one.
+  t.is(toWebhookPayload(n, new Date(NOW.getTime() + 99_000)).id, payload.id);
+});
+
+test('WebhookPayload refuses other versions and unknown kinds; test notifications validate', (t) => {
+  const payload = toWebhookPayload(testNotification(NOW), NOW);
+  t.true(WebhookPayload.safeParse(payload).success);
+  t.is(payload.kind, 'test');
+  t.false(WebhookPayload.safeParse({ ...payload, version: 2 }).success);
+  t.false(WebhookPayload.safeParse({ ...payload, kind: 'maybe' }).success);
+  t.false(WebhookPayload.safeParse({ ...payload, sentAt: 'yesterday' }).success);
+  t.regex(renderMessage(testNotification(NOW)).text, /test notification/);
+});
