@@ -17,6 +17,10 @@ import type { PolicyAssessor } from './ingest/projection.js';
 import type { BatchResult } from './ingest/writer.js';
 import { sweepStatuses, touchConnected } from './status/sweep.js';
 import type { AssessmentFacts } from './status/types.js';
+import { createChannel, type Channel } from './alerts/channels/index.js';
+import { AlertEvaluator } from './alerts/engine.js';
+import { OutboxWorker } from './alerts/outbox.js';
+import { alertRoutes } from './alerts/api.js';
 
 /** A running collector. */
 export interface Collector {
@@ -26,6 +30,8 @@ export interface Collector {
   readonly app: FastifyInstance;
   readonly endpoint: AgentEndpoint;
   readonly metrics: Metrics;
+  /** The alert evaluator and the outbox worker (null when alerts are disabled). */
+  readonly alerts: { evaluator: AlertEvaluator; outbox: OutboxWorker } | null;
   /** Runs one status sweep now (tests, and the periodic timer). */
   sweep(): Promise<void>;
   close(): Promise<void>;
@@ -62,6 +68,7 @@ export async function startCollector(
   const metrics = new Metrics();
   const auth = new AuthStore(db, config.adminToken);
   const thresholds = config.status;
+  const alerts = startAlerts(config, db, log);
   const endpoint = new AgentEndpoint({
     db,
     auth,
@@ -72,7 +79,10 @@ export async function startCollector(
     maxPayloadBytes: config.agent.maxPayloadBytes,
     heartbeatMs: config.agent.heartbeatSeconds * 1000,
     maxConcurrentWrites: config.agent.maxConcurrentWrites,
-    ...(ext.onBatch ? { onBatch: ext.onBatch } : {}),
+    onBatch: (result) => {
+      if (result.inserted > 0 || result.statusBefore !== result.verdict.status) alerts?.evaluator.poke();
+      ext.onBatch?.(result);
+    },
   });
   const https = config.tls
     ? { key: readFileSync(config.tls.keyFile), cert: readFileSync(config.tls.certFile) }
@@ -84,7 +94,7 @@ export async function startCollector(
     log,
     https,
     disconnectAgent: (id) => endpoint.disconnectAgent(id),
-    plugins: ext.plugins ?? [],
+    plugins: [...(alerts ? [alertRoutes(db, alerts.channels)] : []), ...(ext.plugins ?? [])],
   });
   app.server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
@@ -115,6 +125,7 @@ export async function startCollector(
         const changes = await sweepStatuses(db, thresholds);
         if (changes.length > 0) {
           log.info({ changes: changes.length }, 'status sweep changed machines');
+          alerts?.evaluator.poke();
           ext.onStatusChange?.(changes);
         }
       } catch (err) {
@@ -137,11 +148,62 @@ export async function startCollector(
       await endpoint.close();
       await app.close();
       if (sweeping) await sweeping;
+      if (alerts) {
+        await alerts.evaluator.stop();
+        await alerts.outbox.stop();
+        for (const c of alerts.channels.values()) await c.close();
+      }
       await db.close();
       log.info('collector stopped');
     })();
     return closing;
   };
 
-  return { url, port, db, app, endpoint, metrics, sweep, close };
+  if (alerts) {
+    alerts.evaluator.start();
+    alerts.outbox.start();
+  }
+  return {
+    url,
+    port,
+    db,
+    app,
+    endpoint,
+    metrics,
+    alerts: alerts ? { evaluator: alerts.evaluator, outbox: alerts.outbox } : null,
+    sweep,
+    close,
+  };
+}
+
+/** Builds the alert channels, evaluator and outbox worker from config (null when alerts are disabled). */
+function startAlerts(config: Readonly<CollectorConfig>, db: Database, log: Logger) {
+  const cfg = config.alerts;
+  if (!cfg.enabled) return null;
+  const alog = log.child({ component: 'alerts' });
+  const channels = new Map<string, Channel>();
+  for (const c of cfg.channels) {
+    const base = c.name ?? c.type;
+    let name = base;
+    for (let i = 2; channels.has(name); i++) name = `${base}-${i}`;
+    channels.set(name, createChannel({ ...c, name }));
+  }
+  if (channels.size === 0) alog.warn('no alert channels configured: alerts are recorded but nobody is notified');
+  else
+    alog.info({ channels: [...channels.values()].map((c) => `${c.name} (${c.type} ${c.target})`) }, 'alert channels');
+  const outbox = new OutboxWorker(db, channels, {
+    pollMs: cfg.delivery.pollMs,
+    leaseMs: cfg.delivery.leaseMs,
+    retry: { baseMs: cfg.delivery.retryBaseMs, maxMs: cfg.delivery.retryMaxMs, giveUpAfter: cfg.delivery.giveUpAfter },
+    log: alog,
+  });
+  const evaluator = new AlertEvaluator(db, {
+    rules: cfg.rules,
+    channels: [...channels.keys()],
+    schedule: cfg.schedule,
+    debounceMs: cfg.debounceMs,
+    log: alog,
+    onQueued: () => outbox.wake(),
+  });
+  return { channels, evaluator, outbox };
 }

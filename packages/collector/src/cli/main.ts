@@ -4,6 +4,7 @@ import { ApiError } from './client.js';
 import { processIo, UsageError, type CliIo } from './io.js';
 import { credentialCommand, machineCommand, machinesCommand, statusCommand, wsusCommand } from './commands.js';
 import { migrateCommand, serveCommand } from './serve.js';
+import { alertsCommand, notifyTestCommand, silenceCommand } from './alerts.js';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
@@ -26,6 +27,15 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   machines: { run: machinesCommand, summary: 'machines [--status S] [--json]   list machines' },
   machine: { run: machineCommand, summary: 'machine ID                       one machine with its reasons' },
   wsus: { run: wsusCommand, summary: 'wsus                             WSUS servers and who can reach them' },
+  alerts: { run: alertsCommand, summary: 'alerts [--state S] | ack ID      open alerts (or firing|clearing|resolved)' },
+  silence: {
+    run: silenceCommand,
+    summary: 'silence add|list|delete ID       mute alerts by rule, machine or WSUS URL',
+  },
+  'notify-test': {
+    run: notifyTestCommand,
+    summary: 'notify-test CHANNEL              send a test message through a channel',
+  },
 };
 
 function usage(): string {

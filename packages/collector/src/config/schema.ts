@@ -1,5 +1,7 @@
 /** The collector's configuration schema: every option, its default, and its validation. */
 import { z } from 'zod';
+import { AlertRulesConfig } from '../alerts/rules.js';
+import { ChannelConfig } from '../alerts/channels/channel.js';
 
 const minutes = z.number().positive();
 
@@ -33,6 +35,33 @@ export const AgentEndpointConfig = z
   })
   .strict();
 
+/** Alerting: rules, schedule, channels, delivery (see README "Alerts"). */
+export const AlertsConfig = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** node-cron expression of the periodic evaluation (default every minute). */
+    schedule: z.string().default('* * * * *'),
+    /** Evaluation after ingest changed a machine waits this long to batch changes together. */
+    debounceMs: z.number().int().nonnegative().default(2000),
+    rules: AlertRulesConfig.prefault({}),
+    channels: z.array(ChannelConfig).default([]),
+    delivery: z
+      .object({
+        pollMs: z.number().int().positive().default(5000),
+        leaseMs: z.number().int().positive().default(60_000),
+        retryBaseMs: z.number().int().positive().default(5000),
+        retryMaxMs: z
+          .number()
+          .int()
+          .positive()
+          .default(15 * 60_000),
+        giveUpAfter: z.number().int().positive().default(20),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
 /** Full collector configuration. */
 export const CollectorConfig = z
   .object({
@@ -48,9 +77,11 @@ export const CollectorConfig = z
     adminToken: z.string().min(24, 'adminToken must be at least 24 characters').optional(),
     agent: AgentEndpointConfig.default(AgentEndpointConfig.parse({})),
     status: StatusConfig.default(StatusConfig.parse({})),
+    alerts: AlertsConfig.prefault({}),
   })
   .strict();
 
 export type CollectorConfig = z.infer<typeof CollectorConfig>;
 export type StatusConfig = z.infer<typeof StatusConfig>;
 export type AgentEndpointConfig = z.infer<typeof AgentEndpointConfig>;
+export type AlertsConfig = z.infer<typeof AlertsConfig>;

@@ -1,0 +1,188 @@
+/** Alerts, silences and the notification outbox in the database (raw SQL; the evaluator's transaction is passed in). */
+import type { ProbeData } from '@wuwatch/core';
+import { toJsonbText, type Queryable } from '../db/index.js';
+import type { MachineStatus, StatusReason } from '../status/types.js';
+import type { Silence } from './state.js';
+import type { Alert, AlertMachineSnapshot, Notification } from './types.js';
+
+interface AlertRow {
+  id: string;
+  rule: Alert['rule'];
+  subject: string;
+  state: Alert['state'];
+  severity: Alert['severity'];
+  title: string;
+  summary: string;
+  evidence: Alert['evidence'];
+  fix: string;
+  machines: Alert['machines'] | null;
+  inhibited_by: string | null;
+  firing_since: Date;
+  clear_since: Date | null;
+  good_observations: number;
+  resolved_at: Date | null;
+  last_seen: Date;
+  last_notified_at: Date | null;
+  last_notified_state: Alert['lastNotifiedState'];
+  acknowledged_at?: Date | null;
+  ack_comment?: string | null;
+}
+
+function toAlert(r: AlertRow): Alert {
+  return {
+    id: r.id,
+    rule: r.rule,
+    subject: r.subject,
+    state: r.state,
+    severity: r.severity,
+    title: r.title,
+    summary: r.summary,
+    evidence: r.evidence,
+    fix: r.fix,
+    ...(r.machines ? { machines: r.machines } : {}),
+    inhibitedBy: r.inhibited_by,
+    firingSince: r.firing_since,
+    clearSince: r.clear_since,
+    goodObservations: r.good_observations,
+    resolvedAt: r.resolved_at,
+    lastSeen: r.last_seen,
+    lastNotifiedAt: r.last_notified_at,
+    lastNotifiedState: r.last_notified_state,
+  };
+}
+
+/** Open alerts plus resolved ones whose resolution has not been notified yet (the reconciler needs both). */
+export async function loadAlertsToReconcile(q: Queryable): Promise<Alert[]> {
+  const { rows } = await q.query<AlertRow>(
+    `SELECT * FROM alerts WHERE state <> 'resolved' OR (last_notified_state = 'firing' AND state = 'resolved')`,
+  );
+  return rows.map(toAlert);
+}
+
+/** Writes alerts back (insert or update by id). */
+export async function saveAlerts(q: Queryable, alerts: readonly Alert[], now: Date): Promise<void> {
+  for (const a of alerts) {
+    await q.query(
+      `INSERT INTO alerts (id, rule, subject, state, severity, title, summary, evidence, fix, machines, inhibited_by,
+         firing_since, clear_since, good_observations, resolved_at, last_seen, last_notified_at, last_notified_state,
+         updated_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8::jsonb,$9,$10::jsonb,$11,$12,$13,$14,$15,$16,$17,$18,$19)
+       ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, severity = EXCLUDED.severity, title = EXCLUDED.title,
+         summary = EXCLUDED.summary, evidence = EXCLUDED.evidence, fix = EXCLUDED.fix, machines = EXCLUDED.machines,
+         inhibited_by = EXCLUDED.inhibited_by, clear_since = EXCLUDED.clear_since,
+         good_observations = EXCLUDED.good_observations, resolved_at = EXCLUDED.resolved_at,
+         last_seen = EXCLUDED.last_seen, last_notified_at = EXCLUDED.last_notified_at,
+         last_notified_state = EXCLUDED.last_notified_state, updated_at = EXCLUDED.updated_at`,
+      [
+        a.id,
+        a.rule,
+        a.subject,
+        a.state,
+        a.severity,
+        a.title,
+        a.summary,
+        toJsonbText(a.evidence),
+        a.fix,
+        a.machines ? toJsonbText(a.machines) : null,
+        a.inhibitedBy ?? null,
+        a.firingSince,
+        a.clearSince,
+        a.goodObservations,
+        a.resolvedAt ?? null,
+        a.lastSeen,
+        a.lastNotifiedAt,
+        a.lastNotifiedState,
+        now,
+      ],
+    );
+  }
+}
+
+/** Queues one outbox row per notification and channel (same transaction as the alert update). */
+export async function enqueueNotifications(
+  q: Queryable,
+  notifications: readonly Notification[],
+  channels: readonly string[],
+  now: Date,
+): Promise<void> {
+  for (const n of notifications) {
+    for (const channel of channels) {
+      await q.query(
+        `INSERT INTO alert_notifications (id, channel, alert_id, kind, payload, next_attempt_at, created_at)
+         VALUES ($1, $2, $3, $4, $5::jsonb, $6, $6) ON CONFLICT (id, channel) DO NOTHING`,
+        [n.id, channel, n.alert.id, n.kind, toJsonbText(n), now],
+      );
+    }
+  }
+}
+
+/** Active silences at `now`. */
+export async function loadSilences(q: Queryable, now: Date): Promise<Silence[]> {
+  const { rows } = await q.query<{
+    id: string;
+    rule: Silence['rule'] | null;
+    machine_id: string | null;
+    wsus_url: string | null;
+    starts_at: Date;
+    until: Date;
+    comment: string | null;
+  }>(`SELECT * FROM silences WHERE deleted_at IS NULL AND until > $1 AND starts_at <= $1`, [now]);
+  return rows.map((r) => ({
+    id: r.id,
+    ...(r.rule ? { rule: r.rule } : {}),
+    ...(r.machine_id ? { machineId: r.machine_id } : {}),
+    ...(r.wsus_url ? { wsusUrl: r.wsus_url } : {}),
+    startsAt: r.starts_at,
+    until: r.until,
+    ...(r.comment ? { comment: r.comment } : {}),
+  }));
+}
+
+/** The machines snapshot the rules read, and machines per WSUS URL. */
+export async function loadMachineSnapshots(
+  q: Queryable,
+): Promise<{ machines: AlertMachineSnapshot[]; wsusMachineCounts: Record<string, number> }> {
+  const { rows } = await q.query<{
+    id: string;
+    hostname: string;
+    status: MachineStatus;
+    status_reasons: StatusReason[];
+    wsus_url: string | null;
+    consecutive_detection_failures: number;
+    last_detection_hresult: string | null;
+    first_failure_at: Date | null;
+    last_detection_at: Date | null;
+    last_success_detection_at: Date | null;
+    first_seen: Date;
+    last_seen: Date | null;
+    last_goodbye_at: Date | null;
+    probe_failing_since: Date | null;
+    last_probe: ProbeData | null;
+  }>(
+    `SELECT id, hostname, status, status_reasons, wsus_url, consecutive_detection_failures, last_detection_hresult,
+       first_failure_at, last_detection_at, last_success_detection_at, first_seen, last_seen, last_goodbye_at,
+       probe_failing_since, last_probe FROM machines`,
+  );
+  const wsusMachineCounts: Record<string, number> = {};
+  const machines = rows.map((r) => {
+    if (r.wsus_url) wsusMachineCounts[r.wsus_url] = (wsusMachineCounts[r.wsus_url] ?? 0) + 1;
+    return {
+      machineId: r.id,
+      hostname: r.hostname,
+      status: r.status,
+      statusReasons: r.status_reasons,
+      wsusUrl: r.wsus_url,
+      consecutiveDetectionFailures: r.consecutive_detection_failures,
+      lastDetectionHresult: r.last_detection_hresult,
+      firstFailureAt: r.first_failure_at,
+      lastDetectionAt: r.last_detection_at,
+      lastSuccessDetectionAt: r.last_success_detection_at,
+      firstSeen: r.first_seen,
+      lastSeen: r.last_seen,
+      lastGoodbyeAt: r.last_goodbye_at,
+      probeFailingSince: r.probe_failing_since,
+      lastProbe: r.last_probe,
+    };
+  });
+  return { machines, wsusMachineCounts };
+}
