@@ -21,6 +21,7 @@ import { createChannel, type Channel } from './alerts/channels/index.js';
 import { AlertEvaluator } from './alerts/engine.js';
 import { OutboxWorker } from './alerts/outbox.js';
 import { alertRoutes } from './alerts/api.js';
+import { dashboardPlugin, type DashboardOptions } from './dashboard/index.js';
 
 /** A running collector. */
 export interface Collector {
@@ -42,6 +43,8 @@ export interface CollectorExtensions {
   plugins?: ApiDeps['plugins'];
   onBatch?: (result: BatchResult) => void;
   onStatusChange?: (changes: { machineId: string; before: string; after: string }[]) => void;
+  /** Dashboard tunables, e.g. a faster status-history sample in tests and demos. */
+  dashboard?: Partial<DashboardOptions>;
 }
 
 /** The policy assessor the ingest uses: the core's rules, with the WSUS URL normalised for grouping. */
@@ -95,6 +98,15 @@ export async function startCollector(
     https,
     disconnectAgent: (id) => endpoint.disconnectAgent(id),
     plugins: [...(alerts ? [alertRoutes(db, alerts.channels)] : []), ...(ext.plugins ?? [])],
+    rootPlugins: [
+      dashboardPlugin({
+        db,
+        auth,
+        log: log.child({ component: 'dashboard' }),
+        secureCookies: Boolean(config.tls),
+        ...ext.dashboard,
+      }),
+    ],
   });
   app.server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
@@ -112,7 +124,12 @@ export async function startCollector(
     );
   }
   log.info(
-    { url, agentEndpoint: `${scheme === 'https' ? 'wss' : 'ws'}://…:${port}/v1/agent`, database: db.description },
+    {
+      url,
+      dashboard: `${url}/`,
+      agentEndpoint: `${scheme === 'https' ? 'wss' : 'ws'}://…:${port}/v1/agent`,
+      database: db.description,
+    },
     'collector listening',
   );
 

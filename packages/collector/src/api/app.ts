@@ -8,6 +8,7 @@ import type { AuthStore } from '../auth/store.js';
 import { bearerToken } from '../auth/tokens.js';
 import type { Metrics } from './metrics.js';
 import { listMachines, machineDetail, summary, wsusServers } from './queries.js';
+import { isDatabaseError } from './db-errors.js';
 
 /** What the API needs from the rest of the collector. */
 export interface ApiDeps {
@@ -20,6 +21,8 @@ export interface ApiDeps {
   disconnectAgent(agentId: string): void;
   /** Extra routes registered by later features (alerts, dashboard). */
   plugins?: ((app: FastifyInstance, auth: (req: FastifyRequest) => Promise<void>) => void | Promise<void>)[];
+  /** Routes outside the API's bearer-token scope that authenticate on their own (the dashboard at `/`). */
+  rootPlugins?: ((app: FastifyInstance) => Promise<void>)[];
 }
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
@@ -51,7 +54,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     if (e.statusCode && e.statusCode < 500) {
       return reply.status(e.statusCode).send({ code: 'WUW_BAD_REQUEST', message: e.message ?? 'bad request' });
     }
-    deps.metrics.databaseErrors.inc();
+    if (isDatabaseError(err)) {
+      deps.metrics.databaseErrors.inc();
+      req.log.error({ err }, 'request failed: database error');
+      const db = makeError('DATABASE', [e.message ?? 'unknown database error']);
+      return reply.status(db.statusCode).send({ code: db.code, message: db.message });
+    }
     req.log.error({ err }, 'request failed');
     const internal = makeError('INTERNAL', [e.message ?? 'unexpected error']);
     return reply.status(500).send({ code: internal.code, message: internal.message });
@@ -72,9 +80,16 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     return { status: 'ok', database: deps.db.kind };
   });
 
-  app.get('/metrics', async (_req, reply) => {
-    const s = await summary(deps.db);
-    return reply.type('text/plain; version=0.0.4').send(deps.metrics.render(s.byStatus));
+  app.get('/metrics', async (req, reply) => {
+    // The scrape must still work while the database fails: that is when the error counter matters most.
+    let byStatus: Record<string, number> = {};
+    try {
+      byStatus = (await summary(deps.db)).byStatus;
+    } catch (err) {
+      deps.metrics.databaseErrors.inc();
+      req.log.error({ err }, 'metrics: machine counts unavailable');
+    }
+    return reply.type('text/plain; version=0.0.4').send(deps.metrics.render(byStatus));
   });
 
   app.post('/v1/enroll', async (req) => {
@@ -126,6 +141,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
 
     for (const plugin of deps.plugins ?? []) await plugin(api, requireApiToken);
   });
+  // Each in its own encapsulated context, so its hooks and error handler stay off the JSON API.
+  for (const plugin of deps.rootPlugins ?? []) await app.register(plugin);
 
   return app;
 }

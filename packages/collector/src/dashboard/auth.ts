@@ -1,0 +1,70 @@
+/** Who may see the dashboard: a browser with a live session, or a script with `Authorization: Bearer`. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthStore } from '../auth/store.js';
+import { bearerToken } from '../auth/tokens.js';
+import type { Queryable } from '../db/index.js';
+import { href } from './html.js';
+import { errorPage } from './pages/error.js';
+import { parseCookies, SESSION_COOKIE, type SessionStore } from './session.js';
+
+/** The `Content-Type` of every page. */
+export const HTML_TYPE = 'text/html; charset=utf-8';
+
+/** What the guard needs. */
+export interface GuardDeps {
+  db: Queryable;
+  auth: AuthStore;
+  sessions: SessionStore;
+}
+
+/**
+ * True when the API token behind a session has been revoked since login. Tokens are revoked, never deleted, so
+ * "no row" means the configured admin token (which only a restart can change, and a restart ends every session).
+ */
+export async function sessionTokenRevoked(db: Queryable, tokenHash: string): Promise<boolean> {
+  const { rows } = await db.query<{ revoked: boolean }>(
+    'SELECT revoked_at IS NOT NULL AS revoked FROM api_tokens WHERE token_hash = $1',
+    [tokenHash],
+  );
+  return rows[0]?.revoked === true;
+}
+
+/** A local path to return to after login; anything else (absolute, protocol-relative, odd) becomes `/`. */
+export function safeNext(next: unknown): string {
+  if (typeof next !== 'string' || next.length > 2000) return '/';
+  if (!/^\/(?![/\\])/.test(next) || /[\s\\]/.test(next) || next.startsWith('/login')) return '/';
+  // Control or non-ASCII characters would make an invalid Location header.
+  for (let i = 0; i < next.length; i++) if (next.charCodeAt(i) < 0x21 || next.charCodeAt(i) > 0x7e) return '/';
+  return next;
+}
+
+/** The session id of a request's cookie, or null. */
+export function sessionId(req: FastifyRequest): string | null {
+  return parseCookies(req.headers.cookie)[SESSION_COOKIE] ?? null;
+}
+
+/** True when the request carries a live session whose token is still valid (ends the session otherwise). */
+export async function hasLiveSession(req: FastifyRequest, deps: GuardDeps): Promise<boolean> {
+  const id = sessionId(req);
+  const s = id ? deps.sessions.get(id) : null;
+  if (!id || !s) return false;
+  if (await sessionTokenRevoked(deps.db, s.tokenHash)) {
+    deps.sessions.delete(id);
+    return false;
+  }
+  return true;
+}
+
+/** An onRequest hook: lets a live session or a valid bearer token through, sends browsers to the login page. */
+export function requireViewer(deps: GuardDeps) {
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    const bearer = bearerToken(req.headers.authorization);
+    if (bearer) {
+      if (await deps.auth.authenticateApi(bearer)) return undefined;
+      const body = errorPage(401, 'The bearer token is unknown or revoked.', new Date(), false);
+      return reply.code(401).type(HTML_TYPE).send(body.value);
+    }
+    if (await hasLiveSession(req, deps)) return undefined;
+    return reply.redirect(href('/login', { next: req.url === '/' ? undefined : req.url }), 303);
+  };
+}
