@@ -44,8 +44,9 @@ export function alertRoutes(db: Database, channels: ReadonlyMap<string, Channel>
     });
     api.post('/v1/alerts/:id/ack', async (req) => {
       const b = parse(z.object({ comment: z.string().max(1000).optional() }), req.body ?? {});
+      // updated_at is left alone: it records the machine data the evaluator last saw (store.ts, loadSeenVersions).
       const { rows } = await db.query(
-        `UPDATE alerts SET acknowledged_at = now(), ack_comment = $2, updated_at = now() WHERE id = $1 RETURNING *`,
+        `UPDATE alerts SET acknowledged_at = now(), ack_comment = $2 WHERE id = $1 RETURNING *`,
         [(req.params as { id: string }).id, b.comment ?? null],
       );
       if (!rows[0]) throw makeError('NOT_FOUND', [`Alert ${(req.params as { id: string }).id}`]);

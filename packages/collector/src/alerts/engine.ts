@@ -7,12 +7,13 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import type { Database, Queryable } from '../db/index.js';
-import { evaluateAlertRules, subjectsForMachine, type AlertRulesConfig } from './rules.js';
+import { evaluateAlertRules, type AlertRulesConfig } from './rules.js';
 import { reconcileAlerts } from './state.js';
 import {
   enqueueNotifications,
   loadAlertsToReconcile,
   loadMachineSnapshots,
+  loadSeenVersions,
   loadSilences,
   saveAlerts,
 } from './store.js';
@@ -31,38 +32,30 @@ export interface EvaluationResult {
 /** Runs one evaluation inside a transaction that holds the evaluator lock. */
 export async function evaluateOnce(
   q: Queryable,
-  opts: { rules: AlertRulesConfig; channels: readonly string[]; now: Date; since: Date | null },
+  opts: { rules: AlertRulesConfig; channels: readonly string[]; now: Date },
 ): Promise<EvaluationResult> {
   const { rows } = await q.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [
     EVALUATOR_LOCK_KEY,
   ]);
   if (!rows[0]?.locked) return { led: false, firing: 0, notifications: 0 };
-  const [{ machines, wsusMachineCounts }, alerts, silences] = await Promise.all([
-    loadMachineSnapshots(q),
-    loadAlertsToReconcile(q),
-    loadSilences(q, opts.now),
-  ]);
+  // One after another: a transaction is one connection, and pg deprecates overlapping queries on a client
+  // (pg@9 rejects them).
+  const { machines, wsusMachineCounts, dataVersions } = await loadMachineSnapshots(q);
+  const alerts = await loadAlertsToReconcile(q);
+  const silences = await loadSilences(q, opts.now);
+  const seen = await loadSeenVersions(q);
   const conditions = evaluateAlertRules({ machines, now: opts.now, wsusMachineCounts }, opts.rules);
-  // A sweep that only moved the clock is not a good observation; new data for the subject is.
-  let fresh: Set<string> | null = null;
-  if (opts.since) {
-    const { rows: changed } = await q.query<{ id: string; wsus_url: string | null; last_probe: null }>(
-      'SELECT id, wsus_url, last_probe FROM machines WHERE updated_at > $1',
-      [opts.since],
-    );
-    fresh = new Set(
-      changed.flatMap((m) => subjectsForMachine({ machineId: m.id, wsusUrl: m.wsus_url, lastProbe: m.last_probe })),
-    );
-  }
   const result = reconcileAlerts({
     alerts,
     conditions,
     now: opts.now,
     config: opts.rules,
     silences,
-    ...(fresh ? { isFresh: (s: string) => fresh.has(s) } : {}),
+    // An evaluation that only moved the clock is not a good observation; machine data newer than the last
+    // evaluation of the alert saw is (see loadSeenVersions).
+    isFresh: (s: string) => (dataVersions.get(s) ?? 0) > (seen.get(s) ?? Infinity),
   });
-  await saveAlerts(q, result.alerts, opts.now);
+  await saveAlerts(q, result.alerts, opts.now, dataVersions);
   await enqueueNotifications(q, result.notifications, opts.channels, opts.now);
   return {
     led: true,
@@ -76,7 +69,6 @@ export class AlertEvaluator {
   private task: ScheduledTask | null = null;
   private running: Promise<void> | null = null;
   private pokeTimer: NodeJS.Timeout | null = null;
-  private lastRun: Date | null = null;
   private stopped = false;
 
   constructor(
@@ -103,22 +95,27 @@ export class AlertEvaluator {
     if (this.stopped || this.pokeTimer) return;
     this.pokeTimer = setTimeout(() => {
       this.pokeTimer = null;
-      void this.run();
+      // Another collector held the lock: its evaluation may have read the machines before this ingest committed,
+      // so skipping would leave the change unseen until the next scheduled run. Try again instead.
+      void this.run().then((led) => {
+        if (!led) this.poke();
+      });
     }, this.opts.debounceMs);
     this.pokeTimer.unref();
   }
 
-  /** Runs one evaluation now (waits for one in progress first). */
-  async run(): Promise<void> {
-    if (this.stopped) return;
+  /** Runs one evaluation now (waits for one in progress first); false when another collector held the lead. */
+  async run(): Promise<boolean> {
+    if (this.stopped) return true;
     while (this.running) await this.running;
+    let led = true;
     this.running = (async () => {
       const now = this.opts.now?.() ?? new Date();
       try {
         const r = await this.db.withTransaction((tx) =>
-          evaluateOnce(tx, { rules: this.opts.rules, channels: this.opts.channels, now, since: this.lastRun }),
+          evaluateOnce(tx, { rules: this.opts.rules, channels: this.opts.channels, now }),
         );
-        if (r.led) this.lastRun = now;
+        led = r.led;
         if (r.notifications > 0) {
           this.opts.log.info({ notifications: r.notifications, firing: r.firing }, 'alerts: notifications queued');
           this.opts.onQueued?.();
@@ -130,6 +127,7 @@ export class AlertEvaluator {
       }
     })();
     await this.running;
+    return led;
   }
 
   /** Stops scheduling and waits for a running evaluation. */

@@ -2,6 +2,7 @@
 import type { ProbeData } from '@wuwatch/core';
 import { toJsonbText, type Queryable } from '../db/index.js';
 import type { MachineStatus, StatusReason } from '../status/types.js';
+import { subjectsForMachine } from './rules.js';
 import type { Silence } from './state.js';
 import type { Alert, AlertMachineSnapshot, Notification } from './types.js';
 
@@ -59,9 +60,18 @@ export async function loadAlertsToReconcile(q: Queryable): Promise<Alert[]> {
   return rows.map(toAlert);
 }
 
-/** Writes alerts back (insert or update by id). */
-export async function saveAlerts(q: Queryable, alerts: readonly Alert[], now: Date): Promise<void> {
+/**
+ * Writes alerts back (insert or update by id). updated_at records the newest machine data seen for the alert's
+ * subject (`versions`, see loadSeenVersions), or `now` for a subject without machines.
+ */
+export async function saveAlerts(
+  q: Queryable,
+  alerts: readonly Alert[],
+  now: Date,
+  versions: ReadonlyMap<string, number> = new Map(),
+): Promise<void> {
   for (const a of alerts) {
+    const version = versions.get(a.subject);
     await q.query(
       `INSERT INTO alerts (id, rule, subject, state, severity, title, summary, evidence, fix, machines, inhibited_by,
          firing_since, clear_since, good_observations, resolved_at, last_seen, last_notified_at, last_notified_state,
@@ -92,7 +102,7 @@ export async function saveAlerts(q: Queryable, alerts: readonly Alert[], now: Da
         a.lastSeen,
         a.lastNotifiedAt,
         a.lastNotifiedState,
-        now,
+        version === undefined ? now : new Date(version),
       ],
     );
   }
@@ -114,6 +124,19 @@ export async function enqueueNotifications(
       );
     }
   }
+}
+
+/**
+ * Per subject of an open alert, the newest machine data (machines.updated_at) the last evaluation saw: saveAlerts
+ * stores it as the alert's updated_at. Data newer than this is a fresh observation. Comparing data with data, not
+ * with an evaluation's clock, counts a report once whichever collector evaluates it, whatever its clock says, and
+ * even when the report commits while an evaluation runs.
+ */
+export async function loadSeenVersions(q: Queryable): Promise<Map<string, number>> {
+  const { rows } = await q.query<{ subject: string; at: Date }>(
+    `SELECT subject, min(updated_at) AS at FROM alerts WHERE state <> 'resolved' GROUP BY subject`,
+  );
+  return new Map(rows.map((r) => [r.subject, r.at.getTime()]));
 }
 
 /** Active silences at `now`. */
@@ -138,10 +161,15 @@ export async function loadSilences(q: Queryable, now: Date): Promise<Silence[]> 
   }));
 }
 
-/** The machines snapshot the rules read, and machines per WSUS URL. */
-export async function loadMachineSnapshots(
-  q: Queryable,
-): Promise<{ machines: AlertMachineSnapshot[]; wsusMachineCounts: Record<string, number> }> {
+/**
+ * The machines snapshot the rules read, machines per WSUS URL, and per subject the newest machine data in this
+ * snapshot (ms since epoch of machines.updated_at) — read in the same statement, so it matches what the rules saw.
+ */
+export async function loadMachineSnapshots(q: Queryable): Promise<{
+  machines: AlertMachineSnapshot[];
+  wsusMachineCounts: Record<string, number>;
+  dataVersions: Map<string, number>;
+}> {
   const { rows } = await q.query<{
     id: string;
     hostname: string;
@@ -158,14 +186,20 @@ export async function loadMachineSnapshots(
     last_goodbye_at: Date | null;
     probe_failing_since: Date | null;
     last_probe: ProbeData | null;
+    updated_at: Date;
   }>(
     `SELECT id, hostname, status, status_reasons, wsus_url, consecutive_detection_failures, last_detection_hresult,
        first_failure_at, last_detection_at, last_success_detection_at, first_seen, last_seen, last_goodbye_at,
-       probe_failing_since, last_probe FROM machines`,
+       probe_failing_since, last_probe, updated_at FROM machines`,
   );
   const wsusMachineCounts: Record<string, number> = {};
+  const dataVersions = new Map<string, number>();
   const machines = rows.map((r) => {
     if (r.wsus_url) wsusMachineCounts[r.wsus_url] = (wsusMachineCounts[r.wsus_url] ?? 0) + 1;
+    const version = r.updated_at.getTime();
+    for (const subject of subjectsForMachine({ machineId: r.id, wsusUrl: r.wsus_url, lastProbe: r.last_probe })) {
+      dataVersions.set(subject, Math.max(dataVersions.get(subject) ?? 0, version));
+    }
     return {
       machineId: r.id,
       hostname: r.hostname,
@@ -184,5 +218,5 @@ export async function loadMachineSnapshots(
       lastProbe: r.last_probe,
     };
   });
-  return { machines, wsusMachineCounts };
+  return { machines, wsusMachineCounts, dataVersions };
 }

@@ -23,7 +23,11 @@ export async function refreshMachineStatus(
   return { machineId: row.id, before: row.status, verdict };
 }
 
-/** Finds machines whose status may have changed with time alone and re-evaluates them. Returns the changed ones. */
+/**
+ * Finds machines whose status may have changed with time alone and re-evaluates them. Returns the changed ones.
+ * Staleness is matched on the stored reasons, not the status: a failing machine is stale too (its status stays
+ * detect_failing), and selecting it on every sweep would fill the LIMIT and starve real transitions.
+ */
 export async function sweepStatuses(
   db: Database,
   thresholds: StatusThresholds,
@@ -31,14 +35,14 @@ export async function sweepStatuses(
 ): Promise<{ machineId: string; before: string; after: string }[]> {
   const { rows } = await db.query<{ agent_id: string }>(
     `SELECT agent_id FROM machines
-     WHERE (status <> 'silent' AND last_seen < $1::timestamptz - make_interval(mins => $2))
-        OR (status = 'silent' AND last_seen >= $1::timestamptz - make_interval(mins => $2))
-        OR (status NOT IN ('silent', 'detect_stale') AND COALESCE(last_success_detection_at, first_seen) <
-            $1::timestamptz - make_interval(secs => $3 * 3600 *
-              COALESCE((policy_assessment->>'detectionIntervalHours')::float, $4)))
-        OR (status = 'detect_stale' AND COALESCE(last_success_detection_at, first_seen) >=
-            $1::timestamptz - make_interval(secs => $3 * 3600 *
-              COALESCE((policy_assessment->>'detectionIntervalHours')::float, $4)))
+     WHERE (status <> 'silent' AND last_seen < $1::timestamptz - make_interval(secs => $2::float8 * 60))
+        OR (status = 'silent' AND last_seen >= $1::timestamptz - make_interval(secs => $2::float8 * 60))
+        OR (NOT status_reasons @> '[{"code":"DETECTION_STALE"}]' AND COALESCE(last_success_detection_at, first_seen) <
+            $1::timestamptz - make_interval(secs => $3::float8 * 3600 *
+              COALESCE((policy_assessment->>'detectionIntervalHours')::float8, $4::float8)))
+        OR (status_reasons @> '[{"code":"DETECTION_STALE"}]' AND COALESCE(last_success_detection_at, first_seen) >=
+            $1::timestamptz - make_interval(secs => $3::float8 * 3600 *
+              COALESCE((policy_assessment->>'detectionIntervalHours')::float8, $4::float8)))
      LIMIT 5000`,
     [now, thresholds.silentAfterMinutes, thresholds.staleAfterIntervals, thresholds.defaultDetectionIntervalHours],
   );
