@@ -1,65 +1,12 @@
 // End to end on 127.0.0.1: real collector on PostgreSQL, real WSUS stand-ins, real agents in --simulate mode.
 import test from 'ava';
-import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { startTestCollector, enrollAgent, api, type TestCollector } from '../../collector/test/helpers/collector.js';
 import { startWsusStandin } from './helpers/wsus-standin.js';
-import { loadAgentConfig } from '../src/config/load.js';
-import { writeCredentials } from '../src/enroll/credentials.js';
-import { createSources } from '../src/sources/index.js';
-import { RecordingRunner } from '../src/platform/index.js';
-import { Agent } from '../src/runtime/agent.js';
-
-const log = pino({ level: 'silent' });
-
-function policyReg(wsus: string): string {
-  return [
-    'Windows Registry Editor Version 5.00',
-    '',
-    '[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\WindowsUpdate]',
-    `"WUServer"="${wsus}"`,
-    `"WUStatusServer"="${wsus}"`,
-    '',
-    '[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\WindowsUpdate\\AU]',
-    '"UseWUServer"=dword:00000001',
-    '',
-  ].join('\r\n');
-}
-
-function cycle(day: string, wsus: string, hresult: string | null): string {
-  const l = (t: string, comp: string, text: string) => `${day}\t${t}\t 884\ta70\t${comp}\t${text}`;
-  const lines = [
-    l('10:00:00:000', 'Agent', '** START **  Agent: Finding updates [CallerId = AutomaticUpdates]'),
-    l('10:00:00:001', 'Agent', '  * ServiceID = {3DA21691-E39D-4DA6-8A4B-B43877BCB1B7} Managed'),
-    l(
-      '10:00:00:002',
-      'PT',
-      `  + ServiceId = {3DA21691-E39D-4DA6-8A4B-B43877BCB1B7}, Server URL = ${wsus}/ClientWebService/client.asmx`,
-    ),
-  ];
-  if (hresult) {
-    lines.push(
-      l(
-        '10:00:01:000',
-        'PT',
-        `WARNING: GetConfig failure, error = ${hresult}, soap client error = 10, soap error code = 0, HTTP status code = 503`,
-      ),
-    );
-    lines.push(l('10:00:01:001', 'Agent', `  * WARNING: Exit code = ${hresult}`));
-  } else {
-    lines.push(
-      l(
-        '10:00:01:000',
-        'Agent',
-        '  * Found 0 updates and 0 categories in search; evaluated appl. rules of 0 out of 0 deployed entities',
-      ),
-    );
-  }
-  lines.push(l('10:00:01:002', 'Agent', '**  END  **  Agent: Finding updates [CallerId = AutomaticUpdates]'));
-  return lines.join('\r\n') + '\r\n';
-}
+import type { Agent } from '../src/runtime/agent.js';
+import { cycles, makeSimDir, startSimAgent, waitFor } from './helpers/sim.js';
 
 async function makeAgent(
   tc: TestCollector,
@@ -68,57 +15,10 @@ async function makeAgent(
   wsus: string,
   failing: string | null,
 ): Promise<Agent> {
-  const dir = join(root, name);
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'policy.reg'), policyReg(wsus));
   const today = new Date().toISOString().slice(0, 10);
-  await writeFile(
-    join(dir, 'WindowsUpdate.log'),
-    cycle(today, wsus, failing) + cycle(today, wsus, failing) + cycle(today, wsus, failing),
-  );
-  const stateDir = join(dir, 'state');
+  const dir = await makeSimDir(root, name, wsus, cycles(today, 0, 2, wsus, failing));
   const creds = await enrollAgent(tc, name);
-  await writeCredentials(stateDir, { ...creds, collectorUrl: tc.url });
-  const config = loadAgentConfig({
-    env: {},
-    overrides: {
-      collectorUrl: tc.url,
-      stateDir,
-      simulateDir: dir,
-      hostname: name,
-      logLevel: 'silent',
-      intervals: {
-        tailMs: 100,
-        policySeconds: 60,
-        probeSeconds: 60,
-        probeMaxBackoffSeconds: 60,
-        wuaSeconds: 60,
-        eventSeconds: 60,
-      },
-      probeTimeouts: { dnsMs: 1000, tcpMs: 1000, tlsMs: 1000, httpMs: 1500 },
-    },
-  });
-  const sources = createSources({ platform: 'simulate', simulateDir: dir, runner: new RecordingRunner(), stateDir });
-  const agent = new Agent({
-    config,
-    credentials: { ...creds, collectorUrl: tc.url },
-    sources,
-    log,
-    logPath: join(dir, 'WindowsUpdate.log'),
-    logOffsetMinutes: 0,
-  });
-  await agent.start();
-  return agent;
-}
-
-async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  return startSimAgent(dir, tc.url, creds, name);
 }
 
 type MachineItem = {

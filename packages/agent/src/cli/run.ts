@@ -71,13 +71,22 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const logOffsetMinutes = simulate ? 0 : -new Date().getTimezoneOffset();
   const agent = new Agent({ config, credentials, sources, log, logPath, logOffsetMinutes });
   await agent.start();
+  // The agent's own timers are unref'd (they must not keep tests alive); the service process must stay up.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'stopping');
-      agent.stop().then(resolve, (err: unknown) => {
-        log.error({ err }, 'stop failed');
-        resolve();
-      });
+      agent.stop().then(
+        () => {
+          clearInterval(keepAlive);
+          resolve();
+        },
+        (err: unknown) => {
+          log.error({ err }, 'stop failed');
+          clearInterval(keepAlive);
+          resolve();
+        },
+      );
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));

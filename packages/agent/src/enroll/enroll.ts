@@ -27,7 +27,8 @@ export async function ensureEnrolled(opts: {
       body: JSON.stringify({ secret: opts.enrollSecret, hostname: opts.hostname }),
     });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    const c = (err as { cause?: { code?: string; message?: string } }).cause;
+    const cause = c?.code ?? c?.message ?? (err as Error).message;
     throw makeError('ENROLL_FAILED', [`cannot reach ${url} (${cause})`], undefined, err);
   }
   if (res.status === 401) throw makeError('ENROLL_SECRET_INVALID');

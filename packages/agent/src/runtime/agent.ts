@@ -11,7 +11,8 @@ import type { Logger } from 'pino';
 import type { AgentConfig } from '../config/schema.js';
 import type { Credentials } from '../enroll/credentials.js';
 import { Spool, type SpoolInput } from '../spool/index.js';
-import { LogTailer, detectMode, fileCheckpointStore } from '../tail/index.js';
+import { LogTailer, detectMode } from '../tail/index.js';
+import { LineCountingCheckpointStore, countLines } from './line-checkpoint.js';
 import { probeWsus, ProbeBackoff } from '../probe/index.js';
 import type { Sources } from '../sources/index.js';
 import { CollectorClient } from '../transport/client.js';
@@ -115,19 +116,42 @@ export class Agent {
   private async startTail(): Promise<void> {
     const { config, log } = this.deps;
     const findings: Finding[] = [];
-    const parser = new WuLogParser({ onFinding: (f) => findings.push(f) });
+    const newParser = () => new WuLogParser({ onFinding: (f) => findings.push(f) });
+    let parser = newParser();
+    const store = new LineCountingCheckpointStore(join(config.stateDir, 'tail-checkpoint.json'));
+    // Line numbers of this parser start at 1 where it started reading; `base` makes them absolute.
+    let base = -1;
     this.tailer = new LogTailer({
       path: this.deps.logPath,
-      store: fileCheckpointStore(join(config.stateDir, 'tail-checkpoint.json')),
+      store,
       pollMs: config.intervals.tailMs,
       onChunk: async (buf) => {
+        if (base < 0) base = store.linesBefore;
         parser.push(buf);
+        store.pendingLines += countLines(buf);
         const now = new Date();
-        const events = findings.splice(0).map((f) => logFindingToEvent(f, this.deps.logOffsetMinutes, now));
+        const events = findings
+          .splice(0)
+          .map((f) => logFindingToEvent({ ...f, line: f.line + base }, this.deps.logOffsetMinutes, now));
         // The checkpoint moves only after this resolves: the events are on disk first.
         await this.append(events);
       },
-      onReport: (r) => log.info({ report: r }, `log tail: ${r.kind}`),
+      onReport: (r) => {
+        log.info({ report: r }, `log tail: ${r.kind}`);
+        if (r.kind === 'truncated' || r.kind === 'replaced') {
+          // A new file: cycles left open in the old one end there, and line numbers restart.
+          parser.end();
+          const now = new Date();
+          const events = findings
+            .splice(0)
+            .map((f) => logFindingToEvent({ ...f, line: f.line + base }, this.deps.logOffsetMinutes, now));
+          void this.append(events).catch((err: unknown) => log.error({ err }, 'could not spool findings'));
+          parser = newParser();
+          base = 0;
+          store.linesBefore = 0;
+          store.pendingLines = 0;
+        }
+      },
     });
     await this.tailer.start();
   }
