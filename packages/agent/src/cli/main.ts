@@ -4,6 +4,8 @@ import { processIo, UsageError, type CliIo } from './io.js';
 import { parseLogCommand } from './parse-log.js';
 import { explainCommand } from './explain.js';
 import { enrollCommand, runCommand } from './run.js';
+import { serviceCommand } from './service.js';
+import { diagnoseCommand } from './diagnose.js';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
 
@@ -21,6 +23,22 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
     run: parseLogCommand,
     summary: 'parse-log FILE|- [--records]   print findings (or line records) as NDJSON',
   },
+  diagnose: {
+    run: diagnoseCommand,
+    summary:
+      'diagnose [--json] [--simulate DIR]   verdict on this machine: exit 0 healthy, 1 problem, 2 could not check',
+  },
+  install: {
+    run: serviceCommand('install'),
+    summary: 'install --collector URL --enroll-secret S [--dry-run]   install the Windows service',
+  },
+  uninstall: {
+    run: serviceCommand('uninstall'),
+    summary: 'uninstall [--dry-run]   remove the service (state is kept)',
+  },
+  start: { run: serviceCommand('start'), summary: 'start [--dry-run]   start the service' },
+  stop: { run: serviceCommand('stop'), summary: 'stop [--dry-run]   stop the service (graceful drain)' },
+  status: { run: serviceCommand('status'), summary: 'status   service state' },
   explain: { run: explainCommand, summary: 'explain CODE [--json]          explain a Windows Update error code' },
 };
 

@@ -1,0 +1,98 @@
+import test from 'ava';
+import { PassThrough, Readable } from 'node:stream';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { XMLParser } from 'fast-xml-parser';
+import { main } from '../src/cli/main.js';
+import type { CliIo } from '../src/cli/io.js';
+import { startWsusStandin } from './helpers/wsus-standin.js';
+import { cycles, makeSimDir } from './helpers/sim.js';
+
+function capture(): { io: CliIo; out: () => string; err: () => string } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let o = '';
+  let e = '';
+  stdout.on('data', (d) => (o += d));
+  stderr.on('data', (d) => (e += d));
+  return { io: { stdout, stderr, stdin: Readable.from([]), env: {}, cwd: process.cwd() }, out: () => o, err: () => e };
+}
+
+test('install --dry-run prints the full plan: config, ACL, WinSW copy, service XML that restarts on failure, register, start', async (t) => {
+  const c = capture();
+  t.is(
+    await main(
+      ['install', '--collector', 'https://wuwatch.corp.example:8470', '--enroll-secret', 'wwe_topsecret', '--dry-run'],
+      c.io,
+    ),
+    0,
+  );
+  const out = c.out();
+  t.regex(out, /dry run: nothing was changed/);
+  t.regex(out, /icacls\.exe C:\\ProgramData\\wuwatch \/inheritance:r/);
+  t.regex(out, /wuwatch-agent-service\.exe" install/);
+  t.regex(out, /wuwatch-agent-service\.exe" start/);
+  t.notRegex(out, /wwe_topsecret/, 'the enrollment secret is redacted');
+  const xml = out
+    .split('\n')
+    .filter((l) => l.trim().startsWith('| '))
+    .map((l) => l.trim().slice(2))
+    .join('\n');
+  const svc = new XMLParser({ ignoreAttributes: false }).parse(
+    xml.slice(xml.indexOf('<?xml'), xml.indexOf('</service>') + 10),
+  ) as {
+    service: { startmode: string; onfailure: unknown[]; stoptimeout: string; arguments: string };
+  };
+  t.is(svc.service.startmode, 'Automatic');
+  t.is(svc.service.onfailure.length, 3);
+  t.is(svc.service.stoptimeout, '30 sec');
+  t.regex(svc.service.arguments, / run --config C:\\ProgramData\\wuwatch\\agent\.json$/);
+});
+
+test('install without collector or secret is a usage error; upgrade keeps the state directory', async (t) => {
+  const bad = capture();
+  t.is(await main(['install', '--dry-run'], bad.io), 2);
+  t.regex(bad.err(), /--collector URL --enroll-secret S/);
+  const up = capture();
+  t.is(await main(['install', '--upgrade', '--dry-run'], up.io), 0);
+  t.regex(up.out(), /stop/i);
+  t.notRegex(up.out(), /write C:\\ProgramData\\wuwatch\\agent\.json/, 'upgrade without new values keeps agent.json');
+});
+
+test('diagnose on the field report machine: WSUS answering 503, detection failing with 0x80244022 → exit 1 and the fix', async (t) => {
+  const root = await mkdtemp(join(tmpdir(), 'wuwatch-diag-'));
+  const dead = await startWsusStandin('503');
+  try {
+    const day = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
+    const dir = await makeSimDir(root, 'srv', dead.url, cycles(day, 0, 2, dead.url, '0x80244022'));
+    const c = capture();
+    t.is(await main(['diagnose', '--simulate', dir], c.io), 1);
+    const out = c.out();
+    t.regex(out, /managed by WSUS at http:\/\/127\.0\.0\.1:\d+/);
+    t.regex(out, /Specify intranet Microsoft update service location/);
+    t.regex(out, /HTTP 503/);
+    t.regex(out, /0x80244022/);
+    t.regex(out, /Not Configured/);
+    const j = capture();
+    t.is(await main(['diagnose', '--simulate', dir, '--json'], j.io), 1);
+    t.like(JSON.parse(j.out()), { verdict: 'problem', exitCode: 1 });
+  } finally {
+    await dead.close();
+    await rm(root, { recursive: true, force: true });
+  }
+});
+
+test('diagnose on a healthy WSUS machine exits 0', async (t) => {
+  const root = await mkdtemp(join(tmpdir(), 'wuwatch-diag-'));
+  const ok = await startWsusStandin('healthy');
+  try {
+    const day = new Date().toISOString().slice(0, 10);
+    const dir = await makeSimDir(root, 'srv', ok.url, cycles(day, 0, 1, ok.url, null));
+    const c = capture();
+    t.is(await main(['diagnose', '--simulate', dir], c.io), 0, c.out());
+  } finally {
+    await ok.close();
+    await rm(root, { recursive: true, force: true });
+  }
+});
