@@ -125,6 +125,7 @@ export const Errors = Object.freeze({
     502,
     'Alert delivery through %s failed: %s. Check the channel settings and that the receiver is up; wuwatch retries with backoff.',
   ),
+  SCENARIO_INVALID: define('WUW_SCENARIO_INVALID', 400, 'Invalid simulator scenario %s: %s. Fix the file and retry.'),
   INTERNAL: define('WUW_INTERNAL', 500, 'Internal error: %s. This is a bug; please report it with the log line.'),
 });
 

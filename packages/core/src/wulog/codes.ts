@@ -1,0 +1,104 @@
+/** Small text helpers shared by the finding trackers: codes, thread identity, value cleanup. */
+import { formatHresult, type Hresult } from '../hresult/normalize.js';
+import type { LogRecord } from './types.js';
+
+const HEX = /^(?:0[xX])?([0-9A-Fa-f]{1,8})$/;
+/** The same few codes repeat through a log; normalising each spelling once keeps this off the profile. */
+const cache = new Map<string, Hresult | null>();
+
+/** Hex as the log writes it after a label (`0x8024402c`, `80072ee2`): always hex, even without letters. */
+export function hexCode(raw: string | undefined): Hresult | null {
+  if (raw === undefined || raw === '') return null;
+  let code = cache.get(raw);
+  if (code === undefined) {
+    const m = HEX.exec(raw);
+    code = m === null ? null : formatHresult(parseInt(m[1]!, 16));
+    if (cache.size >= 256) cache.clear();
+    cache.set(raw, code);
+  }
+  return code;
+}
+
+/** Hex digit values by character code; -1 for other characters. */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
+  HEX_VALUE['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
+const byValue = new Map<number, Hresult>();
+
+function isWordChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c === 0x5f;
+}
+
+/**
+ * The code written at `i` as `0x` + 1–8 hex digits or 1–8 bare hex digits, ending at a word boundary (what the
+ * regex `(?:0x)?[0-9A-Fa-f]{1,8}\b` accepts); null otherwise. Reads characters instead of running a regex and
+ * slicing: exit-code lines are frequent in a failing client's log.
+ */
+export function hexCodeAt(text: string, i: number): Hresult | null {
+  let p = i;
+  if (text.charCodeAt(p) === 0x30 && (text.charCodeAt(p + 1) | 0x20) === 0x78) p += 2;
+  let value = 0;
+  const start = p;
+  for (
+    let d = HEX_VALUE[text.charCodeAt(p)] ?? -1;
+    d >= 0 && p - start < 9;
+    d = HEX_VALUE[text.charCodeAt(++p)] ?? -1
+  ) {
+    value = value * 16 + d;
+  }
+  if (p === start || p - start > 8 || isWordChar(text.charCodeAt(p))) return null;
+  let code = byValue.get(value);
+  if (code === undefined) {
+    code = formatHresult(value);
+    if (byValue.size >= 256) byValue.clear();
+    byValue.set(value, code);
+  }
+  return code;
+}
+
+/** The run of non-blank characters at `i`. */
+export function tokenAt(text: string, i: number): string {
+  let p = i;
+  for (let c = text.charCodeAt(p); p < text.length && c !== 0x20 && c !== 0x09; c = text.charCodeAt(++p));
+  return text.slice(i, p);
+}
+
+/** A code after `error`, `error =`, `hr =`, `err =`: needs `0x` or all 8 digits so words such as "added" never match. */
+const LABELLED_CODE = /\b(?:error|err|hr)\s*[=:]?\s*(0x[0-9A-Fa-f]{1,8}|[0-9A-Fa-f]{8})\b/gi;
+
+/** The first labelled code in `text` from `from`, normalised; null when there is none. */
+export function labelledCode(text: string, from = 0): Hresult | null {
+  LABELLED_CODE.lastIndex = from;
+  const m = LABELLED_CODE.exec(text);
+  return m === null ? null : hexCode(m[1]);
+}
+
+const WIDE = /[^\x00-\xff]/;
+/** Copies made so far: the same callers, server URLs and policy values come back cycle after cycle. */
+const detached = new Map<string, string>();
+
+/**
+ * A copy of `s` that shares no memory with the text it was cut from. A V8 substring of 13+ characters points into its
+ * parent, so a finding holding one would keep a whole 64 KiB chunk of the log alive (in the agent's queue, in the
+ * young generation the garbage collector copies). Used for the few strings a finding keeps.
+ */
+export function detach(s: string): string;
+export function detach(s: string | null): string | null;
+export function detach(s: string | null): string | null {
+  if (s === null || s.length < 13) return s;
+  let copy = detached.get(s);
+  if (copy === undefined) {
+    const encoding = WIDE.test(s) ? 'utf16le' : 'latin1';
+    copy = Buffer.from(s, encoding).toString(encoding);
+    if (detached.size >= 256) detached.clear();
+    detached.set(copy, copy);
+  }
+  return copy;
+}
+
+/** True when two records come from the same process and thread (records without a header match each other). */
+export function sameThread(a: { pid: number | null; tid: string | null }, b: LogRecord): boolean {
+  return a.pid === b.pid && a.tid === b.tid;
+}

@@ -1,0 +1,195 @@
+/**
+ * Streaming line splitter for WindowsUpdate.log bytes. Chunks may be split anywhere (inside a UTF-8 sequence, between
+ * CR and LF, inside the BOM); the output lines are the same as for the whole file.
+ */
+import { isAscii, isUtf8 } from 'node:buffer';
+import { decodeCp1252 } from './cp1252.js';
+
+/** Receives one decoded line without its terminator. */
+export type LineHandler = (text: string) => void;
+
+/** Receives the lines of a {@link LineDecoder}. */
+export interface LineSink {
+  /** One decoded line without its terminator. */
+  line(text: string): void;
+  /**
+   * Optional fast path, called instead of {@link line} for lines inside a chunk: bytes `[byteStart, byteEnd)` of
+   * `bytes` and characters `[charStart, charEnd)` of `text`, which usually hold the whole region (one string per
+   * region instead of one per line). Lets a parser read the (ASCII) header as bytes and slice only what it needs.
+   */
+  slice?(bytes: Buffer, byteStart: number, byteEnd: number, text: string, charStart: number, charEnd: number): void;
+}
+
+/** Adapts a plain function to {@link LineSink} (a class, so the decoder's call site stays monomorphic). */
+class HandlerSink implements LineSink {
+  constructor(readonly line: LineHandler) {}
+}
+
+/** Options of {@link LineDecoder}. */
+export interface LineDecoderOptions {
+  /**
+   * Longest line kept, in bytes (default 1 MiB); the rest of a longer line is dropped so that a file without
+   * newlines cannot grow memory without bound.
+   */
+  maxLineBytes?: number;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+const DEFAULT_MAX_LINE_BYTES = 1 << 20;
+
+/** Decodes one line's bytes: UTF-8 when valid, otherwise Windows-1252 (the legacy log's ANSI code page). */
+export function decodeLineBytes(bytes: Buffer): string {
+  const end = bytes.length > 0 && bytes[bytes.length - 1] === CR ? bytes.length - 1 : bytes.length;
+  const body = end === bytes.length ? bytes : bytes.subarray(0, end);
+  return isUtf8(body) ? body.toString('utf8') : decodeCp1252(body);
+}
+
+/** Length of `bytes` without a UTF-8 sequence that the cut at its end left incomplete. */
+function completeUtf8Length(bytes: Buffer): number {
+  const len = bytes.length;
+  for (let back = 1; back <= 4 && back <= len; back++) {
+    const b = bytes[len - back]!;
+    if ((b & 0xc0) === 0x80) continue; // continuation byte: keep looking for the lead byte
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return need > back ? len - back : len;
+  }
+  return len;
+}
+
+/** Splits a byte stream into decoded lines; holds back a partial last line until more data or {@link end}. */
+export class LineDecoder {
+  private readonly sink: LineSink;
+  private readonly maxLineBytes: number;
+  /** Window over which one UTF-8 check and one string conversion are made; never larger than a kept line. */
+  private readonly window: number;
+  private carry: Buffer[] = [];
+  private carryLen = 0;
+  private truncated = false;
+  private head: Buffer | null = null;
+  private bomChecked = false;
+
+  constructor(sink: LineHandler | LineSink, options: LineDecoderOptions = {}) {
+    this.sink = typeof sink === 'function' ? new HandlerSink(sink) : sink;
+    this.maxLineBytes = Math.max(4, Math.floor(options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES));
+    this.window = this.maxLineBytes;
+  }
+
+  /** Feeds the next chunk; calls the handler for every line it completes. */
+  push(chunk: Uint8Array): void {
+    let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (!this.bomChecked) {
+      if (this.head !== null) buf = Buffer.concat([this.head, buf]);
+      this.head = null;
+      if (buf.length < 3 && isBomPrefix(buf)) {
+        this.head = Buffer.from(buf); // copy: the caller may reuse its buffer
+        return;
+      }
+      this.bomChecked = true;
+      if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
+    }
+    for (let off = 0; off < buf.length; off += this.window) {
+      this.scan(off === 0 && buf.length <= this.window ? buf : buf.subarray(off, off + this.window));
+    }
+  }
+
+  /** Flushes the last line when the input did not end with a newline. */
+  end(): void {
+    if (this.head !== null) {
+      const head = this.head;
+      this.head = null;
+      this.bomChecked = true;
+      if (head.length > 0) this.appendCarry(head);
+    }
+    if (this.carryLen > 0 || this.truncated) this.flushCarry();
+  }
+
+  private scan(buf: Buffer): void {
+    let start = 0;
+    if (this.carryLen > 0 || this.truncated) {
+      const lf = buf.indexOf(LF);
+      if (lf < 0) {
+        this.appendCarry(buf);
+        return;
+      }
+      this.appendCarry(buf.subarray(0, lf));
+      this.flushCarry();
+      start = lf + 1;
+    }
+    const lastLf = buf.lastIndexOf(LF);
+    if (lastLf >= start) this.emitRegion(buf.subarray(start, lastLf));
+    const restStart = lastLf >= start ? lastLf + 1 : start;
+    if (restStart < buf.length) this.appendCarry(buf.subarray(restStart));
+  }
+
+  /** Emits the complete lines of `region` (which excludes the final LF). */
+  private emitRegion(region: Buffer): void {
+    const sink = this.sink;
+    const fast = sink.slice !== undefined;
+    // Latin-1 decoding is a plain copy and keeps string indices equal to byte indices, which is right for every
+    // ASCII line; the rare line with a byte >= 0x80 is decoded on its own (UTF-8, else Windows-1252).
+    const str = region.toString('latin1');
+    let nonAscii = nextNonAscii(region, 0);
+    let p = 0;
+    for (;;) {
+      const n = str.indexOf('\n', p);
+      const e = n < 0 ? str.length : n;
+      const end = e > p && region[e - 1] === CR ? e - 1 : e;
+      if (nonAscii >= 0 && nonAscii < e) {
+        const text = decodeLineBytes(region.subarray(p, end));
+        if (fast) sink.slice!(region, p, end, text, 0, text.length);
+        else sink.line(text);
+        nonAscii = nextNonAscii(region, e);
+      } else if (fast) {
+        sink.slice!(region, p, end, str, p, end);
+      } else {
+        sink.line(str.slice(p, end));
+      }
+      if (n < 0) return;
+      p = n + 1;
+    }
+  }
+
+  private appendCarry(bytes: Buffer): void {
+    if (this.truncated || bytes.length === 0) return;
+    const room = this.maxLineBytes - this.carryLen;
+    if (bytes.length > room) {
+      bytes = bytes.subarray(0, room);
+      this.truncated = true;
+    }
+    this.carry.push(Buffer.from(bytes)); // copy: the caller may reuse its buffer
+    this.carryLen += bytes.length;
+  }
+
+  private flushCarry(): void {
+    let line = this.carry.length === 1 ? this.carry[0]! : Buffer.concat(this.carry, this.carryLen);
+    // A cut line must not end inside a character, or the whole line would fall back to cp1252.
+    if (this.truncated) line = line.subarray(0, completeUtf8Length(line));
+    this.carry = [];
+    this.carryLen = 0;
+    this.truncated = false;
+    this.sink.line(decodeLineBytes(line));
+  }
+}
+
+/**
+ * Index of the first byte >= 0x80 at or after `from`, or -1. Bisects with the native (SIMD) isAscii instead of
+ * looping over every byte in JavaScript.
+ */
+function nextNonAscii(buf: Buffer, from: number): number {
+  let lo = from;
+  let hi = buf.length;
+  if (lo >= hi || isAscii(buf.subarray(lo, hi))) return -1;
+  while (hi - lo > 64) {
+    const mid = (lo + hi) >>> 1;
+    if (isAscii(buf.subarray(lo, mid))) lo = mid;
+    else hi = mid;
+  }
+  for (let i = lo; i < hi; i++) if (buf[i]! >= 0x80) return i;
+  return -1;
+}
+
+/** True while the bytes seen so far could still be the start of a UTF-8 BOM. */
+function isBomPrefix(buf: Buffer): boolean {
+  return (buf.length < 1 || buf[0] === 0xef) && (buf.length < 2 || buf[1] === 0xbb);
+}

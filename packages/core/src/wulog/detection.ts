@@ -1,0 +1,189 @@
+/**
+ * Detection cycles ("Finding updates"): legacy `** START **  Agent: Finding updates [CallerId = X]` … `**  END  **`,
+ * modern `* START * Finding updates CallerId = X  Id = N` … `* END * … Id = N, Exit code = 0x…`.
+ *
+ * Several processes and threads append to the legacy log, so an open cycle is keyed by the PID and TID of its START
+ * line (plus the Id in modern logs). A line inside a cycle belongs to the open cycle of its own thread; failing that,
+ * to the only open cycle of its process; a line without a header (pasted excerpt) belongs to the latest open cycle.
+ */
+import { isSuccessHresult, type Hresult } from '../hresult/normalize.js';
+import { detach } from './codes.js';
+import type { ReportEvent } from './report-event.js';
+import type { DetectionFinding, LogRecord } from './types.js';
+
+type Emit = (finding: DetectionFinding) => void;
+
+/** More open cycles than this means ENDs are missing; the oldest is closed as unfinished to bound memory. */
+const MAX_OPEN = 32;
+/** Ended cycles a later REPORT EVENT may still confirm (and must then not duplicate). */
+const MAX_RECENT = 8;
+
+interface OpenCycle {
+  finding: DetectionFinding;
+  pid: number | null;
+  tid: string | null;
+  id: string | null;
+  exitCode: Hresult | null;
+  skipCode: Hresult | null;
+  syncCode: Hresult | null;
+}
+
+/** Tracks open detection cycles and emits one finding per cycle. */
+export class DetectionTracker {
+  private readonly emit: Emit;
+  private open: OpenCycle[] = [];
+  private recent: DetectionFinding[] = [];
+
+  constructor(emit: Emit) {
+    this.emit = emit;
+  }
+
+  /** True while any cycle is open (lets callers skip per-line work). */
+  get active(): boolean {
+    return this.open.length > 0;
+  }
+
+  /** A START line; `id` is the modern cycle Id (null in legacy logs). */
+  start(r: LogRecord, caller: string | null, id: string | null): void {
+    const same = this.open.findIndex((c) => c.pid === r.pid && c.id === id && (id !== null || c.tid === r.tid));
+    if (same >= 0) this.close(same, null, null); // the previous cycle on this key never logged its END
+    if (this.open.length >= MAX_OPEN) this.close(0, null, null);
+    this.open.push({
+      finding: {
+        kind: 'detection',
+        line: r.line,
+        start: r.time,
+        end: null,
+        caller: detach(caller),
+        managed: null,
+        serverUrl: null,
+        outcome: 'unfinished',
+        hresult: null,
+        updatesFound: null,
+      },
+      pid: r.pid,
+      tid: r.tid,
+      id,
+      exitCode: null,
+      skipCode: null,
+      syncCode: null,
+    });
+  }
+
+  /** An END line; modern ENDs pair by `id` and may carry the exit code. An END without a START is ignored. */
+  end(r: LogRecord, id: string | null, exitCode: Hresult | null): void {
+    const index =
+      id !== null
+        ? this.open.findIndex((c) => c.id === id && (c.pid === r.pid || c.pid === null || r.pid === null))
+        : this.open.indexOf(this.target(r) as OpenCycle);
+    if (index >= 0) this.close(index, r, exitCode);
+  }
+
+  /** `ServiceID = {…} Managed` (WSUS) or another named service. */
+  onService(r: LogRecord, serviceName: string): void {
+    const c = this.target(r);
+    if (c !== undefined && serviceName !== '') c.finding.managed = serviceName === 'Managed';
+  }
+
+  /** `Server URL = …`: the first one a cycle logs is the endpoint it searched. */
+  onServerUrl(r: LogRecord, url: string): void {
+    const c = this.target(r);
+    if (c !== undefined && c.finding.serverUrl === null && url !== '') c.finding.serverUrl = detach(url);
+  }
+
+  /** `Found N updates and M categories in search`. */
+  onFound(r: LogRecord, count: number): void {
+    const c = this.target(r);
+    if (c !== undefined) c.finding.updatesFound = count;
+  }
+
+  /** `Exit code = 0x…` inside a cycle (legacy, and older modern builds log it on its own line before END). */
+  onExitCode(r: LogRecord, code: Hresult): void {
+    const c = this.target(r);
+    if (c !== undefined) c.exitCode = code;
+  }
+
+  /** `Skipping scan, self-update check returned 0x…`. */
+  onSkip(r: LogRecord, code: Hresult): void {
+    const c = this.target(r);
+    if (c !== undefined) c.skipCode = code;
+  }
+
+  /** `Failed to synchronize, error = 0x…`: the weakest failure evidence, used only without an exit code. */
+  onSyncFailure(r: LogRecord, code: Hresult): void {
+    const c = this.target(r);
+    if (c !== undefined && c.syncCode === null) c.syncCode = code;
+  }
+
+  /**
+   * A `Software Synchronization` REPORT EVENT. It confirms the verdict of a cycle that already ended (then nothing is
+   * emitted, so a cycle is never reported twice); only a verdict with no matching cycle in the text becomes a
+   * detection of its own (its START lies before the excerpt).
+   */
+  onReport(r: LogRecord, ev: ReportEvent): void {
+    const failed = !ev.success;
+    const hresult = failed ? ev.hresult : null;
+    for (let k = this.recent.length - 1; k >= 0; k--) {
+      const f = this.recent[k]!;
+      if ((f.outcome === 'failed') === failed && (!failed || f.hresult === hresult || hresult === null)) {
+        this.recent.splice(k, 1);
+        return;
+      }
+    }
+    const found = /detected (\d+) updates?/.exec(ev.message);
+    this.emit({
+      kind: 'detection',
+      line: r.line,
+      start: r.time,
+      end: r.time,
+      caller: detach(ev.caller),
+      managed: null,
+      serverUrl: null,
+      outcome: failed ? 'failed' : 'succeeded',
+      hresult,
+      updatesFound: found === null ? null : Number(found[1]),
+    });
+  }
+
+  /** Emits the cycles whose END is not in the text as unfinished. */
+  finish(): void {
+    while (this.open.length > 0) this.close(0, null, null);
+  }
+
+  private target(r: LogRecord): OpenCycle | undefined {
+    const open = this.open;
+    if (open.length === 0) return undefined;
+    if (r.pid === null) return open[open.length - 1];
+    let samePid: OpenCycle | undefined;
+    let count = 0;
+    for (let k = open.length - 1; k >= 0; k--) {
+      const c = open[k]!;
+      if (c.pid !== r.pid) continue;
+      if (c.tid === r.tid) return c;
+      samePid = c;
+      count++;
+    }
+    return count === 1 ? samePid : undefined;
+  }
+
+  /** Closes cycle `index`; `endRecord` null = unfinished. */
+  private close(index: number, endRecord: LogRecord | null, endExitCode: Hresult | null): void {
+    const [c] = this.open.splice(index, 1);
+    if (c === undefined) return;
+    const f = c.finding;
+    if (endRecord !== null) {
+      f.end = endRecord.time;
+      const exit = endExitCode ?? c.exitCode;
+      const code = exit ?? c.skipCode ?? c.syncCode;
+      if (code === null || (exit !== null && isSuccessHresult(exit))) {
+        f.outcome = 'succeeded';
+      } else {
+        f.outcome = 'failed';
+        f.hresult = code;
+      }
+      this.recent.push(f);
+      if (this.recent.length > MAX_RECENT) this.recent.shift();
+    }
+    this.emit(f);
+  }
+}

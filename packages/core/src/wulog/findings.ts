@@ -1,0 +1,263 @@
+/**
+ * The findings state machine: feeds records in line order (timestamps may run backwards) to the trackers for
+ * detection cycles, settings blocks, network errors and installs. Each line is dispatched on the first character of
+ * its message through a table (ACTIONS): most lines start with a prefix no matcher looks for and cost two checks.
+ */
+import { DetectionTracker } from './detection.js';
+import { hexCodeAt, tokenAt } from './codes.js';
+import { parseCycleMarker } from './markers.js';
+import { InstallTracker, installVerdictDetails } from './install.js';
+import { bodyStart, skipBlanks } from './message.js';
+import { matchNetworkError, NetworkTracker } from './network.js';
+import { isDetectionReport, isInstallReport, isReportEvent, parseReportEvent } from './report-event.js';
+import { SettingsTracker } from './settings.js';
+import type { Finding, LogRecord } from './types.js';
+
+/** Receives each finding once it is complete. */
+export type FindingHandler = (finding: Finding) => void;
+
+const STAR = 0x2a;
+const HASH = 0x23;
+const SPACE = 0x20;
+const CH_D = 0x44;
+const CH_E = 0x45;
+const CH_F = 0x46;
+const CH_G = 0x47;
+const CH_I = 0x49;
+const CH_R = 0x52;
+const CH_S = 0x53;
+const CH_T = 0x54;
+const CH_W = 0x57;
+
+const MARKER = 1; // may be a cycle START/END
+const SETTING = 2; // may be a settings key (settings.ts)
+const NETWORK = 4; // may be a network failure without a WARNING prefix
+const SWITCH = 8; // has a handler in the switch of onKeyLine
+
+/**
+ * What may match a message, by its first two characters; 0 for the many prefixes nothing looks for. Two characters
+ * rather than one keep common lines ("Added update…", "Successfully wrote…", "AU setting…") off the matchers, which
+ * costs less than the checks themselves: a line that takes the short path is also a branch the CPU predicts.
+ */
+const ACTIONS = (() => {
+  const table = new Uint8Array(128 * 128);
+  const set = (prefixes: string[], flag: number) => {
+    for (const p of prefixes) table[(p.charCodeAt(0) << 7) | p.charCodeAt(1)]! |= flag;
+  };
+  set(['**', 'ST', 'EN'], MARKER); // `** START **`, modern `* START *`/`* END *` (indent `* ` skipped)
+  set(['WS', 'Wi', 'Ta', 'Al', 'Fi', 'Do'], SETTING);
+  set(['Ex', 'Fo', 'Fa', 'In', 'RE', 'Se', 'Sk', 'Ti'], SWITCH);
+  set(['WS', 'We', 'Wi', 'Se', 'Do', 'Ge'], NETWORK);
+  return table;
+})();
+
+const EXIT_CODE = 'Exit code = ';
+const SKIPPING = 'Skipping scan, self-update check returned ';
+const SYNC_FAILED = 'Failed to synchronize, error = ';
+const SERVER_URL = 'Server URL = ';
+
+/** `Found N update(s)` followed by ` and …` or the end of the line: N, else -1. */
+function foundCount(text: string, at: number): number {
+  let p = at + 6;
+  let n = 0;
+  const start = p;
+  for (let c = text.charCodeAt(p); c >= 0x30 && c <= 0x39; c = text.charCodeAt(++p)) n = n * 10 + c - 0x30;
+  if (p === start || !text.startsWith(' update', p)) return -1;
+  p += 7;
+  if (text.charCodeAt(p) === 0x73) p++; // updates
+  if (text.startsWith(' and', p)) return n;
+  return skipBlanks(text, p) >= text.length ? n : -1;
+}
+
+/** Network failures without a WARNING prefix (modern, pasted) start with one of these. */
+function isUnprefixedNetworkLine(text: string, at: number, c: number): boolean {
+  switch (c) {
+    case CH_W:
+      return text.startsWith('WS error:', at) || text.startsWith('Web service', at) || text.startsWith('WinHttp', at);
+    case CH_S:
+      return text.startsWith('SendRequest', at);
+    case CH_D:
+      return text.startsWith('DownloadFileInternal', at);
+    case CH_G:
+      return text.startsWith('GetConfig', at);
+  }
+  return false;
+}
+
+/** Turns records into findings; call {@link onRecord} per line in order, then {@link end}. */
+export class FindingsMachine {
+  private readonly detection: DetectionTracker;
+  private readonly settings: SettingsTracker;
+  private readonly network: NetworkTracker;
+  private readonly install: InstallTracker;
+
+  constructor(emit: FindingHandler) {
+    this.detection = new DetectionTracker(emit);
+    this.settings = new SettingsTracker(emit);
+    this.network = new NetworkTracker(emit);
+    this.install = new InstallTracker(emit);
+  }
+
+  /** Processes the next record; `at` is where its message starts ({@link bodyStart}), if the caller knows it. */
+  onRecord(r: LogRecord, at: number = bodyStart(r.text, r.severity)): void {
+    this.network.tick(r);
+    const text = r.text;
+    const c = text.charCodeAt(at);
+    const c2 = text.charCodeAt(at + 1);
+    // NaN (empty text) turns into 0 in the bit operations, and no prefix ends in NUL.
+    const act = (c | c2) < 0x80 ? ACTIONS[(c << 7) | c2]! : 0;
+    if (act !== 0) {
+      this.onKeyLine(r, text, at, c, act);
+      return;
+    }
+    // Most lines start with a letter no matcher cares about: keep their path short.
+    this.settings.onOther(r);
+    if (r.severity !== 'info') this.onNetworkLine(r, text, at);
+  }
+
+  /** Flushes everything still open: unfinished cycles, the last settings block, held network and install lines. */
+  end(): void {
+    this.settings.end();
+    this.network.flush();
+    this.install.finish();
+    this.detection.finish();
+  }
+
+  /** A line whose message starts with a prefix some matcher looks for (see {@link ACTIONS}). */
+  private onKeyLine(r: LogRecord, text: string, at: number, c: number, act: number): void {
+    if ((act & MARKER) !== 0 && this.isCycleMarker(r, text, at, c)) {
+      this.settings.onOther(r);
+      return;
+    }
+    // AU echoes part of the policy as `  # WSUS server: …` in its own init block; only the agent's block counts.
+    if (
+      (act & SETTING) !== 0 &&
+      !(text.charCodeAt(at - 2) === HASH && text.charCodeAt(at - 1) === SPACE) &&
+      this.settings.onLine(r, at)
+    ) {
+      return;
+    }
+    this.settings.onOther(r);
+    switch (c) {
+      case CH_E:
+        this.onExitCode(r, at);
+        break;
+      case CH_F:
+        this.onF(r, at);
+        break;
+      case CH_I:
+        if (text.startsWith('Installation ', at)) this.onInstallVerdictLine(r, at);
+        if (this.install.isWarning(text, at)) this.install.onWarning(r, text.slice(at));
+        break;
+      case CH_R:
+        if (isReportEvent(text, at)) this.onReportEvent(r, at);
+        break;
+      case CH_S:
+        this.onS(r, at);
+        break;
+      case CH_T:
+        if (text.startsWith('Title = ', at)) this.install.onTitle(r, text.slice(at + 8));
+        break;
+    }
+    // Network failures are WARNING/FATAL lines in legacy logs; modern and pasted ones start with known words.
+    if (r.severity !== 'info' || ((act & NETWORK) !== 0 && isUnprefixedNetworkLine(text, at, c))) {
+      this.onNetworkLine(r, text, at);
+    }
+  }
+
+  private onNetworkLine(r: LogRecord, text: string, at: number): void {
+    const candidate = matchNetworkError(text, at);
+    if (candidate !== null) this.network.onCandidate(r, candidate);
+  }
+
+  /**
+   * START/END of a cycle; returns false for any other line. Banners of stars and the many `S…`/`E…` messages are
+   * turned away by character checks before the marker parser runs.
+   */
+  private isCycleMarker(r: LogRecord, text: string, at: number, c: number): boolean {
+    let star = at;
+    if (c === STAR) {
+      // legacy `** START **` / `**  END  **`: the message starts at the stars
+      if (text.charCodeAt(at + 1) !== STAR || text.charCodeAt(at + 2) !== SPACE) return false;
+    } else {
+      // modern `* START *` / `* END *`, read as the indent `* ` and a message `START *`
+      if (text.charCodeAt(at - 2) !== STAR || text.charCodeAt(at - 1) !== SPACE) return false;
+      if (!text.startsWith(c === CH_S ? 'START *' : 'END *', at)) return false;
+      star = at - 2;
+    }
+    const m = parseCycleMarker(text, star);
+    if (m === null) return false;
+    if (m.cycle === 'install') {
+      if (m.edge === 'start') this.install.startCycle(r);
+      else this.install.endCycle(r);
+    } else if (m.edge === 'start') {
+      this.detection.start(r, m.caller, m.id);
+    } else {
+      this.detection.end(r, m.id, m.exitCode);
+    }
+    return true;
+  }
+
+  private onExitCode(r: LogRecord, at: number): void {
+    if (!this.detection.active || this.install.inCycle(r)) return;
+    const code = r.text.startsWith(EXIT_CODE, at) ? hexCodeAt(r.text, at + EXIT_CODE.length) : null;
+    if (code !== null) this.detection.onExitCode(r, code);
+  }
+
+  private onF(r: LogRecord, at: number): void {
+    const text = r.text;
+    if (this.install.isWarning(text, at)) {
+      this.install.onWarning(r, text.slice(at));
+      return;
+    }
+    if (!this.detection.active) return;
+    if (text.startsWith('Found ', at)) {
+      const n = foundCount(text, at);
+      if (n >= 0) this.detection.onFound(r, n);
+    } else if (text.startsWith(SYNC_FAILED, at)) {
+      const code = hexCodeAt(text, at + SYNC_FAILED.length);
+      if (code !== null) this.detection.onSyncFailure(r, code);
+    }
+  }
+
+  private onS(r: LogRecord, at: number): void {
+    const text = r.text;
+    if (!this.detection.active) return;
+    if (text.startsWith('ServiceI', at)) {
+      // `ServiceID = {…} Managed` (agent) or `ServiceId = {…}, Server URL = …` (protocol talker)
+      const d = text.charCodeAt(at + 8);
+      if ((d !== 0x44 && d !== 0x64) || !text.startsWith(' = {', at + 9)) return;
+      const close = text.indexOf('}', at + 13);
+      if (close < 0) return;
+      if (text.charCodeAt(close + 1) === 0x2c) {
+        const url = text.indexOf(SERVER_URL, close);
+        if (url >= 0) this.detection.onServerUrl(r, tokenAt(text, url + SERVER_URL.length));
+      } else {
+        this.detection.onService(r, text.slice(close + 1).trim());
+      }
+    } else if (text.startsWith(SERVER_URL, at)) {
+      this.detection.onServerUrl(r, tokenAt(text, at + SERVER_URL.length));
+    } else if (text.startsWith(SKIPPING, at)) {
+      const code = hexCodeAt(text, at + SKIPPING.length);
+      if (code !== null) this.detection.onSkip(r, code);
+    }
+  }
+
+  private onReportEvent(r: LogRecord, at: number): void {
+    const ev = parseReportEvent(r.text, at);
+    if (ev === null) return;
+    if (isDetectionReport(ev)) {
+      this.detection.onReport(r, ev);
+    } else if (isInstallReport(ev)) {
+      this.install.onVerdict(r, ev.success, ev.hresult, installVerdictDetails(ev.message).title);
+    }
+  }
+
+  private onInstallVerdictLine(r: LogRecord, at: number): void {
+    const text = r.text;
+    const succeeded = text.startsWith('Installation Successful:', at);
+    if (!succeeded && !text.startsWith('Installation Failure:', at)) return;
+    const { hresult, title } = installVerdictDetails(text.slice(at));
+    this.install.onVerdict(r, succeeded, hresult, title);
+  }
+}

@@ -1,0 +1,274 @@
+/**
+ * Fast path of the record parser for lines of a valid UTF-8 region: the strict legacy TAB and the canonical modern
+ * layout are checked on the bytes, where an element read costs far less than `charCodeAt` on a sliced string, and the
+ * record's strings are slices of the region's decoded text. The header is ASCII, so a header byte at `x` is the
+ * character at `x + (charStart - byteStart)`. Anything else returns null and goes through parseRecord (records.ts);
+ * tests check that both paths give the same records.
+ */
+import type { LogRecord, Severity } from './types.js';
+
+const TAB = 0x09;
+const SPACE = 0x20;
+const DASH = 0x2d;
+const DOT = 0x2e;
+const SLASH = 0x2f;
+const COLON = 0x3a;
+const ZERO = 0x30;
+const STAR = 0x2a;
+const HASH = 0x23;
+const PLUS = 0x2b;
+const W = 0x57;
+const F = 0x46;
+
+/** Digit values by byte (-1 for anything else; undefined past the end of the buffer, which compares false). */
+const DIGIT = new Int8Array(256).fill(-1);
+for (let i = 0; i < 10; i++) DIGIT[ZERO + i] = i;
+
+/** Hex digit values by byte; -1 for anything else. */
+const HEX = new Int8Array(256).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX['0123456789abcdef'.charCodeAt(i)] = i;
+  HEX['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
+
+/** Bytes that may continue a legacy component: anything ASCII but TAB (non-ASCII sends the line to parseRecord). */
+const COMPONENT = new Uint8Array(256);
+for (let i = 0; i < 0x80; i++) COMPONENT[i] = i === TAB ? 0 : 1;
+
+/** Bytes that may continue a modern component: anything ASCII but space and TAB. */
+const MODERN_COMPONENT = new Uint8Array(256);
+for (let i = 0; i < 0x80; i++) MODERN_COMPONENT[i] = i === TAB || i === SPACE ? 0 : 1;
+
+/** `000`…`999`: the legacy milliseconds without slicing a 3-character string per line. */
+const MILLIS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+
+/** Day key (`YYYYMMDD`) of a plausible date at `s`, or -1 (the caller checked the separators and the length). */
+function dayKey(b: Buffer, s: number): number {
+  const y0 = DIGIT[b[s]!]!;
+  const y1 = DIGIT[b[s + 1]!]!;
+  const y2 = DIGIT[b[s + 2]!]!;
+  const y3 = DIGIT[b[s + 3]!]!;
+  const mo0 = DIGIT[b[s + 5]!]!;
+  const mo1 = DIGIT[b[s + 6]!]!;
+  const d0 = DIGIT[b[s + 8]!]!;
+  const d1 = DIGIT[b[s + 9]!]!;
+  // Any -1 makes the OR negative: one branch for eight digit checks.
+  if ((y0 | y1 | y2 | y3 | mo0 | mo1 | d0 | d1) < 0) return -1;
+  const mo = mo0 * 10 + mo1;
+  const d = d0 * 10 + d1;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31) return -1;
+  return (((y0 * 10 + y1) * 10 + y2) * 10 + y3) * 10000 + mo * 100 + d;
+}
+
+/** Second of the day of a plausible `HH?MM?SS` at `s + 11`, or -1. */
+function secondKey(b: Buffer, s: number): number {
+  const h0 = DIGIT[b[s + 11]!]!;
+  const h1 = DIGIT[b[s + 12]!]!;
+  const mi0 = DIGIT[b[s + 14]!]!;
+  const mi1 = DIGIT[b[s + 15]!]!;
+  const s0 = DIGIT[b[s + 17]!]!;
+  const s1 = DIGIT[b[s + 18]!]!;
+  if ((h0 | h1 | mi0 | mi1 | s0 | s1) < 0) return -1;
+  const h = h0 * 10 + h1;
+  const mi = mi0 * 10 + mi1;
+  const sec = s0 * 10 + s1;
+  return h > 23 || mi > 59 || sec > 60 ? -1 : h * 3600 + mi * 60 + sec;
+}
+
+/** Parses lines of decoded regions; keeps a cache of the last timestamp prefix (`YYYY-MM-DDTHH:MM:SS.`). */
+export class FastRecordParser {
+  /** Index in `record.text` where the message starts (after indent and WARNING:/FATAL:); set by {@link parse}. */
+  bodyAt = 0;
+  private prefixDate = -1;
+  private prefixSecond = -1;
+  private prefix = '';
+  /** Lines written in the same millisecond share one time string. */
+  private lastMs = -1;
+  private lastTime = '';
+  private lastTidKey = -(2 ** 30); // no TID of 8 digits or fewer has this key
+  private lastTid = '';
+
+  /** Record for bytes `[s, e)` / characters `[cs, ce)` (CR excluded), or null when not in a strict layout. */
+  parse(b: Buffer, s: number, e: number, text: string, cs: number, ce: number, line: number): LogRecord | null {
+    return b[s + 10] === TAB ? this.legacy(b, s, e, text, cs, ce, line) : this.modern(b, s, e, text, cs, ce, line);
+  }
+
+  /** The legacy TAB layout `YYYY-MM-DD<TAB>HH:MM:SS:mmm<TAB> PID<TAB>TID<TAB>Component<TAB>Text`, else null. */
+  legacy(b: Buffer, s: number, e: number, text: string, cs: number, ce: number, line: number): LogRecord | null {
+    const off = cs - s;
+    if (
+      e - s < 24 ||
+      b[s + 10] !== TAB ||
+      b[s + 4] !== DASH ||
+      b[s + 7] !== DASH ||
+      b[s + 13] !== COLON ||
+      b[s + 16] !== COLON ||
+      b[s + 19] !== COLON ||
+      b[s + 23] !== TAB
+    ) {
+      return null;
+    }
+    const m0 = DIGIT[b[s + 20]!]!;
+    const m1 = DIGIT[b[s + 21]!]!;
+    const m2 = DIGIT[b[s + 22]!]!;
+    const day = dayKey(b, s);
+    const second = secondKey(b, s);
+    if ((m0 | m1 | m2 | day | second) < 0) return null;
+    let p = s + 24;
+    while (b[p] === SPACE) p++;
+    const pidStart = p;
+    let pid = 0;
+    for (let c = DIGIT[b[p]!]!; c >= 0; c = DIGIT[b[++p]!]!) pid = pid * 10 + c;
+    if (p === pidStart || b[p] !== TAB || p >= e) return null;
+    const tidStart = ++p;
+    let tidValue = 0;
+    let tidCase = 0; // bit 5 of each character: 0 for A-F, so "A70" and "a70" differ
+    for (let c = HEX[b[p]!]!; c >= 0; c = HEX[b[++p]!]!) {
+      tidValue = tidValue * 16 + c;
+      tidCase = tidCase * 2 + ((b[p]! >> 5) & 1);
+    }
+    if (p === tidStart || b[p] !== TAB || p >= e) return null;
+    const tidEnd = p;
+    const compStart = ++p;
+    while (p < e && COMPONENT[b[p]!] === 1) p++;
+    if (p >= e || b[p] !== TAB) return null;
+    const t = s + off;
+    if (this.newPrefix(day, second)) this.prefix = text.slice(t, t + 10) + 'T' + text.slice(t + 11, t + 19) + '.';
+    const textStart = p + 1;
+    const severity = this.body(b, textStart, e);
+    const ms = m0 * 100 + m1 * 10 + m2;
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.lastTime = this.prefix + MILLIS[ms]!;
+    }
+    return {
+      line,
+      time: this.lastTime,
+      pid,
+      tid: this.tid(tidValue * 256 + tidCase, tidEnd - tidStart, text, tidStart + off),
+      component: text.slice(compStart + off, p + off),
+      severity,
+      text: text.slice(textStart + off, ce),
+    };
+  }
+
+  /** `yyyy/MM/dd HH:mm:ss.fffffff PID TID Component Text` with `/`, `-` or `.` dates and a `:` time. */
+  modern(b: Buffer, s: number, e: number, text: string, cs: number, ce: number, line: number): LogRecord | null {
+    const off = cs - s;
+    const sep = b[s + 4]!;
+    if (
+      e - s < 24 ||
+      b[s + 10] !== SPACE ||
+      (sep !== SLASH && sep !== DASH && sep !== DOT) ||
+      b[s + 7] !== sep ||
+      b[s + 13] !== COLON ||
+      b[s + 16] !== COLON ||
+      b[s + 19] !== DOT
+    ) {
+      return null;
+    }
+    const day = dayKey(b, s);
+    const second = secondKey(b, s);
+    if ((day | second) < 0) return null;
+    let p = s + 20;
+    // Get-WindowsUpdateLog writes 7 fraction digits: checked without a loop (its exit is a branch often mispredicted).
+    const frac =
+      DIGIT[b[s + 20]!]! |
+      DIGIT[b[s + 21]!]! |
+      DIGIT[b[s + 22]!]! |
+      DIGIT[b[s + 23]!]! |
+      DIGIT[b[s + 24]!]! |
+      DIGIT[b[s + 25]!]!;
+    if (frac >= 0 && DIGIT[b[s + 26]!]! >= 0 && b[s + 27] === SPACE) p = s + 27;
+    else while (DIGIT[b[p]!]! >= 0) p++;
+    // A `-` date with 3 fraction digits may be a pasted legacy line; the string parser decides those.
+    if (p === s + 20 || b[p] !== SPACE || (sep === DASH && p === s + 23)) return null;
+    const fracEnd = p++;
+    const pidStart = p;
+    let pid = 0;
+    for (let c = DIGIT[b[p]!]!; c >= 0; c = DIGIT[b[++p]!]!) pid = pid * 10 + c;
+    if (p === pidStart || b[p] !== SPACE || p >= e) return null;
+    while (b[p] === SPACE) p++;
+    const tidStart = p;
+    let tidValue = 0;
+    for (let c = DIGIT[b[p]!]!; c >= 0; c = DIGIT[b[++p]!]!) tidValue = tidValue * 10 + c;
+    if (p === tidStart || b[p] !== SPACE || p >= e) return null;
+    const tidEnd = p;
+    while (b[p] === SPACE) p++;
+    const compStart = p;
+    while (p < e && MODERN_COMPONENT[b[p]!] === 1) p++;
+    if (p === compStart || (p < e && b[p]! >= 0x80)) return null;
+    // Same rule as the string parser: skip the component's padding to 15 and one separator, keep the rest.
+    const padded = compStart + Math.max(p - compStart, 15) + 1;
+    let textStart = p;
+    while (textStart < padded && textStart < e && b[textStart] === SPACE) textStart++;
+    const t = s + off;
+    if (this.newPrefix(day, second)) {
+      const date =
+        sep === DASH
+          ? text.slice(t, t + 10)
+          : `${text.slice(t, t + 4)}-${text.slice(t + 5, t + 7)}-${text.slice(t + 8, t + 10)}`;
+      this.prefix = date + 'T' + text.slice(t + 11, t + 20);
+    }
+    const severity = this.body(b, textStart, e);
+    return {
+      line,
+      time: this.prefix + text.slice(t + 20, fracEnd + off),
+      pid,
+      tid: this.tid(-1 - tidValue, tidEnd - tidStart, text, tidStart + off),
+      component: text.slice(compStart + off, p + off),
+      severity,
+      text: textStart < e ? text.slice(textStart + off, ce) : '',
+    };
+  }
+
+  /**
+   * The TID string, reusing the last one when the key matches: lines come in bursts from one thread. `key` encodes
+   * the characters exactly together with the length (legacy: hex value and letter case; modern: -1 - decimal value).
+   */
+  private tid(key: number, length: number, text: string, at: number): string {
+    // Beyond 8 digits the key is no longer exact (doubles): slice such rare TIDs every time.
+    if (length > 8) return text.slice(at, at + length);
+    if (key !== this.lastTidKey || length !== this.lastTid.length) {
+      this.lastTidKey = key;
+      this.lastTid = text.slice(at, at + length);
+    }
+    return this.lastTid;
+  }
+
+  /** True when `day`/`second` differ from the cached prefix's (the caller then rebuilds the prefix). */
+  private newPrefix(day: number, second: number): boolean {
+    if (day === this.prefixDate && second === this.prefixSecond) return false;
+    this.prefixDate = day;
+    this.prefixSecond = second;
+    this.lastMs = -1;
+    return true;
+  }
+
+  /** Severity of the text at `[t, e)`; sets {@link bodyAt} relative to `t` (mirrors message.ts on bytes). */
+  private body(b: Buffer, t: number, e: number): Severity {
+    let i = t;
+    while (i < e && (b[i] === SPACE || b[i] === TAB)) i++;
+    const c = b[i];
+    if ((c === STAR || c === HASH || c === PLUS || c === DASH) && b[i + 1] === SPACE && i + 1 < e) {
+      i += 2;
+      while (i < e && (b[i] === SPACE || b[i] === TAB)) i++;
+    }
+    let severity: Severity = 'info';
+    if (b[i] === W && i + 8 <= e && b[i + 7] === COLON && b[i + 1] === 0x41 && isAt(b, i, 'WARNING:')) {
+      severity = 'warning';
+      i += 8;
+    } else if (b[i] === F && i + 6 <= e && b[i + 5] === COLON && isAt(b, i, 'FATAL:')) {
+      severity = 'fatal';
+      i += 6;
+    }
+    if (severity !== 'info') while (i < e && (b[i] === SPACE || b[i] === TAB)) i++;
+    this.bodyAt = i - t;
+    return severity;
+  }
+}
+
+function isAt(b: Buffer, i: number, word: string): boolean {
+  for (let k = 0; k < word.length; k++) if (b[i + k] !== word.charCodeAt(k)) return false;
+  return true;
+}

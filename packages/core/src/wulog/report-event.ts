@@ -1,0 +1,79 @@
+/**
+ * `REPORT EVENT:` lines, the client's one-line verdicts:
+ * `{EventGUID}<TAB>YYYY-MM-DD HH:MM:SS:mmm±zzzz<TAB>1<TAB>148 [AGENT_DETECTION_FAILED]<TAB>101<TAB>{UpdateGUID}<TAB>1
+ * <TAB>80244022<TAB>SelfUpdate<TAB>Failure<TAB>Software Synchronization<TAB>Windows Update Client failed to detect…`.
+ * Pasted copies have the TABs turned into single spaces, so both shapes are read.
+ */
+import type { Hresult } from '../hresult/normalize.js';
+import { hexCode } from './codes.js';
+
+/** The parts of a REPORT EVENT the findings use. */
+export interface ReportEvent {
+  eventId: number | null;
+  /** The hr field, normalised (0x00000000 on success). */
+  hresult: Hresult | null;
+  caller: string | null;
+  success: boolean;
+  category: string;
+  message: string;
+}
+
+const PREFIX = 'REPORT EVENT:';
+const CATEGORIES = 'Software Synchronization|Content Download|Content Install|Pre-Deployment Check|Uninstall';
+const SPACED = new RegExp(
+  String.raw`^\s*\{[^}]*\}\s+\S+\s+\S+\s+\d+\s+(\d+)(?:\s+\[\w+\])?\s+\d+\s+\{[^}]*\}\s+\d+\s+([0-9A-Fa-f]{1,8})\s+` +
+    String.raw`(.*?)\s*\b(Success|Failure)\s+(${CATEGORIES}|\S+)\s*(.*)$`,
+);
+
+function hrField(raw: string | undefined): Hresult | null {
+  return raw !== undefined && /^[0-9A-Fa-f]{1,8}$/.test(raw) ? hexCode(raw) : null;
+}
+
+/** True when the message starting at `at` is a REPORT EVENT. */
+export function isReportEvent(text: string, at: number): boolean {
+  return text.startsWith(PREFIX, at);
+}
+
+/** Parses the REPORT EVENT whose prefix starts at `at`; null when the fields are not recognisable. */
+export function parseReportEvent(text: string, at: number): ReportEvent | null {
+  const from = at + PREFIX.length;
+  if (text.indexOf('\t', from) >= 0) {
+    // Field k runs from tabs[k - 1] + 1 to tabs[k]; the message (field 11) may itself contain TABs.
+    const tabs: number[] = [];
+    for (let i = text.indexOf('\t', from); i >= 0 && tabs.length < 11; i = text.indexOf('\t', i + 1)) tabs.push(i);
+    if (tabs.length < 10) return null;
+    const field = (k: number) => text.slice(tabs[k - 1]! + 1, tabs[k] ?? text.length).trim();
+    const verdict = field(9);
+    if (verdict !== 'Success' && verdict !== 'Failure') return null;
+    const id = /^\d+/.exec(field(3));
+    return {
+      eventId: id === null ? null : Number(id[0]),
+      hresult: hrField(field(7)),
+      caller: field(8),
+      success: verdict === 'Success',
+      category: field(10),
+      message: tabs.length < 11 ? '' : text.slice(tabs[10]! + 1).trim(),
+    };
+  }
+  const rest = text.slice(from);
+  const m = SPACED.exec(rest);
+  if (m === null) return null;
+  return {
+    eventId: Number(m[1]),
+    hresult: hrField(m[2]),
+    caller: m[3]!,
+    success: m[4] === 'Success',
+    category: m[5]!,
+    message: m[6]!,
+  };
+}
+
+/** Verdict of a detection (`Software Synchronization`, events 147/148). */
+export function isDetectionReport(ev: ReportEvent): boolean {
+  return ev.category === 'Software Synchronization' || ev.eventId === 147 || ev.eventId === 148;
+}
+
+/** Verdict of an install (`Content Install`). */
+export function isInstallReport(ev: ReportEvent): boolean {
+  return ev.category === 'Content Install';
+}

@@ -1,0 +1,192 @@
+import { isUtf8 } from 'node:buffer';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import test from 'ava';
+import { lineLayout, parseRecord } from '../src/wulog/index.js';
+import { bodyStart } from '../src/wulog/message.js';
+import { FastRecordParser } from '../src/wulog/records-fast.js';
+
+test('legacy TAB layout: padded PID, hex TID, colon before the milliseconds, TABs kept inside the text', (t) => {
+  const line = '2021-08-28\t11:05:07:920\t 576\ta70\tReport\tREPORT EVENT: {A}\t2021-08-28 11:05:07:920+0530\t1';
+  t.deepEqual(parseRecord(line, 7), {
+    line: 7,
+    time: '2021-08-28T11:05:07.920',
+    pid: 576,
+    tid: 'a70',
+    component: 'Report',
+    severity: 'info',
+    text: 'REPORT EVENT: {A}\t2021-08-28 11:05:07:920+0530\t1',
+  });
+});
+
+test('legacy text keeps its indentation and gets its severity after the indent marker', (t) => {
+  const r = parseRecord('2014-05-14\t03:12:52:156\t 880\tb6c\tAgent\t  * WARNING: Exit code = 0x80244022', 1);
+  t.is(r.text, '  * WARNING: Exit code = 0x80244022');
+  t.is(r.severity, 'warning');
+  t.is(r.pid, 880);
+  t.is(r.tid, 'b6c');
+});
+
+test('modern layout with `/`, `-` and `.` dates keeps all 7 fraction digits and decimal TIDs', (t) => {
+  for (const sep of ['/', '-', '.']) {
+    const r = parseRecord(`2024${sep}03${sep}05 09:14:02.1234567 1234  5678  Agent           Found 0 updates`, 3);
+    t.deepEqual(r, {
+      line: 3,
+      time: '2024-03-05T09:14:02.1234567',
+      pid: 1234,
+      tid: '5678',
+      component: 'Agent',
+      severity: 'info',
+      text: 'Found 0 updates',
+    });
+  }
+});
+
+test('modern text keeps indentation beyond the 15-wide component column', (t) => {
+  const r = parseRecord('2021/07/13 10:23:06.4186097 3696  4248  Agent               Timer: 29A8, Expires', 1);
+  t.is(r.text, '    Timer: 29A8, Expires');
+  t.is(parseRecord('2021/07/13 10:23:06.4714834 3696  4248  Agent           Adding timer: ', 1).text, 'Adding timer: ');
+});
+
+test('modern columns pushed right by long values are found by scanning, not offsets', (t) => {
+  const r = parseRecord('2021/07/13 10:23:06.4454520 123456 7890123 DownloadManagerEx Download manager restoring 0', 1);
+  t.is(r.pid, 123456);
+  t.is(r.tid, '7890123');
+  t.is(r.component, 'DownloadManagerEx');
+  t.is(r.text, 'Download manager restoring 0');
+});
+
+test('modern culture variants: `.` as time separator and unpadded month/day', (t) => {
+  t.is(parseRecord('2024.03.05 09.14.02.1234567 1234  5678  Agent           x', 1).time, '2024-03-05T09:14:02.1234567');
+  const loose = parseRecord('2024/3/5 9:14:02.12 1234 5678 Agent x', 1);
+  t.is(loose.time, '2024-03-05T09:14:02.12');
+  t.is(loose.component, 'Agent');
+});
+
+test('legacy line whose TABs became spaces (pasted) is still split into columns', (t) => {
+  const r = parseRecord(
+    '2014-05-14      03:12:52:156     880    b6c     Misc    WARNING: DownloadFileInternal failed',
+    4,
+  );
+  t.deepEqual(r, {
+    line: 4,
+    time: '2014-05-14T03:12:52.156',
+    pid: 880,
+    tid: 'b6c',
+    component: 'Misc',
+    severity: 'warning',
+    text: 'WARNING: DownloadFileInternal failed',
+  });
+  t.is(parseRecord('2014-05-14 03:12:52.156 880 b6c Misc x', 1).time, '2014-05-14T03:12:52.156');
+});
+
+test('bare pasted lines: everything is text', (t) => {
+  t.deepEqual(parseRecord('* WARNING: Exit code = 0x80244022', 9), {
+    line: 9,
+    time: null,
+    pid: null,
+    tid: null,
+    component: null,
+    severity: 'warning',
+    text: '* WARNING: Exit code = 0x80244022',
+  });
+  // A message that merely starts with a component name followed by one space is not split.
+  const au = parseRecord('AU setting next detection timeout to yyyy-mm-dd hh:mm:ss', 1);
+  t.is(au.component, null);
+  t.is(au.text, 'AU setting next detection timeout to yyyy-mm-dd hh:mm:ss');
+});
+
+test('bare line with a known component before a TAB or two spaces: the component is peeled off', (t) => {
+  const r = parseRecord('Agent\t  * WSUS server: <NULL>', 1);
+  t.is(r.component, 'Agent');
+  t.is(r.text, '* WSUS server: <NULL>');
+  t.is(parseRecord('PT  WARNING: PTError: 0x80244022', 1).component, 'PT');
+  t.is(parseRecord('Hello  world', 1).component, null);
+});
+
+test('implausible dates do not make a header', (t) => {
+  t.is(parseRecord('2021-13-28\t11:05:07:920\t 576\ta70\tMisc\tx', 1).time, null);
+  t.is(parseRecord('2021/07/13 25:23:06.4186097 3696  4248  Agent  x', 1).time, null);
+  t.is(parseRecord('2021-08-28\t11:05:07:920\t 5x6\ta70\tMisc\tx', 1).pid, null);
+});
+
+test('severity: WARNING/FATAL prefixes after `* `, `# ` and blanks; anything else is info', (t) => {
+  const cases: [string, string][] = [
+    ['WARNING: x', 'warning'],
+    ['  * WARNING: x', 'warning'],
+    ['# WARNING: x', 'warning'],
+    ['  # WARNING: x', 'warning'],
+    ['FATAL: SelfUpdate check failed', 'fatal'],
+    ['* START * Finding updates', 'info'],
+    ['*FAILED* [8024401C] Sync', 'info'],
+    ['Some WARNING: later', 'info'],
+  ];
+  for (const [text, severity] of cases) t.is(parseRecord(text, 1).severity, severity, text);
+});
+
+test('lineLayout tells legacy, modern and bare lines apart', (t) => {
+  t.is(lineLayout('2021-08-28\t11:05:07:920\t 576\ta70\tMisc\tx'), 'legacy');
+  t.is(lineLayout('2021-08-28 11:05:07:920 576 a70 Misc x'), 'legacy');
+  t.is(lineLayout('2021/07/13 10:23:06.4186097 3696  4248  Agent  x'), 'modern');
+  t.is(lineLayout('** START ** Agent: Finding updates'), 'bare');
+});
+
+test('the byte-level fast path gives exactly the records of parseRecord, line by line', (t) => {
+  const dirs = [
+    fileURLToPath(new URL('../../../../shared/fixtures/wulog/real/', import.meta.url)),
+    fileURLToPath(new URL('../../../../shared/fixtures/wulog/pasted/', import.meta.url)),
+    fileURLToPath(new URL('./fixtures/wulog/', import.meta.url)),
+  ];
+  // Mixed layouts and repeated stamps exercise the fast path's string caches.
+  const mixed = [
+    '2021-08-28\t11:05:07:920\t 576\ta70\tMisc\tone',
+    '2021/08/28 11:05:08.0000005 576   2672  Misc            two',
+    '2021-08-28\t11:05:08:000\t 576\ta70\tMisc\tthree',
+    '2021-08-28\t11:05:08:000\t 576\ta70\tAgent\tfour',
+    '2021-08-28\t11:05:08:005\t 577\tb71\tAgent\tfive',
+    '2021.08.29 00:00:00.1 1 2 C',
+    '2021-08-28 11:05:08.123 1234 5678 Agent text',
+    '2021-08-28\t11:05:08:005\t 577\tb71\tAgént\tnon-ASCII component',
+    // Repeated headers (the fast path reuses the previous line's), including non-canonical modern padding.
+    '2021-08-28\t11:05:08:005\t 577\tb71\tAgent\tsix',
+    '2021-08-28\t11:05:08:005\t 577\tb71\tAgent\t  * WARNING: seven',
+    '2021-08-28\t11:05:08:005\t 577\tb71\tAgent\t',
+    '2021/08/28 11:05:08.0000005 576   2672  Misc            eight',
+    '2021/08/28 11:05:08.0000005 576   2672  Misc               nine, indented',
+    '2021/08/28 11:05:08.0000005 576   2672  Misc   ten',
+    '2021/08/28 11:05:08.0000005 576   2672  Misc      eleven',
+    '2021/08/28 11:05:08.0000005 576   2672  Misc',
+    // TIDs with equal values must keep their own spelling.
+    '2021-08-28\t11:05:08:005\t 577\tA70\tAgent\tupper',
+    '2021-08-28\t11:05:08:005\t 577\ta70\tAgent\tlower',
+    '2021-08-28\t11:05:08:005\t 577\t10\tAgent\thex 16',
+    '2021/08/28 11:05:08.0000005 576   16    Misc            decimal 16',
+    '2021/08/28 11:05:08.0000005 576   016   Misc            leading zero',
+  ].join('\n');
+  let checked = 0;
+  const files = dirs.flatMap((dir) => readdirSync(dir).map((name) => readFileSync(dir + name)));
+  for (const buf of [...files, Buffer.from(mixed, 'utf8')]) {
+    const fast = new FastRecordParser();
+    // Byte offsets must track character offsets: a file that is not UTF-8 is read as Latin-1 (one byte, one char).
+    const utf8 = isUtf8(buf);
+    const text = buf.toString(utf8 ? 'utf8' : 'latin1');
+    let charStart = 0;
+    let byteStart = 0;
+    let line = 0;
+    for (const raw of text.split('\n')) {
+      const content = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      const byteLen = utf8 ? Buffer.byteLength(content) : content.length;
+      line++;
+      const r = fast.parse(buf, byteStart, byteStart + byteLen, text, charStart, charStart + content.length, line);
+      if (r !== null) {
+        t.deepEqual(r, parseRecord(content, line), content);
+        t.is(buf.toString(utf8 ? 'utf8' : 'latin1', byteStart, byteStart + byteLen), content);
+        t.is(fast.bodyAt, bodyStart(r.text, r.severity), content);
+        checked++;
+      }
+      charStart += raw.length + 1;
+      byteStart += (utf8 ? Buffer.byteLength(raw) : raw.length) + 1;
+    }
+  }
+  t.true(checked > 300, `${checked} lines went through the fast path`);
+});
