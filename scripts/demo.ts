@@ -1,130 +1,191 @@
 /**
- * `npm run demo`: the field report's story on one machine, no Windows needed. Starts a collector (embedded
- * PGlite unless DATABASE_URL is set), three WSUS stand-ins on 127.0.0.1 (healthy, answering 503 like a dead
- * WSUS app pool, and a closed port), and simulated agents whose policy points at them, then prints the
- * fleet as the collector sees it. `--duration SECONDS` ends it by itself; Ctrl+C stops everything cleanly.
+ * `npm run demo`: the field report's story on one machine, no Windows needed. Starts a collector (embedded PGlite
+ * unless DATABASE_URL is set) with thresholds matched to compressed time, a local webhook sink that prints the
+ * alerts it receives, and the simulator's default fleet (50 real agents in simulate mode, WSUS stand-ins on
+ * 127.0.0.1), then shows the fleet as the collector sees it. `--duration SECONDS` ends it by itself with a final
+ * summary; Ctrl+C stops everything cleanly.
+ *
+ * Time: a simulated 22 h detection interval passes in 20 s (`--time-scale`, see packages/simulator/README.md).
  */
-import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
-import { loadConfig, startCollector } from '@wuwatch/collector';
-import { startWsusStandin } from '../packages/agent/test/helpers/wsus-standin.js';
-import { loadAgentConfig } from '../packages/agent/src/config/load.js';
-import { ensureEnrolled } from '../packages/agent/src/enroll/enroll.js';
-import { createSources } from '../packages/agent/src/sources/index.js';
-import { RecordingRunner } from '../packages/agent/src/platform/index.js';
-import { Agent } from '../packages/agent/src/runtime/agent.js';
+import { loadConfig, startCollector, type Collector } from '@wuwatch/collector';
+import {
+  DEFAULT_TIME_SCALE,
+  compressedCollectorConfig,
+  fetchMachines,
+  fetchSummary,
+  formatAlert,
+  formatCountsLine,
+  formatStatusTable,
+  loadScenario,
+  startFleet,
+  startWebhookSink,
+  type Fleet,
+} from '@wuwatch/simulator';
 
 const { values } = parseArgs({
-  options: { duration: { type: 'string' }, agents: { type: 'string', default: '9' }, port: { type: 'string', default: '8470' } },
+  options: {
+    duration: { type: 'string' },
+    agents: { type: 'string', default: '50' },
+    port: { type: 'string', default: '8470' },
+    'time-scale': { type: 'string', default: String(DEFAULT_TIME_SCALE) },
+    scenario: { type: 'string' },
+    workers: { type: 'string' },
+  },
   strict: true,
 });
-const silent = pino({ level: 'silent' });
+const out = (s: string) => void process.stdout.write(s);
+const clock = () => new Date().toISOString().slice(11, 19);
 
-function policyReg(wsus: string | null, useWuServer: boolean): string {
-  const lines = ['Windows Registry Editor Version 5.00', '', '[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\WindowsUpdate]'];
-  if (wsus) lines.push(`"WUServer"="${wsus}"`, `"WUStatusServer"="${wsus}"`);
-  lines.push('', '[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\WindowsUpdate\\AU]');
-  if (useWuServer) lines.push('"UseWUServer"=dword:00000001');
-  return lines.join('\r\n') + '\r\n';
+/** Alerts received, by rule (for the final summary). */
+const alertsByRule = new Map<string, number>();
+
+// ── onAlert hook ──────────────────────────────────────────────────────────────────────────────────────────────
+// Every alert notification the collector delivers to the demo's webhook channel (alerts.channels) lands here.
+// Replace or extend this function to do something else with them.
+function onAlert(payload: unknown): void {
+  const rule = (payload as { alert?: { rule?: string } }).alert?.rule ?? 'other';
+  alertsByRule.set(rule, (alertsByRule.get(rule) ?? 0) + 1);
+  out(`${clock()}  ${formatAlert(payload)}`);
 }
 
-function cycle(at: Date, wsus: string, hresult: string | null): string {
-  const day = at.toISOString().slice(0, 10);
-  const t = at.toISOString().slice(11, 19);
-  const l = (ms: string, comp: string, text: string) => `${day}\t${t}:${ms}\t 884\ta70\t${comp}\t${text}`;
-  const out = [
-    l('000', 'Agent', '** START **  Agent: Finding updates [CallerId = AutomaticUpdates]'),
-    l('001', 'Agent', '  * ServiceID = {3DA21691-E39D-4DA6-8A4B-B43877BCB1B7} Managed'),
-    l('002', 'PT', `  + ServiceId = {3DA21691-E39D-4DA6-8A4B-B43877BCB1B7}, Server URL = ${wsus}/ClientWebService/client.asmx`),
-  ];
-  if (hresult) {
-    out.push(l('100', 'Misc', `WARNING: DownloadFileInternal failed for ${wsus}/selfupdate/wuident.cab: error 0x801901f7`));
-    out.push(l('101', 'Agent', `  * WARNING: Skipping scan, self-update check returned ${hresult}`));
-    out.push(l('102', 'Agent', `  * WARNING: Exit code = ${hresult}`));
-  } else {
-    out.push(l('100', 'Agent', '  * Found 2 updates and 13 categories in search; evaluated appl. rules of 512 out of 1024 deployed entities'));
+async function listen(config: ReturnType<typeof loadConfig>): Promise<Collector> {
+  const log = pino({ level: config.logLevel }, pino.destination(2));
+  try {
+    return await startCollector(config, log);
+  } catch (err) {
+    // The default port is taken (another collector?): any free port will do for a demo.
+    if ((err as { code?: string }).code !== 'EADDRINUSE' || config.port === 0) throw err;
+    out(`port ${config.port} is in use; using a free port instead\n`);
+    return startCollector(loadConfig({ env: {}, overrides: { ...structuredClone(config), port: 0 } }), log);
   }
-  out.push(l('200', 'Agent', '**  END  **  Agent: Finding updates [CallerId = AutomaticUpdates]'));
-  return out.join('\r\n') + '\r\n';
+}
+
+async function table(collector: Collector, token: string, fleet: Fleet): Promise<string> {
+  const summary = await fetchSummary(collector.url, token);
+  const problems = (await fetchMachines(collector.url, token)).filter((m) => m.status !== 'healthy');
+  return formatStatusTable({ summary, problems, expected: fleet.plan.expectedStatuses });
 }
 
 async function main(): Promise<void> {
+  const timeScale = Number(values['time-scale']);
+  const duration = values.duration === undefined ? null : Number(values.duration) * 1000;
+  if (duration !== null && !(duration > 0)) throw new Error('--duration must be a number of seconds');
+  const scenario = await loadScenario(values.scenario);
   const adminToken = 'demo-' + randomBytes(16).toString('hex');
   const work = await mkdtemp(join(tmpdir(), 'wuwatch-demo-'));
-  const config = loadConfig({ overrides: { port: Number(values.port), adminToken, dataDir: process.env.WUWATCH_DATA_DIR ?? join(work, 'data'), logLevel: 'warn' } });
-  process.stdout.write(`Starting the collector (${config.databaseUrl ? 'PostgreSQL from DATABASE_URL' : 'embedded PGlite database: for trying out only, production wants PostgreSQL'})…\n`);
-  const collector = await startCollector(config, pino({ level: 'warn' }));
-  const healthy = await startWsusStandin('healthy');
-  const dead = await startWsusStandin('503');
-  const gone = await startWsusStandin('refuse');
-  const res = await fetch(`${collector.url}/v1/enroll-secrets`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ comment: 'demo' }) });
-  const { secret } = (await res.json()) as { secret: string };
-
-  const n = Math.max(4, Number(values.agents));
-  const plan: { name: string; wsus: string | null; use: boolean; fail: string | null }[] = [];
-  for (let i = 0; i < n; i++) {
-    const kind = i === 0 ? 'orphan' : i === 1 ? 'misconfigured' : i % 3 === 0 ? 'dead' : 'healthy';
-    if (kind === 'orphan') plan.push({ name: 'build-pc-leftover', wsus: gone.url, use: true, fail: '0x8024402C' });
-    else if (kind === 'misconfigured') plan.push({ name: `srv-misconf-${i}`, wsus: null, use: true, fail: '0x80244011' });
-    else if (kind === 'dead') plan.push({ name: `srv-app-${i}`, wsus: dead.url, use: true, fail: '0x80244022' });
-    else plan.push({ name: `srv-web-${i}`, wsus: healthy.url, use: true, fail: null });
-  }
-  const agents: Agent[] = [];
-  for (const p of plan) {
-    const dir = join(work, p.name);
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'policy.reg'), policyReg(p.wsus, p.use));
-    const now = Date.now();
-    const log = [3, 2, 1].map((d) => cycle(new Date(now - d * 22 * 3600_000), p.wsus ?? 'http://(none)', p.fail)).join('');
-    await writeFile(join(dir, 'WindowsUpdate.log'), log);
-    const stateDir = join(dir, 'state');
-    const agentConfig = loadAgentConfig({ env: {}, overrides: { collectorUrl: collector.url, enrollSecret: secret, stateDir, simulateDir: dir, hostname: p.name, logLevel: 'silent', intervals: { tailMs: 500, policySeconds: 30, probeSeconds: 15, probeMaxBackoffSeconds: 30, wuaSeconds: 60, eventSeconds: 30 }, probeTimeouts: { dnsMs: 2000, tcpMs: 2000, tlsMs: 2000, httpMs: 3000 } } });
-    const credentials = await ensureEnrolled({ collectorUrl: collector.url, enrollSecret: secret, stateDir, hostname: p.name });
-    const sources = createSources({ platform: 'simulate', simulateDir: dir, runner: new RecordingRunner(), stateDir });
-    const agent = new Agent({ config: agentConfig, credentials, sources, log: silent, logPath: join(dir, 'WindowsUpdate.log'), logOffsetMinutes: 0 });
-    await agent.start();
-    agents.push(agent);
-    process.stdout.write(`\rfleet coming up: ${agents.length}/${plan.length} agents`);
-  }
-  process.stdout.write('\n');
-
-  const show = async () => {
-    const r = await fetch(`${collector.url}/v1/machines?limit=1000`, { headers: { authorization: `Bearer ${adminToken}` } });
-    const body = (await r.json()) as { items: { hostname: string; status: string; wsus_url: string | null; last_detection_hresult: string | null; status_reasons: { message: string }[] }[] };
-    process.stdout.write(`\n${new Date().toISOString()}  fleet as the collector sees it:\n`);
-    for (const m of body.items) {
-      process.stdout.write(`  ${m.hostname.padEnd(20)} ${m.status.padEnd(17)} ${(m.wsus_url ?? '-').padEnd(28)} ${m.last_detection_hresult ?? ''}\n`);
-      const why = m.status_reasons[0]?.message;
-      if (why && m.status !== 'healthy') process.stdout.write(`      ${why}\n`);
-    }
-  };
-  await new Promise((r) => setTimeout(r, 3000));
-  await show();
-  process.stdout.write(`\nAPI: ${collector.url}  (token: ${adminToken})\nTry: WUWATCH_URL=${collector.url} WUWATCH_TOKEN=${adminToken} npx wuwatch wsus\n`);
-
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write('\nstopping…\n');
-    for (const a of agents) await a.stop(1000);
-    await Promise.all([healthy.close(), dead.close(), gone.close()]);
-    await collector.close();
-    await rm(work, { recursive: true, force: true });
-  };
-  process.once('SIGINT', () => void stop().then(() => process.exit(0)));
-  const duration = values.duration ? Number(values.duration) * 1000 : null;
-  const timer = setInterval(() => void show(), 30_000);
-  if (duration !== null) {
-    await new Promise((r) => setTimeout(r, Math.max(0, duration - 3000)));
-    clearInterval(timer);
-    await show();
+  const sink = await startWebhookSink(onAlert);
+  const config = loadConfig({
+    overrides: {
+      host: '127.0.0.1',
+      port: Number(values.port),
+      adminToken,
+      dataDir: process.env.WUWATCH_DATA_DIR ?? join(work, 'data'),
+      logLevel: 'error',
+      ...compressedCollectorConfig({
+        timeScale,
+        webhookUrl: sink.url,
+        alertEverySeconds: Number(values.agents) > 500 ? 30 : 5,
+      }),
+    },
+  });
+  out(
+    `Starting the collector on ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : 'the embedded PGlite database (for trying out; production wants PostgreSQL)'}…\n`,
+  );
+  const collector = await listen(config);
+  const started = Date.now();
+  let fleet: Fleet | null = null;
+  let shown = '';
+  const ac = new AbortController();
+  const starting = startFleet({
+    collectorUrl: collector.url,
+    adminToken,
+    scenario,
+    agents: Number(values.agents),
+    timeScale,
+    signal: ac.signal,
+    ...(values.workers === undefined ? {} : { workers: Number(values.workers) }),
+    onProgress: (up, total) => {
+      if (fleet) return; // newcomers joining later are reported as events
+      const line = `fleet coming up: ${up}/${total} agents`;
+      if (process.stdout.isTTY) out(`\r${line}\x1b[K`);
+      else if (up === total || up % 10 === 0) out(line + '\n');
+      shown = line;
+    },
+    onEvent: (e) => {
+      if (e.type === 'silenced') out(`${clock()}  ${e.hostname}: its link to the collector is cut (no goodbye)\n`);
+      if (e.type === 'joined') out(`${clock()}  ${e.hostname}: a newly built server joins the fleet\n`);
+    },
+  });
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      out('\nstopping the fleet, the collector and the webhook sink…\n');
+      ac.abort(); // if the fleet is still coming up, it stops there
+      const f = await starting.catch(() => null);
+      await f?.stop();
+      await collector.close();
+      await sink.close();
+      await rm(work, { recursive: true, force: true });
+    })());
+  const interrupted = new Promise<void>((resolve) =>
+    process.once('SIGINT', () => {
+      process.once('SIGINT', () => process.exit(130));
+      resolve();
+    }),
+  );
+  void interrupted.then(() => stop().then(() => process.exit(0)));
+  fleet = await starting.catch(async (err: unknown) => {
     await stop();
-  }
+    throw err;
+  });
+  if (stopping) return;
+  if (process.stdout.isTTY && shown) out('\n');
+  out(
+    [
+      '',
+      `${fleet.machines.length} simulated servers report to ${collector.url} (scenario "${scenario.name}").`,
+      `Time runs ${timeScale}× faster for Windows Update: a 22 h detection interval lasts ${(fleet.intervalMs / 1000).toFixed(0)} s.`,
+      `Dashboard:   ${collector.url}/`,
+      `Admin token: ${adminToken}`,
+      `Try:         WUWATCH_URL=${collector.url} WUWATCH_TOKEN=${adminToken} npx wuwatch wsus`,
+      `Alerts go to the local webhook sink ${sink.url} and are printed below as they arrive.`,
+      duration === null
+        ? 'Ctrl+C stops everything.'
+        : `Ends by itself after ${duration / 1000} s (Ctrl+C stops earlier).`,
+      '',
+    ].join('\n'),
+  );
+
+  const counts = setInterval(() => {
+    fetchSummary(collector.url, adminToken).then(
+      (s) => out(`${clock()}  ${formatCountsLine(s)}\n`),
+      () => undefined,
+    );
+  }, 10_000);
+  const full = setInterval(() => {
+    table(collector, adminToken, fleet!).then(
+      (t) => out(`\n${clock()}\n${t}\n`),
+      () => undefined,
+    );
+  }, 60_000);
+  const end = new Promise<void>((resolve) => {
+    if (duration !== null) setTimeout(resolve, Math.max(0, duration - (Date.now() - started)));
+  });
+  await Promise.race([end, interrupted]);
+  clearInterval(counts);
+  clearInterval(full);
+  if (stopping) return;
+  out(`\n── Final summary after ${Math.round((Date.now() - started) / 1000)} s ──\n`);
+  out(await table(collector, adminToken, fleet));
+  const delivered = [...alertsByRule].map(([rule, n]) => `${rule} ${n}`).join(', ');
+  out(`Alerts delivered to the webhook sink: ${sink.received}${delivered ? ` (${delivered})` : ''}\n`);
+  await stop();
 }
 
 main().catch((err) => {

@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// Thin launcher: the CLI lives in the compiled package (run `npm run build` first).
+import { main } from '../dist/cli/main.js';
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`wuwatch-simulate: ${err && err.message ? err.message : String(err)}\n`);
+    process.exitCode = 2;
+  },
+);
