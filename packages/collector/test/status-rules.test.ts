@@ -1,7 +1,8 @@
 // Table-driven tests of the status engine (pure: facts in, verdict out, no database).
 import test from 'ava';
-import type { ProbeData } from '@wuwatch/core';
+import { assessPolicy, type ProbeData } from '@wuwatch/core';
 import { computeStatus } from '../src/status/rules.js';
+import { wsusPolicy as gpoWsusPolicy } from './helpers/events.js';
 import type {
   AssessmentFacts,
   MachineFacts,
@@ -372,4 +373,22 @@ test('thresholds are configuration: silentAfterMinutes and staleAfterIntervals c
   t.is(computeStatus(old, { ...T, staleAfterIntervals: 1 }).status, 'detect_stale');
   const noPolicy = facts({ assessment: null, lastSuccessDetectionAt: ago(13 * HOUR), lastDetectionAt: ago(13 * HOUR) });
   t.is(computeStatus(noPolicy, { ...T, defaultDetectionIntervalHours: 4 }).status, 'detect_stale');
+});
+
+test('DetectionFrequency from a real GPO (enabled, 6 h) sets the stale limit to 18 h', (t) => {
+  const assessment = assessPolicy(
+    gpoWsusPolicy(WSUS, { DetectionFrequencyEnabled: 1, DetectionFrequency: 6 }),
+  ) as unknown as AssessmentFacts;
+  t.is(assessment.detectionIntervalHours, 6);
+  const at = (h: number) => facts({ assessment, lastDetectionAt: ago(h), lastSuccessDetectionAt: ago(h) });
+  t.is(computeStatus(at(18 * HOUR), T).status, 'healthy');
+  const stale = computeStatus(at(18 * HOUR + 1000), T);
+  t.is(stale.status, 'detect_stale');
+  t.regex(stale.reasons[0]!.message, /3 × 6 h/);
+  // Disabled frequency falls back to Windows' 22 h.
+  const disabled = assessPolicy(gpoWsusPolicy(WSUS, { DetectionFrequencyEnabled: 0, DetectionFrequency: 6 }));
+  t.is(
+    computeStatus(facts({ ...at(18 * HOUR + 1000), assessment: disabled as unknown as AssessmentFacts }), T).status,
+    'healthy',
+  );
 });

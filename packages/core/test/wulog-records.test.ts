@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
-import { lineLayout, parseRecord } from '../src/wulog/index.js';
+import { lineLayout, parseRecord, type Severity } from '../src/wulog/index.js';
 import { bodyStart } from '../src/wulog/message.js';
 import { FastRecordParser } from '../src/wulog/records-fast.js';
 
@@ -111,7 +111,7 @@ test('implausible dates do not make a header', (t) => {
 });
 
 test('severity: WARNING/FATAL prefixes after `* `, `# ` and blanks; anything else is info', (t) => {
-  const cases: [string, string][] = [
+  const cases: [string, Severity][] = [
     ['WARNING: x', 'warning'],
     ['  * WARNING: x', 'warning'],
     ['# WARNING: x', 'warning'],

@@ -1,5 +1,5 @@
 /** Read-side SQL for the query API: machines (keyset-paged), one machine, summary, WSUS servers. */
-import { makeError } from '@wuwatch/core';
+import { makeError, normalizeWsusUrl } from '@wuwatch/core';
 import type { Queryable } from '../db/index.js';
 import { MACHINE_STATUSES } from '../status/types.js';
 import { buildWsusView, type WsusAggregate, type WsusServerView } from '../status/wsus.js';
@@ -46,7 +46,8 @@ export async function listMachines(
     where.push(`status = $${params.length}`);
   }
   if (query.wsus) {
-    params.push(query.wsus.toLowerCase().replace(/\/+$/, ''));
+    // Stored URLs are normalised (scheme://host[:port]); accept any spelling a GPO or an operator might paste.
+    params.push(normalizeWsusUrl(query.wsus) ?? query.wsus.toLowerCase().replace(/\/+$/, ''));
     where.push(`wsus_url = $${params.length}`);
   }
   if (query.q) {

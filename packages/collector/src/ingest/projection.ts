@@ -60,6 +60,9 @@ export const SAME_ATTEMPT_WINDOW_MS = 10 * 60_000;
 
 function applyDetection(s: MachineProjection, at: Date, d: DetectionData): MachineProjection {
   if (d.outcome === 'unfinished') return s;
+  // The same cycle re-read from the log after an agent crash (at-least-once at the tail's crash boundary)
+  // arrives with a new seq but the same source and end time: it is one attempt.
+  if (s.lastDetectionAt?.getTime() === at.getTime() && s.lastDetectionSource === d.source) return s;
   if (
     s.lastDetectionAt &&
     s.lastDetectionSource !== null &&

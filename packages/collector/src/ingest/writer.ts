@@ -29,13 +29,17 @@ export async function lockMachine(q: Queryable, agentId: string): Promise<Machin
   return rows[0] ?? null;
 }
 
-/** Writes the projection and verdict back to the machine row. */
+/**
+ * Writes the projection and verdict back to the machine row. `seen` (the agent just sent something) moves last_seen;
+ * a re-evaluation by the clock must not, or a silent machine would look freshly seen and flap back.
+ */
 export async function saveMachine(
   q: Queryable,
   row: MachineStateRow,
   p: MachineProjection,
   verdict: StatusVerdict,
   now: Date,
+  seen = false,
 ): Promise<void> {
   await q.query(
     `UPDATE machines SET policy = $2::jsonb, policy_assessment = $3::jsonb, wsus_url = $4, last_probe = $5::jsonb,
@@ -44,7 +48,7 @@ export async function saveMachine(
        consecutive_detection_failures = $13, first_failure_at = $14, last_success_detection_at = $15,
        last_wua = $16::jsonb, last_goodbye_at = $17, status = $18, status_reasons = $19::jsonb,
        status_changed_at = CASE WHEN status = $18 THEN status_changed_at ELSE $20 END, updated_at = $20,
-       last_seen = GREATEST(last_seen, $20)
+       last_seen = CASE WHEN $21 THEN GREATEST(last_seen, $20) ELSE last_seen END
      WHERE id = $1`,
     [
       row.id,
@@ -67,6 +71,7 @@ export async function saveMachine(
       verdict.status,
       toJsonbText(verdict.reasons),
       now,
+      seen,
     ],
   );
 }
@@ -123,7 +128,7 @@ export async function writeBatch(
       projection = applyEvents(before, fresh, deps.assessor);
     }
     const verdict = computeStatus(toFacts(row, projection, now, true), deps.thresholds);
-    await saveMachine(tx, row, projection, verdict, now);
+    await saveMachine(tx, row, projection, verdict, now, true);
     if (projection.lastProbeAt !== before.lastProbeAt || projection.wsusUrl !== before.wsusUrl) {
       await recordWsusServer(tx, projection, now);
     }

@@ -7,14 +7,17 @@ export class Semaphore {
 
   /** Resolves when a slot is free; call the returned function to release it. */
   async acquire(): Promise<() => void> {
+    // A released slot is handed straight to the first waiter (active stays the same): counting it free in between
+    // would let a newcomer take it too, and max + 1 writers would run.
     if (this.active >= this.max) await new Promise<void>((resolve) => this.waiters.push(resolve));
-    this.active++;
+    else this.active++;
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      this.active--;
-      this.waiters.shift()?.();
+      const next = this.waiters.shift();
+      if (next) next();
+      else this.active--;
     };
   }
 

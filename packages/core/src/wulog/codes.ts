@@ -58,11 +58,12 @@ export function hexCodeAt(text: string, i: number): Hresult | null {
   return code;
 }
 
-/** The run of non-blank characters at `i`. */
+/** The run of non-blank characters at `i` (found with native searches: server URLs are long). */
 export function tokenAt(text: string, i: number): string {
-  let p = i;
-  for (let c = text.charCodeAt(p); p < text.length && c !== 0x20 && c !== 0x09; c = text.charCodeAt(++p));
-  return text.slice(i, p);
+  const space = text.indexOf(' ', i);
+  const tab = text.indexOf('\t', i);
+  const end = space < 0 ? (tab < 0 ? text.length : tab) : tab < 0 || space < tab ? space : tab;
+  return text.slice(i, end);
 }
 
 /** A code after `error`, `error =`, `hr =`, `err =`: needs `0x` or all 8 digits so words such as "added" never match. */
@@ -75,7 +76,7 @@ export function labelledCode(text: string, from = 0): Hresult | null {
   return m === null ? null : hexCode(m[1]);
 }
 
-const WIDE = /[^\x00-\xff]/;
+const WIDE = /[\u0100-\uffff]/;
 /** Copies made so far: the same callers, server URLs and policy values come back cycle after cycle. */
 const detached = new Map<string, string>();
 
@@ -92,8 +93,11 @@ export function detach(s: string | null): string | null {
   if (copy === undefined) {
     const encoding = WIDE.test(s) ? 'utf16le' : 'latin1';
     copy = Buffer.from(s, encoding).toString(encoding);
-    if (detached.size >= 256) detached.clear();
-    detached.set(copy, copy);
+    // Bounded: at most 256 entries of at most 512 characters (a pathological log cannot grow it).
+    if (copy.length <= 512) {
+      if (detached.size >= 256) detached.clear();
+      detached.set(copy, copy);
+    }
   }
   return copy;
 }

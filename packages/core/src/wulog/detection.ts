@@ -45,7 +45,7 @@ export class DetectionTracker {
 
   /** A START line; `id` is the modern cycle Id (null in legacy logs). */
   start(r: LogRecord, caller: string | null, id: string | null): void {
-    const same = this.open.findIndex((c) => c.pid === r.pid && c.id === id && (id !== null || c.tid === r.tid));
+    const same = this.indexOf(r, id, true);
     if (same >= 0) this.close(same, null, null); // the previous cycle on this key never logged its END
     if (this.open.length >= MAX_OPEN) this.close(0, null, null);
     this.open.push({
@@ -72,10 +72,7 @@ export class DetectionTracker {
 
   /** An END line; modern ENDs pair by `id` and may carry the exit code. An END without a START is ignored. */
   end(r: LogRecord, id: string | null, exitCode: Hresult | null): void {
-    const index =
-      id !== null
-        ? this.open.findIndex((c) => c.id === id && (c.pid === r.pid || c.pid === null || r.pid === null))
-        : this.open.indexOf(this.target(r) as OpenCycle);
+    const index = id !== null ? this.indexOf(r, id, false) : this.open.indexOf(this.target(r) as OpenCycle);
     if (index >= 0) this.close(index, r, exitCode);
   }
 
@@ -83,6 +80,12 @@ export class DetectionTracker {
   onService(r: LogRecord, serviceName: string): void {
     const c = this.target(r);
     if (c !== undefined && serviceName !== '') c.finding.managed = serviceName === 'Managed';
+  }
+
+  /** True when the cycle `r` belongs to has not logged a server URL yet (saves cutting one out for nothing). */
+  wantsServerUrl(r: LogRecord): boolean {
+    const c = this.target(r);
+    return c !== undefined && c.finding.serverUrl === null;
   }
 
   /** `Server URL = …`: the first one a cycle logs is the endpoint it searched. */
@@ -150,6 +153,27 @@ export class DetectionTracker {
     while (this.open.length > 0) this.close(0, null, null);
   }
 
+  /**
+   * Index of the open cycle with this key, or -1: modern cycles by Id (and process, when both lines have one), legacy
+   * ones by process and thread; `exact` (a new START) also requires the same process for a modern Id.
+   */
+  private indexOf(r: LogRecord, id: string | null, exact: boolean): number {
+    for (let k = 0; k < this.open.length; k++) {
+      const c = this.open[k]!;
+      if (c.id !== id) continue;
+      if (
+        id === null
+          ? c.pid === r.pid && c.tid === r.tid
+          : exact
+            ? c.pid === r.pid
+            : c.pid === r.pid || c.pid === null || r.pid === null
+      ) {
+        return k;
+      }
+    }
+    return -1;
+  }
+
   private target(r: LogRecord): OpenCycle | undefined {
     const open = this.open;
     if (open.length === 0) return undefined;
@@ -168,8 +192,11 @@ export class DetectionTracker {
 
   /** Closes cycle `index`; `endRecord` null = unfinished. */
   private close(index: number, endRecord: LogRecord | null, endExitCode: Hresult | null): void {
-    const [c] = this.open.splice(index, 1);
+    const c = this.open[index];
     if (c === undefined) return;
+    // Shift down by hand: splice would allocate an array for the removed element on every cycle.
+    for (let k = index + 1; k < this.open.length; k++) this.open[k - 1] = this.open[k]!;
+    this.open.length--;
     const f = c.finding;
     if (endRecord !== null) {
       f.end = endRecord.time;

@@ -1,7 +1,7 @@
 /**
  * The findings state machine: feeds records in line order (timestamps may run backwards) to the trackers for
  * detection cycles, settings blocks, network errors and installs. Each line is dispatched on the first character of
- * its message through a table (ACTIONS): most lines start with a prefix no matcher looks for and cost two checks.
+ * its message through tables (PREFIXES): most lines start with a prefix no matcher looks for and cost a few checks.
  */
 import { DetectionTracker } from './detection.js';
 import { hexCodeAt, tokenAt } from './codes.js';
@@ -35,21 +35,43 @@ const NETWORK = 4; // may be a network failure without a WARNING prefix
 const SWITCH = 8; // has a handler in the switch of onKeyLine
 
 /**
- * What may match a message, by its first two characters; 0 for the many prefixes nothing looks for. Two characters
- * rather than one keep common lines ("Added update…", "Successfully wrote…", "AU setting…") off the matchers, which
- * costs less than the checks themselves: a line that takes the short path is also a branch the CPU predicts.
+ * What may match a message, by its first three characters: [prefix, flags]. Most lines start with something no
+ * matcher looks for ("Added update…", "Successfully wrote…", "Search Scope…") and take the short path, which is also
+ * a branch the CPU predicts; the checks behind a flag cost more than this lookup.
  */
-const ACTIONS = (() => {
-  const table = new Uint8Array(128 * 128);
-  const set = (prefixes: string[], flag: number) => {
-    for (const p of prefixes) table[(p.charCodeAt(0) << 7) | p.charCodeAt(1)]! |= flag;
-  };
-  set(['**', 'ST', 'EN'], MARKER); // `** START **`, modern `* START *`/`* END *` (indent `* ` skipped)
-  set(['WS', 'Wi', 'Ta', 'Al', 'Fi', 'Do'], SETTING);
-  set(['Ex', 'Fo', 'Fa', 'In', 'RE', 'Se', 'Sk', 'Ti'], SWITCH);
-  set(['WS', 'We', 'Wi', 'Se', 'Do', 'Ge'], NETWORK);
-  return table;
-})();
+const PREFIXES: readonly (readonly [string, number])[] = [
+  ['** ', MARKER], // legacy `** START **` / `**  END  **`
+  ['STA', MARKER], // modern `* START *` (the indent `* ` is skipped)
+  ['END', MARKER],
+  ['WSU', SETTING], // WSUS server:, WSUS status server:
+  ['Win', SETTING | NETWORK], // Windows Update access disabled: / WinHttp: … failed for
+  ['Tar', SETTING],
+  ['Alt', SETTING],
+  ['Fil', SETTING],
+  ['Do ', SETTING], // Do not connect to Windows Update Internet locations:
+  ['Exi', SWITCH],
+  ['Fou', SWITCH],
+  ['Fai', SWITCH], // Failed to synchronize / Failed to install update
+  ['Ins', SWITCH],
+  ['REP', SWITCH],
+  ['Ser', SWITCH], // ServiceID / ServiceId … Server URL / Server URL
+  ['Ski', SWITCH],
+  ['Tit', SWITCH],
+  ['WS ', NETWORK], // WS error:
+  ['Web', NETWORK],
+  ['Sen', NETWORK],
+  ['Dow', NETWORK], // DownloadFileInternal failed for
+  ['Get', NETWORK],
+];
+
+/** Flags by the first two characters, and the third characters (up to two, one per byte) that complete a prefix. */
+const ACTIONS = new Uint8Array(128 * 128);
+const THIRD = new Uint16Array(128 * 128);
+for (const [prefix, flags] of PREFIXES) {
+  const i = (prefix.charCodeAt(0) << 7) | prefix.charCodeAt(1);
+  ACTIONS[i]! |= flags;
+  THIRD[i] = THIRD[i] === 0 ? prefix.charCodeAt(2) : (THIRD[i]! << 8) | prefix.charCodeAt(2);
+}
 
 const EXIT_CODE = 'Exit code = ';
 const SKIPPING = 'Skipping scan, self-update check returned ';
@@ -104,13 +126,18 @@ export class FindingsMachine {
     const text = r.text;
     const c = text.charCodeAt(at);
     const c2 = text.charCodeAt(at + 1);
-    // NaN (empty text) turns into 0 in the bit operations, and no prefix ends in NUL.
-    const act = (c | c2) < 0x80 ? ACTIONS[(c << 7) | c2]! : 0;
+    // NaN (short text) turns into 0 in the bit operations, and no prefix holds a NUL.
+    const i = (c | c2) < 0x80 ? (c << 7) | c2 : 0;
+    const act = ACTIONS[i]!;
     if (act !== 0) {
-      this.onKeyLine(r, text, at, c, act);
-      return;
+      const third = THIRD[i]!;
+      const c3 = text.charCodeAt(at + 2);
+      if ((third & 0xff) === c3 || third >>> 8 === c3) {
+        this.onKeyLine(r, text, at, c, act);
+        return;
+      }
     }
-    // Most lines start with a letter no matcher cares about: keep their path short.
+    // Most lines start with something no matcher cares about: keep their path short.
     this.settings.onOther(r);
     if (r.severity !== 'info') this.onNetworkLine(r, text, at);
   }
@@ -123,7 +150,7 @@ export class FindingsMachine {
     this.detection.finish();
   }
 
-  /** A line whose message starts with a prefix some matcher looks for (see {@link ACTIONS}). */
+  /** A line whose message starts with a prefix some matcher looks for (see {@link PREFIXES}). */
   private onKeyLine(r: LogRecord, text: string, at: number, c: number, act: number): void {
     if ((act & MARKER) !== 0 && this.isCycleMarker(r, text, at, c)) {
       this.settings.onOther(r);
@@ -231,12 +258,14 @@ export class FindingsMachine {
       if (close < 0) return;
       if (text.charCodeAt(close + 1) === 0x2c) {
         const url = text.indexOf(SERVER_URL, close);
-        if (url >= 0) this.detection.onServerUrl(r, tokenAt(text, url + SERVER_URL.length));
+        if (url >= 0 && this.detection.wantsServerUrl(r)) {
+          this.detection.onServerUrl(r, tokenAt(text, url + SERVER_URL.length));
+        }
       } else {
         this.detection.onService(r, text.slice(close + 1).trim());
       }
     } else if (text.startsWith(SERVER_URL, at)) {
-      this.detection.onServerUrl(r, tokenAt(text, at + SERVER_URL.length));
+      if (this.detection.wantsServerUrl(r)) this.detection.onServerUrl(r, tokenAt(text, at + SERVER_URL.length));
     } else if (text.startsWith(SKIPPING, at)) {
       const code = hexCodeAt(text, at + SKIPPING.length);
       if (code !== null) this.detection.onSkip(r, code);

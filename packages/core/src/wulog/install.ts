@@ -15,14 +15,15 @@ type Emit = (finding: InstallFinding) => void;
 
 const MAX_PENDING = 16;
 const MAX_CYCLES = 16;
-const MAX_TITLES = 64;
 const FOLLOWING_UPDATE = /following update(?: with error (0x[0-9A-Fa-f]{1,8}|[0-9A-Fa-f]{8}))?:\s*(.*?)\.?\s*$/;
 const INSTALL_WARNING = /^(?:Failed to install update|Install(?:ation)? failed\b)/;
 
 interface InstallCycle {
   pid: number | null;
   tid: string | null;
-  titles: string[];
+  /** The first `Title = …` of the cycle and how many there were: a title is reported only for a single update. */
+  title: string | null;
+  titleCount: number;
 }
 
 /** Title and code from the text of an install verdict. */
@@ -48,7 +49,7 @@ export class InstallTracker {
     this.flushPending();
     this.cycles = this.cycles.filter((c) => !sameThread(c, r));
     if (this.cycles.length >= MAX_CYCLES) this.cycles.shift();
-    this.cycles.push({ pid: r.pid, tid: r.tid, titles: [] });
+    this.cycles.push({ pid: r.pid, tid: r.tid, title: null, titleCount: 0 });
   }
 
   /** `Agent: Installing updates` END. */
@@ -64,7 +65,8 @@ export class InstallTracker {
   /** `Title = …` inside an install cycle. */
   onTitle(r: LogRecord, title: string): void {
     const c = this.cycles.find((x) => sameThread(x, r));
-    if (c !== undefined && c.titles.length < MAX_TITLES) c.titles.push(detach(title.trim()));
+    if (c === undefined) return;
+    if (c.titleCount++ === 0) c.title = detach(title.trim());
   }
 
   /** True when the message at `at` is an install failure warning. */
@@ -80,7 +82,7 @@ export class InstallTracker {
   /** An install failure warning; its title is the cycle's when the cycle installs a single update. */
   onWarning(r: LogRecord, message: string): void {
     const c = this.cycles.find((x) => sameThread(x, r));
-    const title = c !== undefined && c.titles.length === 1 ? c.titles[0]! : null;
+    const title = c !== undefined && c.titleCount === 1 ? c.title : null;
     if (this.pending.length >= MAX_PENDING) this.emit(this.pending.shift()!);
     this.pending.push({
       kind: 'install',

@@ -13,7 +13,8 @@
  * candidate is held for a few lines and merged with the next candidate of the same thread when no field conflicts.
  */
 import type { Hresult } from '../hresult/normalize.js';
-import { detach, hexCode, labelledCode, sameThread } from './codes.js';
+import { detach, hexCodeAt, labelledCode, sameThread } from './codes.js';
+import { skipBlanks } from './message.js';
 import { httpStatusFromHresult } from './http-status.js';
 import type { LogRecord, NetworkErrorFinding } from './types.js';
 
@@ -22,11 +23,63 @@ type Emit = (finding: NetworkErrorFinding) => void;
 /** Lines after which a held candidate is emitted even if nothing merged into it. */
 const MERGE_WINDOW = 6;
 
-const URL_PATTERN = String.raw`<?['"‘’]?((?:[hH][tT][tT][pP][sS]?|[fF][tT][pP]):\/\/[^\s<>'"‘’]+)`;
-const FAILED_FOR_URL = new RegExp('failed for ' + URL_PATTERN, 'g');
-const ENDPOINT_URL = new RegExp('endpoint at ' + URL_PATTERN, 'g');
 const HTTP_STATUS = /HTTP status code\s*=\s*(\d{3})\b/gi;
-const REQUEST_HR = /\b(?:SendRequest|Web service call) failed with hr\s*=\s*((?:0x)?[0-9A-Fa-f]{1,8})\b/g;
+
+/** Characters that end a URL in a log line (blanks, brackets, quotes). */
+function endsUrl(c: number): boolean {
+  return (
+    c !== c || // NaN: end of text
+    c === 0x20 ||
+    c === 0x09 ||
+    c === 0x3c ||
+    c === 0x3e ||
+    c === 0x27 ||
+    c === 0x22 ||
+    c === 0x2018 ||
+    c === 0x2019
+  );
+}
+
+/** Where the URL found by the last {@link urlEnd} starts. */
+let urlStart = 0;
+
+/** Index after the URL at `i` (after an optional `<` and quote; http, https or ftp), or -1. Sets `urlStart`. */
+function urlEnd(text: string, i: number): number {
+  let p = i;
+  if (text.charCodeAt(p) === 0x3c) p++;
+  const q = text.charCodeAt(p);
+  if (q === 0x27 || q === 0x22 || q === 0x2018 || q === 0x2019) p++;
+  const scheme = text.indexOf('://', p);
+  if (scheme < 0 || scheme - p > 5) return -1;
+  const name = text.slice(p, scheme).toLowerCase();
+  if (name !== 'http' && name !== 'https' && name !== 'ftp') return -1;
+  let e = scheme + 3;
+  if (endsUrl(text.charCodeAt(e))) return -1;
+  while (!endsUrl(text.charCodeAt(e))) e++;
+  urlStart = p;
+  return e;
+}
+
+/** `SendRequest failed with hr = X` / `Web service call failed with hr = X`: the code, or null for other lines. */
+function requestCode(text: string, at: number): Hresult | null {
+  const i = text.indexOf(' failed with hr', at);
+  if (i < 0) return null;
+  const from = text.startsWith('SendRequest', i - 11)
+    ? i - 11
+    : text.startsWith('Web service call', i - 16)
+      ? i - 16
+      : -1;
+  if (from < at || isWordChar(text.charCodeAt(from - 1))) return null;
+  let p = skipBlanks(text, i + 15);
+  if (text.charCodeAt(p) !== 0x3d) return null; // '='
+  p = skipBlanks(text, p + 1);
+  return hexCodeAt(text, p);
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c === 0x5f;
+}
+
 /** Drops `.`, `:`, `,`, `;` that end the sentence around a URL. */
 function trimUrl(url: string): string {
   let end = url.length;
@@ -48,22 +101,22 @@ interface Candidate {
 /** Reads a network failure from the message at `at`; null when the line is not a candidate (see the rule above). */
 export function matchNetworkError(text: string, at: number): Candidate | null {
   if (text.startsWith('WS error:', at)) {
-    const m = execFrom(ENDPOINT_URL, text, at);
-    return m === null ? null : { hresult: null, url: trimUrl(m[1]!), httpStatus: null };
+    const i = text.indexOf('endpoint at ', at);
+    const end = i < 0 ? -1 : urlEnd(text, i + 12);
+    return end < 0 ? null : { hresult: null, url: trimUrl(text.slice(urlStart, end)), httpStatus: null };
   }
-  // indexOf gates keep the regexes off the many WARNING lines that are not request failures.
+  // indexOf gates keep the parsing off the many WARNING lines that are not request failures.
   if (text.indexOf('fail', at) < 0) return null;
-  const urlMatch = text.indexOf('failed for ', at) >= 0 ? execFrom(FAILED_FOR_URL, text, at) : null;
+  const failedFor = text.indexOf('failed for ', at);
+  const urlStop = failedFor < 0 ? -1 : urlEnd(text, failedFor + 11);
+  const url = urlStop < 0 ? null : trimUrl(text.slice(urlStart, urlStop));
   const status = text.indexOf('HTTP status code', at) >= 0 ? execFrom(HTTP_STATUS, text, at) : null;
-  const request = text.indexOf('failed with hr', at) >= 0 ? execFrom(REQUEST_HR, text, at) : null;
-  if (urlMatch === null && status === null && request === null) return null;
-  const hresult =
-    request !== null
-      ? hexCode(request[1])
-      : labelledCode(text, urlMatch === null ? at : urlMatch.index + urlMatch[0].length);
+  const request = requestCode(text, at);
+  if (url === null && status === null && request === null) return null;
+  const hresult = request ?? labelledCode(text, urlStop < 0 ? at : urlStop);
   return {
     hresult,
-    url: urlMatch === null ? null : trimUrl(urlMatch[1]!),
+    url,
     httpStatus: status === null ? httpStatusFromHresult(hresult) : Number(status[1]),
   };
 }

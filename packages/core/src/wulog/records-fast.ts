@@ -171,16 +171,7 @@ export class FastRecordParser {
     const second = secondKey(b, s);
     if ((day | second) < 0) return null;
     let p = s + 20;
-    // Get-WindowsUpdateLog writes 7 fraction digits: checked without a loop (its exit is a branch often mispredicted).
-    const frac =
-      DIGIT[b[s + 20]!]! |
-      DIGIT[b[s + 21]!]! |
-      DIGIT[b[s + 22]!]! |
-      DIGIT[b[s + 23]!]! |
-      DIGIT[b[s + 24]!]! |
-      DIGIT[b[s + 25]!]!;
-    if (frac >= 0 && DIGIT[b[s + 26]!]! >= 0 && b[s + 27] === SPACE) p = s + 27;
-    else while (DIGIT[b[p]!]! >= 0) p++;
+    while (DIGIT[b[p]!]! >= 0) p++;
     // A `-` date with 3 fraction digits may be a pasted legacy line; the string parser decides those.
     if (p === s + 20 || b[p] !== SPACE || (sep === DASH && p === s + 23)) return null;
     const fracEnd = p++;

@@ -5,7 +5,8 @@
  * Pasted copies have the TABs turned into single spaces, so both shapes are read.
  */
 import type { Hresult } from '../hresult/normalize.js';
-import { hexCode } from './codes.js';
+import { hexCode, hexCodeAt } from './codes.js';
+import { skipBlanks } from './message.js';
 
 /** The parts of a REPORT EVENT the findings use. */
 export interface ReportEvent {
@@ -25,6 +26,20 @@ const SPACED = new RegExp(
     String.raw`(.*?)\s*\b(Success|Failure)\s+(${CATEGORIES}|\S+)\s*(.*)$`,
 );
 
+function isHexDigit(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66);
+}
+
+/** The hr field `[i, end)`: hex, normalised; null unless the field holds just the code (blanks aside). */
+function hrAt(text: string, i: number, end: number): Hresult | null {
+  const code = hexCodeAt(text, i);
+  if (code === null) return null;
+  let p = i;
+  if (text.charCodeAt(p) === 0x30 && (text.charCodeAt(p + 1) | 0x20) === 0x78) p += 2;
+  while (p < end && isHexDigit(text.charCodeAt(p))) p++;
+  return skipBlanks(text, p) >= end ? code : null;
+}
+
 function hrField(raw: string | undefined): Hresult | null {
   return raw !== undefined && /^[0-9A-Fa-f]{1,8}$/.test(raw) ? hexCode(raw) : null;
 }
@@ -38,20 +53,26 @@ export function isReportEvent(text: string, at: number): boolean {
 export function parseReportEvent(text: string, at: number): ReportEvent | null {
   const from = at + PREFIX.length;
   if (text.indexOf('\t', from) >= 0) {
-    // Field k runs from tabs[k - 1] + 1 to tabs[k]; the message (field 11) may itself contain TABs.
+    // Field k runs from tabs[k - 1] + 1 to tabs[k]; the message (field 11) may itself contain TABs. Fields are read
+    // in place; only the caller and the message are cut out.
     const tabs: number[] = [];
     for (let i = text.indexOf('\t', from); i >= 0 && tabs.length < 11; i = text.indexOf('\t', i + 1)) tabs.push(i);
     if (tabs.length < 10) return null;
-    const field = (k: number) => text.slice(tabs[k - 1]! + 1, tabs[k] ?? text.length).trim();
-    const verdict = field(9);
-    if (verdict !== 'Success' && verdict !== 'Failure') return null;
-    const id = /^\d+/.exec(field(3));
+    const start = (k: number) => skipBlanks(text, tabs[k - 1]! + 1);
+    const end = (k: number) => tabs[k] ?? text.length;
+    const v = start(9);
+    const success = text.startsWith('Success', v);
+    if (!success && !text.startsWith('Failure', v)) return null;
+    let id = 0;
+    let p = start(3);
+    const idStart = p;
+    for (let c = text.charCodeAt(p); c >= 0x30 && c <= 0x39; c = text.charCodeAt(++p)) id = id * 10 + c - 0x30;
     return {
-      eventId: id === null ? null : Number(id[0]),
-      hresult: hrField(field(7)),
-      caller: field(8),
-      success: verdict === 'Success',
-      category: field(10),
+      eventId: p === idStart ? null : id,
+      hresult: hrAt(text, start(7), end(7)),
+      caller: text.slice(tabs[7]! + 1, end(8)).trim(),
+      success,
+      category: text.slice(tabs[9]! + 1, end(10)).trim(),
       message: tabs.length < 11 ? '' : text.slice(tabs[10]! + 1).trim(),
     };
   }

@@ -30,6 +30,13 @@ const KEYS_BY_CHAR: readonly (readonly Key[] | undefined)[] = (() => {
   return table;
 })();
 
+const FIELD_BIT: Readonly<Record<Field, number>> = {
+  wsusServer: 1,
+  statusServer: 2,
+  targetGroup: 4,
+  accessDisabled: 8,
+};
+
 /** A logged value: ` (Changed)`/` (Unchanged)` stripped, `<NULL>`/`(null)`/empty → null. */
 export function settingValue(raw: string): string | null {
   let v = raw.trim();
@@ -45,7 +52,8 @@ interface OpenBlock {
   finding: SettingsFinding;
   pid: number | null;
   tid: string | null;
-  seen: Set<Field>;
+  /** Bit per field already set (a Set per block would be garbage on every policy refresh). */
+  seen: number;
 }
 
 /** Collects settings lines into blocks and emits each block when it ends. */
@@ -89,7 +97,8 @@ export class SettingsTracker {
 
   private set(r: LogRecord, field: Field, value: string | null): void {
     // A key seen twice, or a setting from another thread, starts a new block.
-    if (this.open !== null && (this.open.seen.has(field) || !this.fromOpenThread(r))) this.flush();
+    const bit = FIELD_BIT[field];
+    if (this.open !== null && ((this.open.seen & bit) !== 0 || !this.fromOpenThread(r))) this.flush();
     if (this.open === null) {
       this.open = {
         finding: {
@@ -103,10 +112,10 @@ export class SettingsTracker {
         },
         pid: r.pid,
         tid: r.tid,
-        seen: new Set(),
+        seen: 0,
       };
     }
-    this.open.seen.add(field);
+    this.open.seen |= bit;
     if (field === 'accessDisabled') {
       const yesNo = value?.toLowerCase();
       this.open.finding.accessDisabled = yesNo === 'yes' ? true : yesNo === 'no' ? false : null;

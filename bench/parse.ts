@@ -1,0 +1,207 @@
+/**
+ * Throughput of the streaming WindowsUpdate.log parser against plain newline splitting of the same bytes.
+ * Generates >= 200 MB of legacy and modern log text in memory, feeds it in 64 KiB chunks (split mid-line, as a file
+ * read would), and reports median MB/s of 5 runs, the ratio to the baseline and the peak RSS growth while parsing.
+ * Run: node --import tsx bench/parse.ts   (writes bench/results/parse.json)
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { WuLogParser } from '../packages/core/src/wulog/index.js';
+import { generate } from './parse-data.js';
+
+const MB = 1024 * 1024;
+const TARGET_BYTES_PER_FORMAT = 110 * MB;
+const CHUNK = 64 * 1024;
+const RUNS = 5;
+const RSS_SAMPLE_EVERY = 16; // chunks (1 MiB)
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+function chunks(buf: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let off = 0; off < buf.length; off += CHUNK) out.push(buf.subarray(off, off + CHUNK));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------- measurement
+interface RunResult {
+  ms: number;
+  /** CPU time of the process (user + system): less disturbed by other load on the machine than wall time. */
+  cpuMs: number;
+  lines: number;
+  findings: number;
+  peakRss: number;
+}
+
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
+
+/** The streaming parser with a counting sink: records and findings are produced and dropped. */
+function runParser(input: Buffer[]): RunResult {
+  let lines = 0;
+  let findings = 0;
+  let textChars = 0;
+  let peakRss = process.memoryUsage.rss();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const parser = new WuLogParser({
+    onRecord: (r) => {
+      lines++;
+      textChars += r.text.length;
+    },
+    onFinding: () => {
+      findings++;
+    },
+  });
+  for (let i = 0; i < input.length; i++) {
+    parser.push(input[i]!);
+    if (i % RSS_SAMPLE_EVERY === 0) peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }
+  parser.end();
+  const ms = performance.now() - t0;
+  const cpuMs = cpuSince(c0);
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  if (textChars === 0) throw new Error('parser produced no text');
+  return { ms, cpuMs, lines, findings, peakRss };
+}
+
+/** Baseline: split on 0x0a with indexOf and decode each line with toString, nothing else. */
+function runBaseline(input: Buffer[]): RunResult {
+  let lines = 0;
+  let chars = 0;
+  let carry: Buffer | null = null;
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (const chunk of input) {
+    let start = 0;
+    let lf = chunk.indexOf(0x0a);
+    if (carry !== null && lf >= 0) {
+      chars += Buffer.concat([carry, chunk.subarray(0, lf)]).toString('utf8').length;
+      lines++;
+      carry = null;
+      start = lf + 1;
+      lf = chunk.indexOf(0x0a, start);
+    }
+    while (lf >= 0) {
+      chars += chunk.toString('utf8', start, lf).length;
+      lines++;
+      start = lf + 1;
+      lf = chunk.indexOf(0x0a, start);
+    }
+    if (start < chunk.length)
+      carry = carry === null ? Buffer.from(chunk.subarray(start)) : Buffer.concat([carry, chunk.subarray(start)]);
+  }
+  if (carry !== null) {
+    chars += carry.toString('utf8').length;
+    lines++;
+  }
+  const ms = performance.now() - t0;
+  const cpuMs = cpuSince(c0);
+  if (chars === 0) throw new Error('baseline produced no text');
+  return { ms, cpuMs, lines, findings: 0, peakRss: 0 };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+function main(): void {
+  const t0 = performance.now();
+  const legacy = generate(false, TARGET_BYTES_PER_FORMAT);
+  const modern = generate(true, TARGET_BYTES_PER_FORMAT);
+  const formats = { legacy: chunks(legacy), modern: chunks(modern) };
+  const totalBytes = legacy.length + modern.length;
+  console.log(
+    `generated ${round(legacy.length / MB)} MiB legacy + ${round(modern.length / MB)} MiB modern in ${round((performance.now() - t0) / 1000)} s`,
+  );
+
+  // Warm up both paths so the JIT has settled before timing.
+  runParser(formats.legacy.slice(0, 200));
+  runParser(formats.modern.slice(0, 200));
+  runBaseline(formats.legacy.slice(0, 200));
+
+  gc();
+  const rssBefore = process.memoryUsage.rss();
+  type Times = Record<'legacy' | 'modern', { wall: number[]; cpu: number[] }>;
+  const empty = (): Times => ({ legacy: { wall: [], cpu: [] }, modern: { wall: [], cpu: [] } });
+  const parserTimes = empty();
+  const baselineTimes = empty();
+  let peakRss = rssBefore;
+  let lines = 0;
+  let findings = 0;
+  // Parser and baseline alternate, so load from other processes on the machine hits both alike.
+  for (let run = 0; run < RUNS; run++) {
+    for (const name of ['legacy', 'modern'] as const) {
+      const p = runParser(formats[name]);
+      parserTimes[name].wall.push(p.ms);
+      parserTimes[name].cpu.push(p.cpuMs);
+      peakRss = Math.max(peakRss, p.peakRss);
+      if (run === 0) {
+        lines += p.lines;
+        findings += p.findings;
+      }
+      const b = runBaseline(formats[name]);
+      baselineTimes[name].wall.push(b.ms);
+      baselineTimes[name].cpu.push(b.cpuMs);
+    }
+  }
+  const rssGrowthMiB = (peakRss - rssBefore) / MB;
+
+  const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
+  const bytesOf = { legacy: legacy.length, modern: modern.length };
+  const perFormat = (name: 'legacy' | 'modern') => {
+    const p = median(parserTimes[name].wall);
+    const b = median(baselineTimes[name].wall);
+    const pc = median(parserTimes[name].cpu);
+    const bc = median(baselineTimes[name].cpu);
+    return {
+      megabytes: round(bytesOf[name] / 1e6),
+      parserMBps: round(mbps(bytesOf[name], p)),
+      baselineMBps: round(mbps(bytesOf[name], b)),
+      ratio: round(b / p, 3),
+      cpu: {
+        parserMBps: round(mbps(bytesOf[name], pc)),
+        baselineMBps: round(mbps(bytesOf[name], bc)),
+        ratio: round(bc / pc, 3),
+      },
+    };
+  };
+  const sum = (t: Times, k: 'wall' | 'cpu') => t.legacy[k].map((ms, i) => ms + t.modern[k][i]!);
+  const parserMBps = mbps(totalBytes, median(sum(parserTimes, 'wall')));
+  const baselineMBps = mbps(totalBytes, median(sum(baselineTimes, 'wall')));
+  const parserCpuMBps = mbps(totalBytes, median(sum(parserTimes, 'cpu')));
+  const baselineCpuMBps = mbps(totalBytes, median(sum(baselineTimes, 'cpu')));
+  const result = {
+    node: process.version,
+    chunkBytes: CHUNK,
+    runs: RUNS,
+    megabytes: round(totalBytes / 1e6),
+    lines,
+    findings,
+    parserMedianMBps: round(parserMBps),
+    baselineMedianMBps: round(baselineMBps),
+    ratio: round(parserMBps / baselineMBps, 3),
+    cpu: {
+      parserMedianMBps: round(parserCpuMBps),
+      baselineMedianMBps: round(baselineCpuMBps),
+      ratio: round(parserCpuMBps / baselineCpuMBps, 3),
+    },
+    peakRssGrowthMiB: round(rssGrowthMiB),
+    perFormat: { legacy: perFormat('legacy'), modern: perFormat('modern') },
+    targets: {
+      ratioAtLeast: 0.5,
+      parserMBpsAtLeast: 100,
+      rssGrowthMiBBelow: 50,
+      met: parserMBps / baselineMBps >= 0.5 && parserMBps >= 100 && rssGrowthMiB < 50,
+    },
+  };
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  writeFileSync(new URL('./results/parse.json', import.meta.url), JSON.stringify(result, null, 2) + '\n');
+  console.log(JSON.stringify(result, null, 2));
+}
+
+main();
