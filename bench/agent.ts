@@ -52,7 +52,9 @@ async function stopAgent(child: ChildProcess): Promise<void> {
 
 async function checkpointOffset(dir: string): Promise<number> {
   try {
-    const v = JSON.parse(readFileSync(join(dir, 'state', 'tail-checkpoint.json'), 'utf8')) as { checkpoint: { offset: number } };
+    const v = JSON.parse(readFileSync(join(dir, 'state', 'tail-checkpoint.json'), 'utf8')) as {
+      checkpoint: { offset: number };
+    };
     return v.checkpoint.offset;
   } catch {
     return 0;
@@ -128,7 +130,11 @@ async function main(): Promise<void> {
     const dir = await makeSimDir(root, 'backlog', wsus.url, '');
     const logPath = join(dir, 'WindowsUpdate.log');
     const { bytes, cycles } = await writeBacklog(logPath, BACKLOG_MB, wsus.url);
-    const ceiling = [await ceilingMbPerSec(logPath, bytes), await ceilingMbPerSec(logPath, bytes), await ceilingMbPerSec(logPath, bytes)];
+    const ceiling = [
+      await ceilingMbPerSec(logPath, bytes),
+      await ceilingMbPerSec(logPath, bytes),
+      await ceilingMbPerSec(logPath, bytes),
+    ];
     const creds = await enrollAgent(tc, 'backlog');
     await writeCredentials(join(dir, 'state'), { ...creds, collectorUrl: tc.url });
     const t0 = performance.now();
@@ -171,15 +177,24 @@ async function main(): Promise<void> {
       peakRssMb: +peakRss.toFixed(1),
       note: 'catch-up includes parsing and writing every finding to the fsync-ed spool; the ceiling is a plain read + line split',
     };
-    results.endToEnd = { events: stored, seconds: +e2eSeconds.toFixed(2), eventsPerSec: Math.round(stored / e2eSeconds) };
-    process.stdout.write(`catch-up: ${JSON.stringify(results.catchUp)}\nend to end: ${JSON.stringify(results.endToEnd)}\n`);
+    results.endToEnd = {
+      events: stored,
+      seconds: +e2eSeconds.toFixed(2),
+      eventsPerSec: Math.round(stored / e2eSeconds),
+    };
+    process.stdout.write(
+      `catch-up: ${JSON.stringify(results.catchUp)}\nend to end: ${JSON.stringify(results.endToEnd)}\n`,
+    );
   } finally {
     await wsus.close();
     await tc.close();
     await rm(root, { recursive: true, force: true });
   }
   mkdirSync(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
-  writeFileSync(fileURLToPath(new URL('./results/agent.json', import.meta.url)), JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(
+    fileURLToPath(new URL('./results/agent.json', import.meta.url)),
+    JSON.stringify(results, null, 2) + '\n',
+  );
   process.stdout.write('wrote bench/results/agent.json\n');
 }
 

@@ -11,7 +11,17 @@ import { openPglite } from '../src/db/pglite.js';
 import { createEmptyTestDatabase } from './helpers/db.js';
 
 const MIGRATIONS = join(defaultPrismaDir(), 'migrations');
-const TABLES = ['agents', 'alert_notifications', 'alerts', 'api_tokens', 'enrollment_secrets', 'events', 'machines', 'silences', 'wsus_servers'];
+const TABLES = [
+  'agents',
+  'alert_notifications',
+  'alerts',
+  'api_tokens',
+  'enrollment_secrets',
+  'events',
+  'machines',
+  'silences',
+  'wsus_servers',
+];
 
 interface LedgerRow {
   migration_name: string;

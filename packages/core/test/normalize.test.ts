@@ -2,7 +2,19 @@ import test from 'ava';
 import { isSuccessHresult, normalizeHresult, parseHresult } from '@wuwatch/core';
 import { isWuwatchError } from '../src/errors/errors.js';
 
-const same = ['80244022', '0x80244022', '0X80244022', 'hr = 80244022', '80244022L', '-2145107934', '2149859362', '[80244022]', 'error 0x80244022', 'hr=0x80244022', '  0x80244022  '];
+const same = [
+  '80244022',
+  '0x80244022',
+  '0X80244022',
+  'hr = 80244022',
+  '80244022L',
+  '-2145107934',
+  '2149859362',
+  '[80244022]',
+  'error 0x80244022',
+  'hr=0x80244022',
+  '  0x80244022  ',
+];
 for (const input of same) {
   test(`normalises ${JSON.stringify(input)}`, (t) => {
     t.is(normalizeHresult(input), '0x80244022');
