@@ -1,7 +1,7 @@
 // Delivery guarantees end to end: collector outages, agent crashes, bad credentials. All on 127.0.0.1.
 import test from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ import { startCollector } from '../../collector/src/server.js';
 import { createEmptyTestDatabase, silentLog } from '../../collector/test/helpers/db.js';
 import { api, enrollAgent, startTestCollector } from '../../collector/test/helpers/collector.js';
 import { startWsusStandin } from './helpers/wsus-standin.js';
-import { appendLog, cycles, makeSimDir, startSimAgent, waitFor } from './helpers/sim.js';
+import { appendLog, cycle, cycles, makeSimDir, startSimAgent, waitFor } from './helpers/sim.js';
 
 const AGENT_MAIN = fileURLToPath(new URL('./fixtures/run/agent-main.ts', import.meta.url));
 const today = new Date().toISOString().slice(0, 10);
@@ -158,6 +158,75 @@ test.serial('agent SIGKILLed mid-batch and restarted: no gap, no duplicate, ever
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test.serial(
+  'agent SIGKILLed while a detection cycle is open: after the restart that cycle is reported once, whole',
+  async (t) => {
+    const tc = await startTestCollector();
+    const wsus = await startWsusStandin('503');
+    const root = await mkdtemp(join(tmpdir(), 'wuwatch-open-'));
+    try {
+      const creds = await enrollAgent(tc, 'srv-open');
+      // Three whole cycles, then the first three lines of a fourth (START, ServiceID, Server URL): the tail reads
+      // them and checkpoints past them while the cycle is still open in the parser.
+      const whole = cycles(today, 0, 2, wsus.url, '0x80244022');
+      const fourth = cycle(today, 3, wsus.url, '0x80244022').split('\r\n');
+      const dir = await makeSimDir(root, 'srv-open', wsus.url, whole + fourth.slice(0, 3).join('\r\n') + '\r\n');
+      const { writeCredentials } = await import('../src/enroll/credentials.js');
+      await writeCredentials(join(dir, 'state'), { ...creds, collectorUrl: tc.url });
+      const args = ['run', '--collector', tc.url, '--simulate', dir, '--hostname', 'srv-open'];
+      const size = (await stat(join(dir, 'WindowsUpdate.log'))).size;
+      let child = runAgentProcess(args);
+      const saved = await waitFor(
+        async () => {
+          const text = await readFile(join(dir, 'state', 'tail-checkpoint.json'), 'utf8').catch(() => '');
+          const cp = text ? (JSON.parse(text) as { checkpoint: { offset: number }; parser: unknown }) : null;
+          const s = await eventStats(tc.databaseUrl, creds.agentId);
+          return cp?.checkpoint.offset === size && s.detections === 3 ? cp : undefined;
+        },
+        30_000,
+        'checkpoint past the open cycle',
+      );
+      t.like(saved.parser, { lineNo: 3 * 6 + 3, detection: { open: [{ finding: { caller: 'AutomaticUpdates' } }] } });
+      child.kill('SIGKILL');
+      await child.exited;
+      await appendLog(dir, fourth.slice(3).join('\r\n'));
+      child = runAgentProcess(args);
+      const done = await waitFor(
+        async () => {
+          const s = await eventStats(tc.databaseUrl, creds.agentId);
+          return s.detections === 4 ? s : undefined;
+        },
+        30_000,
+        'the open cycle delivered after the restart',
+      );
+      t.is(done.distinctLines, 4);
+      const c = new pg.Client({ connectionString: tc.databaseUrl });
+      await c.connect();
+      try {
+        const { rows } = await c.query<{ data: Record<string, unknown> }>(
+          `SELECT data FROM events WHERE agent_id = $1 AND kind = 'detection' ORDER BY (data->>'line')::int`,
+          [creds.agentId],
+        );
+        // Whole: started before the kill, ended after it, with its absolute line number and server URL.
+        t.like(rows[3]!.data, {
+          line: 19,
+          outcome: 'failed',
+          hresult: '0x80244022',
+          serverUrl: `${wsus.url}/ClientWebService/client.asmx`,
+        });
+      } finally {
+        await c.end();
+      }
+      child.kill('SIGTERM');
+      await child.exited;
+    } finally {
+      await tc.close();
+      await wsus.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  },
+);
 
 test.serial(
   'a wrong enrollment secret exits with a clear error; a dead collector is retried with backoff, never in a tight loop',

@@ -6,13 +6,13 @@
 import { join } from 'node:path';
 import { hostname as osHostname, release } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { assessPolicy, eventToFinding, WuLogParser, type Finding } from '@wuwatch/core';
+import { assessPolicy, eventToFinding, makeError, WuLogParser, type Finding } from '@wuwatch/core';
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../config/schema.js';
 import type { Credentials } from '../enroll/credentials.js';
 import { Spool, type SpoolInput } from '../spool/index.js';
 import { LogTailer, detectMode } from '../tail/index.js';
-import { LineCountingCheckpointStore, countLines } from './line-checkpoint.js';
+import { ParserCheckpointStore } from './parser-checkpoint.js';
 import { probeWsus, ProbeBackoff } from '../probe/index.js';
 import type { Sources } from '../sources/index.js';
 import { CollectorClient } from '../transport/client.js';
@@ -118,42 +118,52 @@ export class Agent {
     const findings: Finding[] = [];
     const newParser = () => new WuLogParser({ onFinding: (f) => findings.push(f) });
     let parser = newParser();
-    const store = new LineCountingCheckpointStore(join(config.stateDir, 'tail-checkpoint.json'));
-    // Line numbers of this parser start at 1 where it started reading; `base` makes them absolute.
-    let base = -1;
+    const store = new ParserCheckpointStore(join(config.stateDir, 'tail-checkpoint.json'), () => parser.snapshot());
+    let resumed = false;
+    const spoolFindings = () => {
+      const now = new Date();
+      return this.append(findings.splice(0).map((f) => logFindingToEvent(f, this.deps.logOffsetMinutes, now)));
+    };
     this.tailer = new LogTailer({
       path: this.deps.logPath,
       store,
       pollMs: config.intervals.tailMs,
-      onChunk: async (buf) => {
-        if (base < 0) base = store.linesBefore;
+      onChunk: async (buf, meta) => {
+        if (!resumed) {
+          resumed = true;
+          // Going on from a saved offset: the parser goes on from the state saved with it (open cycles, line count).
+          if (meta.offsetAfter - buf.length > 0) this.resumeParser(parser, store);
+        }
         parser.push(buf);
-        store.pendingLines += countLines(buf);
-        const now = new Date();
-        const events = findings
-          .splice(0)
-          .map((f) => logFindingToEvent({ ...f, line: f.line + base }, this.deps.logOffsetMinutes, now));
-        // The checkpoint moves only after this resolves: the events are on disk first.
-        await this.append(events);
+        // The checkpoint (and the parser state with it) moves only after this resolves: the events are on disk first.
+        await spoolFindings();
       },
       onReport: (r) => {
         log.info({ report: r }, `log tail: ${r.kind}`);
         if (r.kind === 'truncated' || r.kind === 'replaced') {
           // A new file: cycles left open in the old one end there, and line numbers restart.
           parser.end();
-          const now = new Date();
-          const events = findings
-            .splice(0)
-            .map((f) => logFindingToEvent({ ...f, line: f.line + base }, this.deps.logOffsetMinutes, now));
-          void this.append(events).catch((err: unknown) => log.error({ err }, 'could not spool findings'));
+          void spoolFindings().catch((err: unknown) => log.error({ err }, 'could not spool findings'));
           parser = newParser();
-          base = 0;
-          store.linesBefore = 0;
-          store.pendingLines = 0;
+          resumed = true;
         }
       },
     });
     await this.tailer.start();
+  }
+
+  private resumeParser(parser: WuLogParser, store: ParserCheckpointStore): void {
+    const log = this.deps.log;
+    if (store.loadProblem !== null) {
+      const err = makeError('WULOG_STATE_INVALID', [store.loadProblem]);
+      log.warn({ err }, err.message);
+    }
+    if (store.loadedState === null) return;
+    parser.restore(store.loadedState);
+    log.info(
+      { lineNo: store.loadedState.lineNo, openCycles: store.loadedState.detection.open.length },
+      'log parser resumed from its checkpoint',
+    );
   }
 
   private async pollPolicy(): Promise<void> {

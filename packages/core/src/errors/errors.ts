@@ -49,6 +49,11 @@ export const Errors = Object.freeze({
     'Could not read wevtutil XML: %s. Export it with "wevtutil qe <channel> /f:xml /e:Events".',
   ),
   WULOG_PARSER_ENDED: define('WUW_WULOG_PARSER_ENDED', 500, 'Log parser: %s() after end(). This is a bug; report it.'),
+  WULOG_STATE_INVALID: define(
+    'WUW_WULOG_STATE_INVALID',
+    500,
+    'Saved log parser state is not usable: %s. The tail goes on from its saved offset with a fresh parser, so a cycle open at that point may be reported incompletely.',
+  ),
   // protocol
   PROTOCOL_INVALID_FRAME: define(
     'WUW_PROTOCOL_INVALID_FRAME',

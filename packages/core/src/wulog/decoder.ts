@@ -57,6 +57,13 @@ function completeUtf8Length(bytes: Buffer): number {
   return len;
 }
 
+/** What a {@link LineDecoder} holds between two chunks. */
+export interface DecoderState {
+  bytes: Buffer;
+  truncated: boolean;
+  bomPending: boolean;
+}
+
 /** Splits a byte stream into decoded lines; holds back a partial last line until more data or {@link end}. */
 export class LineDecoder {
   private readonly sink: LineSink;
@@ -91,6 +98,21 @@ export class LineDecoder {
     for (let off = 0; off < buf.length; off += this.window) {
       this.scan(off === 0 && buf.length <= this.window ? buf : buf.subarray(off, off + this.window));
     }
+  }
+
+  /** The partial line held back, whether it was cut at the limit, and whether a BOM may still come. */
+  snapshot(): DecoderState {
+    if (!this.bomChecked) return { bytes: Buffer.from(this.head ?? []), truncated: false, bomPending: true };
+    return { bytes: Buffer.concat(this.carry, this.carryLen), truncated: this.truncated, bomPending: false };
+  }
+
+  /** Continues from a {@link snapshot}. */
+  restore(state: DecoderState): void {
+    this.bomChecked = !state.bomPending;
+    this.head = state.bomPending ? Buffer.from(state.bytes) : null;
+    this.carry = !state.bomPending && state.bytes.length > 0 ? [Buffer.from(state.bytes)] : [];
+    this.carryLen = this.carry.length > 0 ? state.bytes.length : 0;
+    this.truncated = state.truncated;
   }
 
   /** Flushes the last line when the input did not end with a newline. */

@@ -9,6 +9,7 @@
 import { isSuccessHresult, type Hresult } from '../hresult/normalize.js';
 import { detach } from './codes.js';
 import type { ReportEvent } from './report-event.js';
+import { copyState, type ParserState } from './state.js';
 import type { DetectionFinding, LogRecord } from './types.js';
 
 type Emit = (finding: DetectionFinding) => void;
@@ -36,6 +37,18 @@ export class DetectionTracker {
 
   constructor(emit: Emit) {
     this.emit = emit;
+  }
+
+  /** The open and recently ended cycles, copied (see {@link ParserState}). */
+  snapshot(): ParserState['detection'] {
+    return copyState({ open: this.open, recent: this.recent });
+  }
+
+  /** Continues from a {@link snapshot}. */
+  restore(state: ParserState['detection']): void {
+    const s = copyState(state);
+    this.open = s.open;
+    this.recent = s.recent;
   }
 
   /** True while any cycle is open (lets callers skip per-line work). */

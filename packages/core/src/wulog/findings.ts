@@ -11,6 +11,7 @@ import { bodyStart, skipBlanks } from './message.js';
 import { matchNetworkError, NetworkTracker } from './network.js';
 import { isDetectionReport, isInstallReport, isReportEvent, parseReportEvent } from './report-event.js';
 import { SettingsTracker } from './settings.js';
+import type { ParserState } from './state.js';
 import type { Finding, LogRecord } from './types.js';
 
 /** Receives each finding once it is complete. */
@@ -140,6 +141,24 @@ export class FindingsMachine {
     // Most lines start with something no matcher cares about: keep their path short.
     this.settings.onOther(r);
     if (r.severity !== 'info') this.onNetworkLine(r, text, at);
+  }
+
+  /** What is open between two lines (copied), for a checkpoint. */
+  snapshot(): Pick<ParserState, 'detection' | 'settings' | 'network' | 'install'> {
+    return {
+      detection: this.detection.snapshot(),
+      settings: this.settings.snapshot(),
+      network: this.network.snapshot(),
+      install: this.install.snapshot(),
+    };
+  }
+
+  /** Continues from a {@link snapshot}, as if the lines before it had just been read. */
+  restore(state: Pick<ParserState, 'detection' | 'settings' | 'network' | 'install'>): void {
+    this.detection.restore(state.detection);
+    this.settings.restore(state.settings);
+    this.network.restore(state.network);
+    this.install.restore(state.install);
   }
 
   /** Flushes everything still open: unfinished cycles, the last settings block, held network and install lines. */

@@ -9,6 +9,7 @@
  */
 import type { Hresult } from '../hresult/normalize.js';
 import { detach, labelledCode, sameThread } from './codes.js';
+import { copyState, type ParserState } from './state.js';
 import type { InstallFinding, LogRecord } from './types.js';
 
 type Emit = (finding: InstallFinding) => void;
@@ -109,6 +110,18 @@ export class InstallTracker {
       hresult: code,
       title: detach(title),
     });
+  }
+
+  /** Open install cycles and held warnings, copied (see {@link ParserState}). */
+  snapshot(): ParserState['install'] {
+    return copyState({ cycles: this.cycles, pending: this.pending });
+  }
+
+  /** Continues from a {@link snapshot}. */
+  restore(state: ParserState['install']): void {
+    const s = copyState(state);
+    this.cycles = s.cycles;
+    this.pending = s.pending;
   }
 
   /** Emits held warnings (end of input). */

@@ -16,6 +16,7 @@ import type { Hresult } from '../hresult/normalize.js';
 import { detach, hexCodeAt, labelledCode, sameThread } from './codes.js';
 import { skipBlanks } from './message.js';
 import { httpStatusFromHresult } from './http-status.js';
+import { copyState, type ParserState } from './state.js';
 import type { LogRecord, NetworkErrorFinding } from './types.js';
 
 type Emit = (finding: NetworkErrorFinding) => void;
@@ -181,6 +182,16 @@ export class NetworkTracker {
       pid: r.pid,
       tid: r.tid,
     };
+  }
+
+  /** The held candidate, copied (see {@link ParserState}). */
+  snapshot(): ParserState['network'] {
+    return copyState(this.pending);
+  }
+
+  /** Continues from a {@link snapshot}. */
+  restore(state: ParserState['network']): void {
+    this.pending = copyState(state);
   }
 
   /** Emits the held candidate. */

@@ -8,6 +8,7 @@ import { FindingsMachine } from './findings.js';
 import { bodyStart } from './message.js';
 import { FastRecordParser } from './records-fast.js';
 import { parseRecord } from './records.js';
+import { ParserStateSchema, type ParserState } from './state.js';
 import type { Finding, LogRecord } from './types.js';
 
 /** Consumers of a {@link WuLogParser}; with a sink nothing is buffered in the parser. */
@@ -61,6 +62,15 @@ class Pipeline implements LineSink {
   end(): void {
     this.findings.end();
   }
+
+  snapshot(): Pick<ParserState, 'lineNo' | 'detection' | 'settings' | 'network' | 'install'> {
+    return { lineNo: this.lineNo, ...this.findings.snapshot() };
+  }
+
+  restore(state: ParserState): void {
+    this.lineNo = state.lineNo;
+    this.findings.restore(state);
+  }
 }
 
 /**
@@ -100,6 +110,37 @@ export class WuLogParser {
     this.decoder.end();
     this.pipeline.end();
     return this.takeBatch();
+  }
+
+  /**
+   * Everything this parser holds between two chunks (open cycles, line count, a partial line) as plain JSON. Saved
+   * with a file offset, it lets a new parser {@link restore} and go on from that offset as if never stopped.
+   */
+  snapshot(): ParserState {
+    const partial = this.decoder.snapshot();
+    return {
+      version: 1,
+      ...this.pipeline.snapshot(),
+      partial: {
+        bytes: partial.bytes.toString('base64'),
+        truncated: partial.truncated,
+        bomPending: partial.bomPending,
+      },
+    };
+  }
+
+  /** Continues from a {@link snapshot} (checked against its schema first); call before the first push. */
+  restore(state: unknown): void {
+    if (this.ended) throw makeError('WULOG_PARSER_ENDED', ['restore']);
+    const parsed = ParserStateSchema.safeParse(state);
+    if (!parsed.success) throw makeError('WULOG_STATE_INVALID', [parsed.error.issues[0]?.message ?? 'unknown shape']);
+    const s = parsed.data;
+    this.pipeline.restore(s);
+    this.decoder.restore({
+      bytes: Buffer.from(s.partial.bytes, 'base64'),
+      truncated: s.partial.truncated,
+      bomPending: s.partial.bomPending,
+    });
   }
 
   private takeBatch(): ParseBatch {

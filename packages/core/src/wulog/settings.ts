@@ -3,6 +3,7 @@
  * `  * WSUS server: <NULL>`, modern `WSUS server: (null) (Changed)`. One finding per block of consecutive lines.
  */
 import { detach } from './codes.js';
+import { copyState, type ParserState } from './state.js';
 import type { LogRecord, SettingsFinding } from './types.js';
 
 type Emit = (finding: SettingsFinding) => void;
@@ -84,6 +85,16 @@ export class SettingsTracker {
   /** A line that is not a setting ends the block, unless another thread wrote it in between. */
   onOther(r: LogRecord): void {
     if (this.open !== null && (r.pid === null || this.fromOpenThread(r))) this.flush();
+  }
+
+  /** The block being collected, copied (see {@link ParserState}). */
+  snapshot(): ParserState['settings'] {
+    return copyState(this.open);
+  }
+
+  /** Continues from a {@link snapshot}. */
+  restore(state: ParserState['settings']): void {
+    this.open = copyState(state);
   }
 
   /** Emits the block still open at end of input. */

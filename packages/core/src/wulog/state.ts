@@ -1,0 +1,87 @@
+/**
+ * The parser's resumable state: what a {@link WuLogParser} holds between two lines (cycles still open, a settings
+ * block, held network and install lines, the line count, a partial line). A tail that checkpoints its file offset
+ * saves this with it, so a restart in the middle of a detection cycle still reports that cycle, once.
+ */
+import { z } from 'zod';
+
+const nullableString = z.string().nullable();
+const nullableInt = z.number().int().nullable();
+
+const detectionFinding = z.object({
+  kind: z.literal('detection'),
+  line: z.number().int(),
+  start: nullableString,
+  end: nullableString,
+  caller: nullableString,
+  managed: z.boolean().nullable(),
+  serverUrl: nullableString,
+  outcome: z.enum(['succeeded', 'failed', 'unfinished']),
+  hresult: nullableString,
+  updatesFound: nullableInt,
+});
+
+const settingsFinding = z.object({
+  kind: z.literal('settings'),
+  line: z.number().int(),
+  time: nullableString,
+  wsusServer: nullableString,
+  statusServer: nullableString,
+  targetGroup: nullableString,
+  accessDisabled: z.boolean().nullable(),
+});
+
+const networkFinding = z.object({
+  kind: z.literal('network_error'),
+  line: z.number().int(),
+  time: nullableString,
+  hresult: nullableString,
+  url: nullableString,
+  httpStatus: nullableInt,
+});
+
+const installFinding = z.object({
+  kind: z.literal('install'),
+  line: z.number().int(),
+  time: nullableString,
+  outcome: z.enum(['succeeded', 'failed']),
+  hresult: nullableString,
+  title: nullableString,
+});
+
+const thread = { pid: nullableInt, tid: nullableString };
+
+/** Schema of {@link ParserState}; a checkpoint file is checked with it before the state is trusted. */
+export const ParserStateSchema = z.object({
+  version: z.literal(1),
+  lineNo: z.number().int().nonnegative(),
+  /** Bytes of a line not yet ended by LF (base64), whether it was cut at the line limit, whether a BOM may come. */
+  partial: z.object({ bytes: z.string(), truncated: z.boolean(), bomPending: z.boolean() }),
+  detection: z.object({
+    open: z.array(
+      z.object({
+        finding: detectionFinding,
+        ...thread,
+        id: nullableString,
+        exitCode: nullableString,
+        skipCode: nullableString,
+        syncCode: nullableString,
+      }),
+    ),
+    recent: z.array(detectionFinding),
+  }),
+  settings: z.object({ finding: settingsFinding, ...thread, seen: z.number().int() }).nullable(),
+  network: z.object({ finding: networkFinding, ...thread }).nullable(),
+  install: z.object({
+    cycles: z.array(z.object({ ...thread, title: nullableString, titleCount: z.number().int() })),
+    pending: z.array(installFinding),
+  }),
+});
+
+/** A parser's state between two chunks, plain JSON. */
+export type ParserState = z.infer<typeof ParserStateSchema>;
+
+/** Deep copy of plain data, so a snapshot never aliases objects the trackers go on mutating. */
+export function copyState<T>(value: T): T {
+  return structuredClone(value);
+}
