@@ -7,7 +7,7 @@ import type pg from 'pg';
 import type { WireEvent } from '@wuwatch/core';
 import type { ChildCollector } from '../../packages/collector/test/helpers/child-collector.js';
 import { insertAgentsWithTokens } from '../../packages/collector/test/helpers/fleet.js';
-import { SimAgent, runAll } from '../../packages/collector/test/helpers/sim-agent.js';
+import { runAll, simAgentsFor } from '../../packages/collector/test/helpers/sim-agent.js';
 import { loadavg } from 'node:os';
 import { cpuMeter, percentile, round, sampleRss, mib } from './stats.js';
 
@@ -51,21 +51,14 @@ export async function runIngestPhase(
   let open!: () => void;
   const gate = new Promise<void>((resolve) => (open = resolve));
   const latencies: number[] = [];
-  const agents = creds.map(
-    (c, i) =>
-      new SimAgent({
-        wsUrl: collector.wsUrl,
-        token: c.token,
-        agentId: c.agentId,
-        hostname: `${idPrefix}${i}`,
-        total: phase.eventsPerAgent,
-        makeEvent: phase.makeEvent,
-        batchSize: phase.batchSize,
-        maxInFlight: phase.maxInFlight,
-        startGate: gate,
-        onAckLatency: (ms) => latencies.push(ms),
-      }),
-  );
+  const agents = simAgentsFor(collector.wsUrl, creds, idPrefix, {
+    total: phase.eventsPerAgent,
+    makeEvent: phase.makeEvent,
+    batchSize: phase.batchSize,
+    maxInFlight: phase.maxInFlight,
+    startGate: gate,
+    onAckLatency: (ms) => latencies.push(ms),
+  });
   const done = runAll(agents, 600_000);
   await Promise.all(agents.map((a) => a.welcomed));
   const rss = sampleRss(collector.pid);

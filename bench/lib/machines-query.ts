@@ -3,20 +3,12 @@
  * query plan PostgreSQL picks for the same SQL.
  */
 import type pg from 'pg';
+import { MACHINE_STATUSES } from '@wuwatch/core';
 import { insertFleet } from '../../packages/collector/test/helpers/fleet.js';
 import { percentile, round } from './stats.js';
 
 /** Statuses with a realistic skew: most machines healthy, 5 % in each problem status. */
-const STATUSES = [
-  ...Array<string>(13).fill('healthy'),
-  'wsus_unreachable',
-  'wsus_error',
-  'detect_failing',
-  'detect_stale',
-  'misconfigured',
-  'silent',
-  'unknown',
-];
+const STATUSES: string[] = [...Array<string>(13).fill('healthy'), ...MACHINE_STATUSES.filter((s) => s !== 'healthy')];
 
 /** What the query run measured. */
 export interface MachinesQueryResult {

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import type { WireEvent } from '@wuwatch/core';
 import type { ChildCollector } from '../../packages/collector/test/helpers/child-collector.js';
 import { insertAgentsWithTokens } from '../../packages/collector/test/helpers/fleet.js';
-import { SimAgent } from '../../packages/collector/test/helpers/sim-agent.js';
+import { simAgentsFor } from '../../packages/collector/test/helpers/sim-agent.js';
 import { mib, percentile, round, sampleRss } from './stats.js';
 
 /** What the storm measured. */
@@ -33,21 +33,14 @@ export async function runStorm(
 ): Promise<StormResult> {
   const creds = await insertAgentsWithTokens(pool, opts.agents, 'agt_storm_');
   const latencies: number[] = [];
-  const agents = creds.map(
-    (c, i) =>
-      new SimAgent({
-        wsUrl: collector.wsUrl,
-        token: c.token,
-        agentId: c.agentId,
-        hostname: `storm-${i}`,
-        total: opts.backlog,
-        makeEvent: opts.makeEvent,
-        batchSize: opts.backlog,
-        maxInFlight: 1,
-        reconnectMs: 200,
-        onAckLatency: (ms) => latencies.push(ms),
-      }),
-  );
+  const agents = simAgentsFor(collector.wsUrl, creds, 'storm-', {
+    total: opts.backlog,
+    makeEvent: opts.makeEvent,
+    batchSize: opts.backlog,
+    maxInFlight: 1,
+    reconnectMs: 200,
+    onAckLatency: (ms) => latencies.push(ms),
+  });
   const rss = sampleRss(collector.pid);
   const started = performance.now();
   let lastWelcome = 0;

@@ -1,12 +1,6 @@
 import test from 'ava';
 import { isWuwatchError } from '@wuwatch/core';
-import {
-  RecordingRunner,
-  decodeCommandOutput,
-  displayCommand,
-  processRunner,
-  quoteWindowsArg,
-} from '../src/platform/index.js';
+import { RecordingRunner, displayCommand, processRunner, quoteWindowsArg } from '../src/platform/index.js';
 
 // What CommandLineToArgvW (and the MSVC runtime) read back from each quoted form.
 const QUOTING: [string, string][] = [
@@ -90,13 +84,4 @@ test('RecordingRunner refuses a command it has no reply for', async (t) => {
   const err = await t.throwsAsync(new RecordingRunner().run('netsh.exe', ['winhttp', 'show', 'proxy']));
   t.true(isWuwatchError(err, 'COMMAND_FAILED'));
   t.regex(err.message, /netsh\.exe winhttp show proxy/);
-});
-
-test('decodeCommandOutput reads UTF-16LE with and without BOM, UTF-8 with BOM and falls back to Windows-1252', (t) => {
-  const text = 'Proxy Server(s) :  café:8080';
-  t.is(decodeCommandOutput(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')])), text);
-  t.is(decodeCommandOutput(Buffer.from(text, 'utf16le')), text);
-  t.is(decodeCommandOutput(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')])), text);
-  t.is(decodeCommandOutput(Buffer.from(text, 'latin1')), text);
-  t.is(decodeCommandOutput(Buffer.from([0x80])), '€');
 });

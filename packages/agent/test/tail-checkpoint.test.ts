@@ -51,7 +51,9 @@ test('file store: a damaged or foreign checkpoint is a typed error naming the fi
 
 test('file store: an unwritable location is a typed FILE_UNWRITABLE error', async (t) => {
   const dir = await tempDir(t);
-  const store = fileCheckpointStore(join(dir, 'no-such-dir', 'cp.json'));
+  // A regular file where the directory should be: not even a missing directory can be created there.
+  await writeFile(join(dir, 'not-a-dir'), '');
+  const store = fileCheckpointStore(join(dir, 'not-a-dir', 'cp.json'));
   const err = await t.throwsAsync(store.save(sample));
   t.true(isWuwatchError(err, 'FILE_UNWRITABLE'));
 });

@@ -2,12 +2,12 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import test from 'ava';
-import { SMTPServer } from 'smtp-server';
 import { isWuwatchError, type WuwatchError } from '@wuwatch/core';
 import { createChannel, DELIVERY_HEADER, SIGNATURE_HEADER, verifySignature } from '../src/alerts/channels/index.js';
 import { WebhookPayload } from '../src/alerts/message.js';
 import { makeNotification } from '../src/alerts/state.js';
 import type { Alert, Notification } from '../src/alerts/types.js';
+import { startSmtpSink } from './helpers/alerts.js';
 
 const NOW = new Date('2024-05-10T12:00:00.000Z');
 const SECRET = 'correct-horse-battery-staple';
@@ -235,65 +235,9 @@ test('createChannel: invalid config names the field, never the secret', (t) => {
   t.false(webhook.target.includes('abc'));
 });
 
-interface Mail {
-  from: string | undefined;
-  to: string[];
-  raw: string;
-  user: string | undefined;
-}
-
-/** A plain-text SMTP server on 127.0.0.1 (no STARTTLS), recording messages. */
-async function smtpSink(auth?: {
-  user: string;
-  pass: string;
-}): Promise<{ port: number; mails: Mail[]; server: SMTPServer }> {
-  const mails: Mail[] = [];
-  const server = new SMTPServer({
-    authOptional: auth === undefined,
-    allowInsecureAuth: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onAuth(a, _session, callback) {
-      if (auth && a.username === auth.user && a.password === auth.pass) callback(null, { user: a.username });
-      else callback(new Error('Invalid username or password'));
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        const mailFrom = session.envelope.mailFrom;
-        mails.push({
-          from: mailFrom ? mailFrom.address : undefined,
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
-          user: typeof session.user === 'string' ? session.user : undefined,
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return { port, mails, server };
-}
-
-/** Header block unfolded, body decoded from quoted-printable when so encoded. */
-function parseMail(raw: string): { headers: string; body: string } {
-  const split = raw.indexOf('\r\n\r\n');
-  const headers = raw.slice(0, split).replace(/\r\n(?=[ \t])/g, '');
-  let body = raw.slice(split + 4);
-  if (/content-transfer-encoding: quoted-printable/i.test(headers)) {
-    body = Buffer.from(
-      body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
-      'latin1',
-    ).toString('utf8');
-  }
-  return { headers, body };
-}
-
 test('email: a real SMTP server receives subject and body naming the machine', async (t) => {
-  const { port, mails, server } = await smtpSink();
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const { port, mails, close } = await startSmtpSink();
+  t.teardown(close);
   const channel = createChannel({
     type: 'email',
     smtp: { host: '127.0.0.1', port, secure: false, ignoreTLS: true },
@@ -308,7 +252,7 @@ test('email: a real SMTP server receives subject and body naming the machine', a
   const mail = mails[0]!;
   t.is(mail.from, 'wuwatch@corp.example');
   t.deepEqual(mail.to, ['ops@corp.example', 'oncall@corp.example']);
-  const { headers, body } = parseMail(mail.raw);
+  const { headers, body } = mail;
   t.regex(headers, /^Subject: \[wuwatch\] \[FIRING\] Windows Update detection failing on SRV-FILE-02$/m);
   t.regex(headers, new RegExp(`^Message-ID: <${n.id}@wuwatch>$`, 'mi'));
   t.regex(headers, new RegExp(`^X-Wuwatch-Delivery: ${n.id}$`, 'mi'));
@@ -318,8 +262,8 @@ test('email: a real SMTP server receives subject and body naming the machine', a
 });
 
 test('email: SMTP login is used when configured, and a refused login is permanent', async (t) => {
-  const { port, mails, server } = await smtpSink({ user: 'wuwatch', pass: 'smtp-password-1' });
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const { port, mails, close } = await startSmtpSink({ user: 'wuwatch', pass: 'smtp-password-1' });
+  t.teardown(close);
   const base = { type: 'email', from: 'wuwatch@corp.example', to: ['ops@corp.example'] } as const;
   const smtp = { host: '127.0.0.1', port, ignoreTLS: true };
   const good = createChannel({ ...base, smtp: { ...smtp, user: 'wuwatch', pass: 'smtp-password-1' } });

@@ -1,57 +1,35 @@
 // Two collector processes on one PostgreSQL database, agents spread across both: each notification is delivered
 // exactly once and there is one open alert per (rule, subject) — the advisory lock and the outbox lease at work.
 import test from 'ava';
-import pg from 'pg';
-import { createEmptyTestDatabase } from './helpers/db.js';
-import { spawnCollector, type ChildCollector } from './helpers/child-collector.js';
+import { childCollectorDatabase } from './helpers/child-collector.js';
 import { detectionEvent } from './helpers/events.js';
-import {
-  connectAgent,
-  reapOnExit,
-  eventClock,
-  sleep,
-  startWebhookSink,
-  waitFor,
-  type ConnectedAgent,
-} from './helpers/alerts.js';
+import { connectAgent, eventClock, sleep, startWebhookSink, waitFor, type ConnectedAgent } from './helpers/alerts.js';
 
 const MACHINES = 6;
 
 test('two collectors on one database send each notification once', async (t) => {
   t.timeout(80_000);
-  const database = await createEmptyTestDatabase();
-  const pool = new pg.Pool({ connectionString: database.url, max: 2 });
   const sink = await startWebhookSink();
   const adminToken = 'admin-alerts-cluster-0123456789abcdef';
-  const env = {
-    DATABASE_URL: database.url,
-    WUWATCH_ADMIN_TOKEN: adminToken,
-    WUWATCH_LOG_LEVEL: 'warn',
-    WUWATCH_HOST: '127.0.0.1',
-    WUWATCH_PORT: '0',
-  };
-  const overrides = {
+  const cluster = await childCollectorDatabase(adminToken, {
     alerts: {
       // The default schedule (every minute): alerts must come from the evaluations right after ingest.
       debounceMs: 20,
       channels: [{ type: 'webhook', name: 'ops', url: sink.url }],
       delivery: { pollMs: 100, leaseMs: 5000, retryBaseMs: 100, retryMaxMs: 400 },
     },
-  };
-  const children: ChildCollector[] = [];
+  });
+  const { pool } = cluster;
   const agents: ConnectedAgent[] = [];
   t.teardown(async () => {
     for (const a of agents) a.agent.close();
-    await Promise.all(children.map((c) => c.stop()));
+    await cluster.close();
     await sink.close();
-    await pool.end();
-    await database.drop();
   });
 
   // One after the other: the first applies the migrations, the second finds the schema up to date.
-  children.push(reapOnExit(await spawnCollector(env, overrides)));
-  children.push(reapOnExit(await spawnCollector(env, overrides)));
-  const [a, b] = children as [ChildCollector, ChildCollector];
+  const a = await cluster.spawn();
+  const b = await cluster.spawn();
   t.not(a.port, b.port);
 
   for (let i = 0; i < MACHINES; i++) {
@@ -100,37 +78,25 @@ test('two collectors on one database send each notification once', async (t) => 
 
 test('a good observation counts once, whichever collector evaluates it', async (t) => {
   t.timeout(60_000);
-  const database = await createEmptyTestDatabase();
-  const pool = new pg.Pool({ connectionString: database.url, max: 2 });
   const sink = await startWebhookSink();
   const adminToken = 'admin-alerts-cluster-hysteresis-0123456789';
-  const env = {
-    DATABASE_URL: database.url,
-    WUWATCH_ADMIN_TOKEN: adminToken,
-    WUWATCH_LOG_LEVEL: 'warn',
-    WUWATCH_HOST: '127.0.0.1',
-    WUWATCH_PORT: '0',
-  };
-  const overrides = {
+  const cluster = await childCollectorDatabase(adminToken, {
     alerts: {
       debounceMs: 20,
       rules: { hysteresis: { clearAfterMinutes: 30, clearAfterGoodObservations: 2 } },
       channels: [{ type: 'webhook', name: 'ops', url: sink.url }],
       delivery: { pollMs: 100, retryBaseMs: 100, retryMaxMs: 400 },
     },
-  };
-  const children: ChildCollector[] = [];
+  });
+  const { pool } = cluster;
   const agents: ConnectedAgent[] = [];
   t.teardown(async () => {
     for (const m of agents) m.agent.close();
-    await Promise.all(children.map((c) => c.stop()));
+    await cluster.close();
     await sink.close();
-    await pool.end();
-    await database.drop();
   });
-  children.push(reapOnExit(await spawnCollector(env, overrides)));
-  children.push(reapOnExit(await spawnCollector(env, overrides)));
-  const [a, b] = children as [ChildCollector, ChildCollector];
+  const a = await cluster.spawn();
+  const b = await cluster.spawn();
   const sick = await connectAgent({ url: a.url, adminToken }, a.wsUrl, 'srv-sick');
   const bystander = await connectAgent({ url: b.url, adminToken }, b.wsUrl, 'srv-bystander');
   agents.push(sick, bystander);

@@ -1,15 +1,12 @@
 // A collector killed (SIGKILL, as a crash) after it queued a notification but before it could deliver it: after a
 // restart on the same database the receiver gets that notification exactly once, with the same delivery id.
 import test from 'ava';
-import pg from 'pg';
-import { createEmptyTestDatabase } from './helpers/db.js';
-import { spawnCollector, type ChildCollector } from './helpers/child-collector.js';
+import { childCollectorDatabase } from './helpers/child-collector.js';
 import { detectionEvent } from './helpers/events.js';
 import {
   connectAgent,
   eventClock,
   freePort,
-  reapOnExit,
   sleep,
   startWebhookSink,
   waitFor,
@@ -25,35 +22,24 @@ interface OutboxRow {
 
 test('killed between firing and delivering, the collector delivers after restart, once', async (t) => {
   t.timeout(60_000);
-  const database = await createEmptyTestDatabase();
-  const pool = new pg.Pool({ connectionString: database.url, max: 2 });
   const sinkPort = await freePort();
   const adminToken = 'admin-alerts-restart-0123456789abcdef';
-  const env = {
-    DATABASE_URL: database.url,
-    WUWATCH_ADMIN_TOKEN: adminToken,
-    WUWATCH_LOG_LEVEL: 'warn',
-    WUWATCH_HOST: '127.0.0.1',
-    WUWATCH_PORT: '0',
-  };
-  const overrides = {
+  const cluster = await childCollectorDatabase(adminToken, {
     alerts: {
       debounceMs: 50,
       // Nothing listens on the sink's port yet: every delivery fails and is rescheduled.
       channels: [{ type: 'webhook', name: 'ops', url: `http://127.0.0.1:${sinkPort}/hook` }],
       delivery: { pollMs: 200, leaseMs: 2000, retryBaseMs: 200, retryMaxMs: 500 },
     },
-  };
-  let child: ChildCollector | null = null;
+  });
+  const { pool } = cluster;
   let sink: WebhookSink | null = null;
   t.teardown(async () => {
-    await child?.stop();
+    await cluster.close();
     await sink?.close();
-    await pool.end();
-    await database.drop();
   });
 
-  child = reapOnExit(await spawnCollector(env, overrides));
+  let child = await cluster.spawn();
   const m = await connectAgent({ url: child.url, adminToken }, child.wsUrl, 'srv-crash');
   const clock = eventClock();
   await m.send([1, 2, 3].map(() => (seq: number) => detectionEvent(seq, clock(), 'failed')));
@@ -66,10 +52,9 @@ test('killed between firing and delivering, the collector delivers after restart
   }, 'a queued notification whose delivery failed');
   t.is(queued!.state, 'pending');
   await child.kill();
-  child = null;
 
   sink = await startWebhookSink(sinkPort);
-  child = reapOnExit(await spawnCollector(env, overrides));
+  child = await cluster.spawn();
   await waitFor(() => sink!.received.length >= 1, 'the delivery after restart', 20_000);
   // Leave time for a duplicate to show up: further polls, evaluations after the restart, lease expiry.
   await sleep(2500);

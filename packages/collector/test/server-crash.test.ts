@@ -5,7 +5,7 @@ import pg from 'pg';
 import { createEmptyTestDatabase } from './helpers/db.js';
 import { spawnCollector, type ChildCollector } from './helpers/child-collector.js';
 import { detectionEvent, probe503, wsusPolicy, policyEvent } from './helpers/events.js';
-import { SimAgent, runAll } from './helpers/sim-agent.js';
+import { SimAgent, runAll, storedSeqsPerAgent } from './helpers/sim-agent.js';
 
 const AGENTS = 20;
 const EVENTS = 2000;
@@ -76,17 +76,7 @@ test('SIGKILL mid-stream, restart on the same database and port: every event sto
     t.is(child.port, port);
     await done;
 
-    const { rows } = await pool.query<{
-      agent_id: string;
-      n: number;
-      distinct_seq: number;
-      max_seq: number;
-      acked: number;
-    }>(
-      `SELECT a.id AS agent_id, count(e.id)::int AS n, count(DISTINCT e.seq)::int AS distinct_seq,
-         coalesce(max(e.seq), 0)::int AS max_seq, a.last_acked_seq::int AS acked
-       FROM agents a LEFT JOIN events e ON e.agent_id = a.id GROUP BY a.id`,
-    );
+    const rows = await storedSeqsPerAgent(pool);
     t.is(rows.length, AGENTS);
     t.deepEqual(
       rows.filter((r) => r.n !== EVENTS || r.distinct_seq !== EVENTS || r.max_seq !== EVENTS || r.acked !== EVENTS),

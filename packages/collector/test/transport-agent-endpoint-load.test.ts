@@ -7,7 +7,7 @@ import type { Semaphore } from '../src/transport/semaphore.js';
 import { api, startTestCollector, TestAgent, type TestCollector } from './helpers/collector.js';
 import { insertAgentsWithTokens } from './helpers/fleet.js';
 import { bulkEvents, detectionEvent } from './helpers/events.js';
-import { SimAgent, runAll } from './helpers/sim-agent.js';
+import { runAll, simAgentsFor, storedSeqsPerAgent } from './helpers/sim-agent.js';
 
 /** Enrolls `n` agents through the API with one enrollment secret. */
 async function enrollMany(tc: TestCollector, n: number, prefix: string): Promise<{ agentId: string; token: string }[]> {
@@ -39,36 +39,7 @@ function simAgents(
   batchSize: number,
   maxInFlight: number,
 ) {
-  return creds.map(
-    (c, i) =>
-      new SimAgent({
-        wsUrl: tc.wsUrl,
-        token: c.token,
-        agentId: c.agentId,
-        hostname: `host-${i}`,
-        total,
-        makeEvent: filler,
-        batchSize,
-        maxInFlight,
-      }),
-  );
-}
-
-async function perAgentCounts(
-  tc: TestCollector,
-): Promise<{ agent_id: string; n: number; distinct_seq: number; max_seq: number; acked: number }[]> {
-  const { rows } = await tc.collector.db.query<{
-    agent_id: string;
-    n: number;
-    distinct_seq: number;
-    max_seq: number;
-    acked: number;
-  }>(
-    `SELECT a.id AS agent_id, count(e.id)::int AS n, count(DISTINCT e.seq)::int AS distinct_seq,
-       coalesce(max(e.seq), 0)::int AS max_seq, a.last_acked_seq::int AS acked
-     FROM agents a LEFT JOIN events e ON e.agent_id = a.id GROUP BY a.id ORDER BY a.id`,
-  );
-  return rows;
+  return simAgentsFor(tc.wsUrl, creds, 'host-', { total, makeEvent: filler, batchSize, maxInFlight });
 }
 
 test('200 concurrent agents × 500 events: nothing lost, nothing doubled, every agent acknowledged up to 500', async (t) => {
@@ -78,7 +49,7 @@ test('200 concurrent agents × 500 events: nothing lost, nothing doubled, every 
     const creds = await enrollMany(tc, 200, 'load');
     const agents = simAgents(tc, creds, 500, 50, 2);
     await runAll(agents, 90_000);
-    const rows = await perAgentCounts(tc);
+    const rows = await storedSeqsPerAgent(tc.collector.db);
     t.is(rows.length, 200);
     const wrong = rows.filter((r) => r.n !== 500 || r.distinct_seq !== 500 || r.max_seq !== 500 || r.acked !== 500);
     t.deepEqual(wrong, [], 'every agent has exactly events 1..500 and last_acked_seq 500');
@@ -111,7 +82,7 @@ test('backpressure: with maxConcurrentWrites 2 every batch still lands, and neve
     const creds = await enrollMany(tc, 20, 'bp');
     const agents = simAgents(tc, creds, 200, 20, 4);
     await runAll(agents, 60_000);
-    const rows = await perAgentCounts(tc);
+    const rows = await storedSeqsPerAgent(tc.collector.db);
     t.true(rows.every((r) => r.n === 200 && r.acked === 200));
     t.is(maxActive, 2);
     t.true(writes.pressure === 0);

@@ -12,13 +12,11 @@ export {
 export { DEFAULT_SCENARIO } from './scenario/default.js';
 export { defaultScenario, loadScenario, parseScenario, parseScenarioText } from './scenario/parse.js';
 export {
-  FLEET_STATUSES,
   FOLLOW_HRESULT,
   MISCONFIGURED_HRESULT,
   TRANSPORT_HRESULT,
   cycleHresult,
   expectedStatus,
-  type FleetStatus,
 } from './scenario/outcome.js';
 export {
   allocateCounts,

@@ -3,12 +3,12 @@
 // needs a whole minute (its sweep takes whole minutes), so the silent machine loses its link 2 s after start.
 import test from 'ava';
 import { existsSync } from 'node:fs';
+import { MACHINE_STATUSES } from '@wuwatch/core';
 import { startTestCollector, api } from '../../collector/test/helpers/collector.js';
 import { fetchMachines, fetchSummary } from '../src/collector-api.js';
 import { startFleet } from '../src/fleet/fleet.js';
 import { startWebhookSink } from '../src/report/webhook-sink.js';
 import { defaultScenario } from '../src/scenario/parse.js';
-import { FLEET_STATUSES } from '../src/scenario/outcome.js';
 import { compressedCollectorConfig } from '../src/time/scale.js';
 
 // One simulated 22 h detection interval every 4 s.
@@ -50,7 +50,7 @@ test('14 agents of the default scenario: every status within ~70 s, the orphan p
       'every status of the default scenario',
       async () => {
         const s = await fetchSummary(tc.url, tc.adminToken);
-        return FLEET_STATUSES.every((st) => (s.byStatus[st] ?? 0) > 0) ? s : undefined;
+        return MACHINE_STATUSES.every((st) => (s.byStatus[st] ?? 0) > 0) ? s : undefined;
       },
       80_000,
     );

@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { join, win32 } from 'node:path';
-import { decodeCommandOutput, processRunner, programDataDir } from '../platform/index.js';
+import { decodeWindowsText } from '@wuwatch/core';
+import { processRunner, programDataDir } from '../platform/index.js';
 import {
   executePlan,
   formatPlan,
@@ -109,7 +110,7 @@ export function serviceCommand(verb: 'install' | 'uninstall' | 'start' | 'stop' 
           return runOrPrint(planStatus(layout), 'Query the wuwatch agent service', true, io);
         const exe = serviceLayout(layout).serviceExe;
         const r = await processRunner().run(exe, ['status']);
-        const state = parseServiceStatus(decodeCommandOutput(r.stdout));
+        const state = parseServiceStatus(decodeWindowsText(r.stdout));
         io.stdout.write(`wuwatch-agent service: ${state}\n`);
         return state === 'started' ? 0 : 1;
       }

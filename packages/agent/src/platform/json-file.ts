@@ -29,15 +29,21 @@ export async function readBytesIfExists(file: string): Promise<Buffer | null> {
   }
 }
 
+/** Options of {@link writeJsonAtomic}. */
+export interface WriteJsonOptions {
+  /** fsync the temp file before the rename (default true); off only for throwaway files. */
+  durable?: boolean;
+}
+
 /** Replaces `file` with `value` as JSON so a crash leaves the old or the new content, never half of it. */
-export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+export async function writeJsonAtomic(file: string, value: unknown, options: WriteJsonOptions = {}): Promise<void> {
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     await mkdir(dirname(file), { recursive: true });
     const fh = await open(tmp, 'w');
     try {
       await fh.writeFile(JSON.stringify(value) + '\n', 'utf8');
-      await fh.sync();
+      if (options.durable ?? true) await fh.sync();
     } finally {
       await fh.close();
     }

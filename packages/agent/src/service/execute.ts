@@ -1,9 +1,8 @@
 /** Runs a service plan step by step through an injected runner and file system. */
 import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
-import { makeError } from '@wuwatch/core';
+import { decodeWindowsText, makeError } from '@wuwatch/core';
 import { displayCommand } from '../platform/runner.js';
 import type { CommandResult, CommandRunner } from '../platform/runner.js';
-import { decodeCommandOutput } from '../platform/text.js';
 import type { Plan, PlanStep } from './types.js';
 
 /** The file operations a plan needs. */
@@ -85,10 +84,10 @@ async function runStep(step: PlanStep, fs: PlanFs, opts: ExecuteOptions, done: S
       const [file, ...args] = step.argv;
       if (file === undefined) throw makeError('INTERNAL', ['exec step without a program']);
       const r: CommandResult = await opts.runner.run(file, args, { timeoutMs: opts.timeoutMs ?? 120_000 });
-      const stdout = decodeCommandOutput(r.stdout);
+      const stdout = decodeWindowsText(r.stdout);
       if (r.code === 0) return { step, status: 'done', code: r.code, stdout };
       if (step.ignoreFailure) return { step, status: 'failed_ignored', code: r.code, stdout };
-      const message = (decodeCommandOutput(r.stderr).trim() || stdout.trim() || 'no message').slice(0, 300);
+      const message = (decodeWindowsText(r.stderr).trim() || stdout.trim() || 'no message').slice(0, 300);
       throw makeError('COMMAND_FAILED', [displayCommand(file, args), `exit code ${r.code}: ${message}`], details);
     }
   }

@@ -4,14 +4,13 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { WU_CLIENT_PROVIDER, makeError, parseWevtutilXml } from '@wuwatch/core';
+import { WU_CLIENT_PROVIDER, decodeWindowsText, makeError, parseWevtutilXml } from '@wuwatch/core';
 import type { WinEvent } from '@wuwatch/core';
 import { errCode } from '../platform/json-file.js';
 import { system32Path } from '../platform/paths.js';
 import type { PathEnv } from '../platform/paths.js';
 import { displayCommand } from '../platform/runner.js';
 import type { CommandRunner } from '../platform/runner.js';
-import { decodeCommandOutput } from '../platform/text.js';
 import type { EventPoll, EventPositions, EventPositionStore, EventSource } from './types.js';
 
 /** The Operational channel of the Windows Update client. */
@@ -68,10 +67,10 @@ export function windowsChannelReader(runner: CommandRunner, opts: WindowsEventOp
     const r = await runner.run(file, args, { timeoutMs: opts.timeoutMs ?? 60_000 });
     if (r.code === CHANNEL_NOT_FOUND_EXIT) return [];
     if (r.code !== 0) {
-      const msg = decodeCommandOutput(r.stderr).trim().slice(0, 300) || 'no message';
+      const msg = decodeWindowsText(r.stderr).trim().slice(0, 300) || 'no message';
       throw makeError('COMMAND_FAILED', [displayCommand(file, args), `exit code ${r.code}: ${msg}`]);
     }
-    return parseWevtutilXml(decodeCommandOutput(r.stdout));
+    return parseWevtutilXml(decodeWindowsText(r.stdout));
   };
   return {
     query: (channel, after, max) => run(wevtutilQueryArgs(channel, after, max)),
@@ -105,7 +104,7 @@ export function fileChannelReader(dir: string): ChannelReader {
       } catch (err) {
         throw makeError('FILE_UNREADABLE', [path], undefined, err);
       }
-      events.push(...parseWevtutilXml(decodeCommandOutput(bytes)));
+      events.push(...parseWevtutilXml(decodeWindowsText(bytes)));
     }
     return events.filter((e) => e.channel.toLowerCase() === channel.toLowerCase());
   };

@@ -6,14 +6,13 @@
  * `/reg:64` reads the 64-bit view even from a 32-bit node.exe, where Windows Update reads its policy.
  */
 import { join } from 'node:path';
-import { makeError, parsePolicy, toUpdatePolicy } from '@wuwatch/core';
+import { decodeWindowsText, makeError, parsePolicy, toUpdatePolicy } from '@wuwatch/core';
 import type { UpdatePolicy } from '@wuwatch/core';
 import { readBytesIfExists } from '../platform/json-file.js';
 import { system32Path } from '../platform/paths.js';
 import type { PathEnv } from '../platform/paths.js';
 import { displayCommand } from '../platform/runner.js';
 import type { CommandResult, CommandRunner } from '../platform/runner.js';
-import { decodeCommandOutput } from '../platform/text.js';
 import type { PolicySource } from './types.js';
 
 /** The key `reg query` reads, as reg.exe accepts it. */
@@ -34,9 +33,9 @@ export function emptyPolicy(): UpdatePolicy {
  * is not required), unless stderr says access is denied. Anything else throws WUW_COMMAND_FAILED.
  */
 export function policyFromRegQuery(result: CommandResult, command = 'reg.exe query'): UpdatePolicy {
-  const stderr = decodeCommandOutput(result.stderr).trim();
+  const stderr = decodeWindowsText(result.stderr).trim();
   if (result.code === 0) return parsePolicy(result.stdout);
-  if (result.code === 1 && decodeCommandOutput(result.stdout).trim() === '' && !/access is denied/i.test(stderr)) {
+  if (result.code === 1 && decodeWindowsText(result.stdout).trim() === '' && !/access is denied/i.test(stderr)) {
     return emptyPolicy();
   }
   throw makeError('COMMAND_FAILED', [command, `exit code ${result.code}: ${stderr.slice(0, 300) || 'no message'}`]);

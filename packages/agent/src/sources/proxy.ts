@@ -3,7 +3,7 @@
  * Windows reads it with `netsh winhttp show proxy`; the stand-in reads a captured copy from `DIR/proxy.txt`.
  */
 import { join } from 'node:path';
-import { makeError } from '@wuwatch/core';
+import { decodeWindowsText, makeError } from '@wuwatch/core';
 import { parseBypassList } from '../probe/index.js';
 import type { ProxyConfig } from '../probe/index.js';
 import { readBytesIfExists } from '../platform/json-file.js';
@@ -11,7 +11,6 @@ import { system32Path } from '../platform/paths.js';
 import type { PathEnv } from '../platform/paths.js';
 import { displayCommand } from '../platform/runner.js';
 import type { CommandRunner } from '../platform/runner.js';
-import { decodeCommandOutput } from '../platform/text.js';
 import type { ProxySource } from './types.js';
 
 /** netsh arguments. */
@@ -53,13 +52,13 @@ export function windowsProxySource(runner: CommandRunner, opts: WindowsProxySour
     async read() {
       const r = await runner.run(file, NETSH_PROXY_ARGS, { timeoutMs: opts.timeoutMs ?? 30_000 });
       if (r.code !== 0) {
-        const msg = decodeCommandOutput(r.stderr).trim() || decodeCommandOutput(r.stdout).trim() || 'no message';
+        const msg = decodeWindowsText(r.stderr).trim() || decodeWindowsText(r.stdout).trim() || 'no message';
         throw makeError('COMMAND_FAILED', [
           displayCommand(file, NETSH_PROXY_ARGS),
           `exit ${r.code}: ${msg.slice(0, 300)}`,
         ]);
       }
-      return parseNetshProxy(decodeCommandOutput(r.stdout));
+      return parseNetshProxy(decodeWindowsText(r.stdout));
     },
   };
 }
@@ -70,7 +69,7 @@ export function fileProxySource(dir: string): ProxySource {
   return {
     async read() {
       const bytes = await readBytesIfExists(file);
-      return bytes === null ? null : parseNetshProxy(decodeCommandOutput(bytes));
+      return bytes === null ? null : parseNetshProxy(decodeWindowsText(bytes));
     },
   };
 }

@@ -5,14 +5,13 @@
  * quoting cannot collide with PowerShell's own command-line parsing.
  */
 import { join } from 'node:path';
-import { makeError } from '@wuwatch/core';
+import { decodeWindowsText, makeError } from '@wuwatch/core';
 import type { WuaData } from '@wuwatch/core';
 import { readBytesIfExists } from '../platform/json-file.js';
 import { system32Path } from '../platform/paths.js';
 import type { PathEnv } from '../platform/paths.js';
 import { displayCommand } from '../platform/runner.js';
 import type { CommandRunner } from '../platform/runner.js';
-import { decodeCommandOutput } from '../platform/text.js';
 import type { WuaSource } from './types.js';
 
 /**
@@ -129,13 +128,13 @@ export function windowsWuaSource(runner: CommandRunner, opts: WindowsWuaSourceOp
     async read() {
       const r = await runner.run(file, WUA_POWERSHELL_ARGS, { timeoutMs: opts.timeoutMs ?? 120_000 });
       if (r.code !== 0) {
-        const msg = cleanPowerShellError(decodeCommandOutput(r.stderr)).slice(0, 300) || 'no message';
+        const msg = cleanPowerShellError(decodeWindowsText(r.stderr)).slice(0, 300) || 'no message';
         throw makeError('COMMAND_FAILED', [
           displayCommand(file, ['-Command', 'WUA results']),
           `exit ${r.code}: ${msg}`,
         ]);
       }
-      return parseWuaOutput(decodeCommandOutput(r.stdout));
+      return parseWuaOutput(decodeWindowsText(r.stdout));
     },
   };
 }
@@ -146,7 +145,7 @@ export function fileWuaSource(dir: string): WuaSource {
   return {
     async read() {
       const bytes = await readBytesIfExists(file);
-      return bytes === null ? null : parseWuaOutput(decodeCommandOutput(bytes));
+      return bytes === null ? null : parseWuaOutput(decodeWindowsText(bytes));
     },
   };
 }

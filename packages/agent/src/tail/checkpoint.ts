@@ -3,11 +3,9 @@
  * Stored as JSON through a small store interface so tests and the simulator can keep it in memory;
  * the file store writes temp + fsync + rename so a crash leaves either the old or the new checkpoint.
  */
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { z } from 'zod';
 import { makeError } from '@wuwatch/core';
-import { errCode } from './files.js';
+import { readTextIfExists, writeJsonAtomic } from '../platform/json-file.js';
 import { HEAD_BYTES } from './identity.js';
 
 /** Schema of a stored checkpoint. */
@@ -39,40 +37,16 @@ export interface FileCheckpointStoreOptions {
   durable?: boolean;
 }
 
-// Windows refuses a rename over a file an antivirus scanner or indexer briefly holds open.
-const RENAME_RETRY_CODES = new Set(['EPERM', 'EACCES', 'EBUSY']);
-const RENAME_ATTEMPTS = 5;
-const RENAME_RETRY_MS = 20;
-
 /** Checkpoint store backed by one JSON file, replaced atomically on every save. */
 export function fileCheckpointStore(file: string, options: FileCheckpointStoreOptions = {}): CheckpointStore {
   const durable = options.durable ?? true;
   return {
     async load() {
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch (err) {
-        if (errCode(err) === 'ENOENT') return null;
-        throw makeError('FILE_UNREADABLE', [file], undefined, err);
-      }
-      return parseCheckpoint(text, file);
+      const text = await readTextIfExists(file);
+      return text === null ? null : parseCheckpoint(text, file);
     },
-    async save(cp) {
-      const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-      try {
-        const fh = await open(tmp, 'w');
-        try {
-          await fh.writeFile(JSON.stringify(cp) + '\n', 'utf8');
-          if (durable) await fh.sync();
-        } finally {
-          await fh.close();
-        }
-        await renameWithRetry(tmp, file);
-      } catch (err) {
-        await unlink(tmp).catch(() => undefined);
-        throw makeError('FILE_UNWRITABLE', [file], undefined, err);
-      }
+    save(cp) {
+      return writeJsonAtomic(file, cp, { durable });
     },
   };
 }
@@ -117,16 +91,4 @@ export function parseCheckpoint(text: string, source = 'checkpoint'): Checkpoint
     throw makeError('TAIL_CHECKPOINT_INVALID', [source, where]);
   }
   return parsed.data;
-}
-
-async function renameWithRetry(from: string, to: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await rename(from, to);
-      return;
-    } catch (err) {
-      if (attempt >= RENAME_ATTEMPTS || !RENAME_RETRY_CODES.has(errCode(err) ?? '')) throw err;
-      await new Promise((resolve) => setTimeout(resolve, RENAME_RETRY_MS * attempt));
-    }
-  }
 }

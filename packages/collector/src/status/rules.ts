@@ -4,18 +4,8 @@
  * silent > misconfigured > wsus_unreachable > wsus_error > detect_failing > detect_stale > healthy > unknown.
  * Silence wins because every other fact about a silent machine may be out of date.
  */
-import { describeHresult, type HresultDescription } from '@wuwatch/core';
+import { STATUS_PRECEDENCE, describeHresult, type HresultDescription } from '@wuwatch/core';
 import type { MachineFacts, MachineStatus, StatusReason, StatusThresholds, StatusVerdict } from './types.js';
-
-const PRECEDENCE: MachineStatus[] = [
-  'silent',
-  'misconfigured',
-  'wsus_unreachable',
-  'wsus_error',
-  'detect_failing',
-  'detect_stale',
-  'healthy',
-];
 
 /** Probe classes that mean the server cannot be reached (as opposed to answering wrongly). */
 const UNREACHABLE_PROBE = new Set(['dns', 'refused', 'timeout', 'tls', 'proxy_auth']);
@@ -170,7 +160,7 @@ export function computeStatus(f: MachineFacts, t: StatusThresholds): StatusVerdi
       ],
     };
   }
-  const status = PRECEDENCE.find((s) => reasons.some((r) => r.status === s)) ?? 'unknown';
-  reasons.sort((a, b) => PRECEDENCE.indexOf(a.status) - PRECEDENCE.indexOf(b.status));
+  const status = STATUS_PRECEDENCE.find((s) => reasons.some((r) => r.status === s)) ?? 'unknown';
+  reasons.sort((a, b) => STATUS_PRECEDENCE.indexOf(a.status) - STATUS_PRECEDENCE.indexOf(b.status));
   return { status, reasons };
 }

@@ -1,19 +1,8 @@
 /** Inputs and outputs of the status engine. Plain data: the engine never touches the database. */
-import type { ProbeData } from '@wuwatch/core';
+import type { MachineStatus, ProbeData } from '@wuwatch/core';
 
-/** The one status each machine has. */
-export const MACHINE_STATUSES = [
-  'healthy',
-  'wsus_unreachable',
-  'wsus_error',
-  'detect_failing',
-  'detect_stale',
-  'misconfigured',
-  'silent',
-  'unknown',
-] as const;
-
-export type MachineStatus = (typeof MACHINE_STATUSES)[number];
+// Statuses are shared vocabulary (API, simulator, benchmarks), so core owns them; re-exported for the engine's users.
+export { MACHINE_STATUSES, type MachineStatus } from '@wuwatch/core';
 
 /** The part of the core's PolicyAssessment the status engine reads. */
 export interface AssessmentFacts {

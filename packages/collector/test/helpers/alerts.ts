@@ -1,6 +1,5 @@
 // Sinks and small utilities for the alert end-to-end tests: a webhook receiver and an SMTP server on 127.0.0.1,
 // a port that nothing listens on yet, polling, and the agent steps every alert test repeats.
-import type { ChildProcess } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
@@ -91,6 +90,8 @@ export interface Mail {
   to: string[];
   headers: string;
   body: string;
+  /** The user that logged in, when the sink requires a login. */
+  user: string | undefined;
 }
 
 /** Header block unfolded, body decoded from quoted-printable or base64 when so encoded, with \n line ends. */
@@ -109,13 +110,24 @@ export function parseMail(raw: string): { headers: string; body: string } {
   return { headers, body: body.replace(/\r\n/g, '\n') };
 }
 
-/** A plain-text SMTP server on 127.0.0.1 (no STARTTLS, no login) recording the mails it accepts. */
-export async function startSmtpSink(): Promise<{ port: number; mails: Mail[]; close(): Promise<void> }> {
+/**
+ * A plain-text SMTP server on 127.0.0.1 (no STARTTLS) recording the mails it accepts; with `auth` it requires that
+ * login, without it it offers none.
+ */
+export async function startSmtpSink(auth?: {
+  user: string;
+  pass: string;
+}): Promise<{ port: number; mails: Mail[]; close(): Promise<void> }> {
   const mails: Mail[] = [];
   const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
+    authOptional: auth === undefined,
+    allowInsecureAuth: true,
+    disabledCommands: auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
     logger: false,
+    onAuth(a, _session, callback) {
+      if (auth && a.username === auth.user && a.password === auth.pass) callback(null, { user: a.username });
+      else callback(new Error('Invalid username or password'));
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
@@ -125,6 +137,7 @@ export async function startSmtpSink(): Promise<{ port: number; mails: Mail[]; cl
           from: mailFrom ? mailFrom.address : undefined,
           to: session.envelope.rcptTo.map((r) => r.address),
           ...parseMail(Buffer.concat(chunks).toString('utf8')),
+          user: typeof session.user === 'string' ? session.user : undefined,
         });
         callback();
       });
@@ -133,17 +146,6 @@ export async function startSmtpSink(): Promise<{ port: number; mails: Mail[]; cl
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
   return { port, mails, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
-/**
- * Kills a child collector if this test process exits first (a crashed worker skips its teardown, and an orphaned
- * collector would keep delivering notifications and holding its database).
- */
-export function reapOnExit<T extends { proc: ChildProcess }>(child: T): T {
-  const kill = () => child.proc.kill('SIGKILL');
-  process.once('exit', kill);
-  child.proc.once('exit', () => process.off('exit', kill));
-  return child;
 }
 
 /** Resolves once `cond` holds; rejects naming `what` after `timeoutMs`. */

@@ -1,9 +1,12 @@
 // Runs the collector fixture (test/fixtures/collector/child.ts) as a child process: it can be SIGKILLed like a real
-// crash, restarted on the same database and port, and its RSS read from /proc.
+// crash, restarted on the same database and port, and its RSS read from /proc. childCollectorDatabase runs several
+// such children on one fresh database (a cluster, or one collector and its restart).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { createEmptyTestDatabase } from './db.js';
 
 const CHILD = fileURLToPath(new URL('../fixtures/collector/child.ts', import.meta.url));
 
@@ -29,6 +32,17 @@ export interface ChildCollector {
 function procStatusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;
+}
+
+/**
+ * Kills a child collector if this test process exits first (a crashed worker skips its teardown, and an orphaned
+ * collector would keep delivering notifications and holding its database).
+ */
+export function reapOnExit<T extends { proc: ChildProcess }>(child: T): T {
+  const kill = () => child.proc.kill('SIGKILL');
+  process.once('exit', kill);
+  child.proc.once('exit', () => process.off('exit', kill));
+  return child;
 }
 
 /** Starts the collector fixture with `env` (DATABASE_URL, WUWATCH_PORT, …) and config `overrides`. */
@@ -82,6 +96,46 @@ export async function spawnCollector(
     async stop() {
       proc.kill('SIGTERM');
       await exited;
+    },
+  };
+}
+
+/** Collector children sharing one fresh database, and a pool on that database for the test's own queries. */
+export interface ChildCollectorDatabase {
+  pool: pg.Pool;
+  /** Starts a collector child on the database (127.0.0.1, any free port), killed if the test process exits first. */
+  spawn(): Promise<ChildCollector>;
+  /** Stops every child spawned, ends the pool and drops the database. */
+  close(): Promise<void>;
+}
+
+/** Creates an empty database on which `spawn` starts collectors with `adminToken` and config `overrides`. */
+export async function childCollectorDatabase(
+  adminToken: string,
+  overrides: Record<string, unknown> = {},
+): Promise<ChildCollectorDatabase> {
+  const database = await createEmptyTestDatabase();
+  const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+  const env = {
+    DATABASE_URL: database.url,
+    WUWATCH_ADMIN_TOKEN: adminToken,
+    WUWATCH_LOG_LEVEL: 'warn',
+    WUWATCH_HOST: '127.0.0.1',
+    WUWATCH_PORT: '0',
+  };
+  const children: ChildCollector[] = [];
+  return {
+    pool,
+    async spawn() {
+      const child = reapOnExit(await spawnCollector(env, overrides));
+      children.push(child);
+      return child;
+    },
+    async close() {
+      // Stopping a child that was killed already returns at once.
+      await Promise.all(children.map((c) => c.stop()));
+      await pool.end();
+      await database.drop();
     },
   };
 }

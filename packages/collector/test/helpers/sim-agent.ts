@@ -184,6 +184,18 @@ export class SimAgent {
   }
 }
 
+/** One SimAgent per enrolled agent, named `${hostPrefix}${i}`, all streaming as `options` say. */
+export function simAgentsFor(
+  wsUrl: string,
+  creds: readonly { agentId: string; token: string }[],
+  hostPrefix: string,
+  options: Omit<SimAgentOptions, 'wsUrl' | 'token' | 'agentId' | 'hostname'>,
+): SimAgent[] {
+  return creds.map(
+    (c, i) => new SimAgent({ ...options, wsUrl, token: c.token, agentId: c.agentId, hostname: `${hostPrefix}${i}` }),
+  );
+}
+
 /** Runs agents to completion, failing with the laggards' state after `timeoutMs`. */
 export async function runAll(agents: SimAgent[], timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -198,4 +210,25 @@ export async function runAll(agents: SimAgent[], timeoutMs: number): Promise<voi
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** What the database holds for one agent after a run: events stored, distinct and highest seq, seq acknowledged. */
+export interface StoredSeqs {
+  agent_id: string;
+  n: number;
+  distinct_seq: number;
+  max_seq: number;
+  acked: number;
+}
+
+/** Per agent (in id order) what was stored and acknowledged, to check that a run lost and doubled nothing. */
+export async function storedSeqsPerAgent(db: {
+  query(sql: string): Promise<{ rows: unknown[] }>;
+}): Promise<StoredSeqs[]> {
+  const { rows } = await db.query(
+    `SELECT a.id AS agent_id, count(e.id)::int AS n, count(DISTINCT e.seq)::int AS distinct_seq,
+       coalesce(max(e.seq), 0)::int AS max_seq, a.last_acked_seq::int AS acked
+     FROM agents a LEFT JOIN events e ON e.agent_id = a.id GROUP BY a.id ORDER BY a.id`,
+  );
+  return rows as StoredSeqs[];
 }

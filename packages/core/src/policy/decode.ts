@@ -1,12 +1,13 @@
 /**
- * Text decoding for registry captures: regedit writes UTF-16LE with a BOM, PowerShell redirection writes UTF-16LE,
- * REGEDIT4 files and cmd redirection write the ANSI code page, hand-edited files are usually UTF-8.
+ * Text decoding for what Windows tools and files write: regedit and PowerShell redirection write UTF-16LE, REGEDIT4
+ * files, cmd redirection and console tools write the ANSI code page, hand-edited files are usually UTF-8.
  */
+import { decodeCp1252 } from '../wulog/cp1252.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Decodes registry text from bytes (BOM-aware, UTF-16 sniffing, ANSI fallback) or strips a BOM from a string. */
-export function decodeRegistryText(input: Buffer | string): string {
+/** Decodes Windows text (BOM, UTF-16LE sniffing, strict UTF-8, else Windows-1252) or strips a string's BOM. */
+export function decodeWindowsText(input: Buffer | string): string {
   if (typeof input === 'string') return input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   if (input.length >= 2 && input[0] === 0xff && input[1] === 0xfe) return input.subarray(2).toString('utf16le');
   if (input.length >= 2 && input[0] === 0xfe && input[1] === 0xff)
@@ -22,8 +23,8 @@ function decodeUtf8OrAnsi(bytes: Buffer): string {
   try {
     return utf8.decode(bytes);
   } catch {
-    // Not UTF-8: an ANSI file (REGEDIT4, cmd redirection). Latin-1 keeps every byte and is right for ASCII policy text.
-    return bytes.toString('latin1');
+    // Not UTF-8: the ANSI code page, which is Windows-1252 on the Western systems this is written for.
+    return decodeCp1252(bytes);
   }
 }
 

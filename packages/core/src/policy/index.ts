@@ -2,6 +2,7 @@
 export * from './types.js';
 export { parseRegQuery } from './regquery.js';
 export { parseRegFile } from './regfile.js';
+export { decodeWindowsText } from './decode.js';
 export { toUpdatePolicy, parsePolicy, WINDOWS_UPDATE_POLICY_KEY, AU_POLICY_KEY } from './policy.js';
 export { assessPolicy, detectionInterval } from './assess.js';
 export { normalizeWsusUrl, checkWsusUrl, wsusCompareKey } from './url.js';

@@ -1,5 +1,5 @@
 /** The typed Windows Update policy built from a registry export, and the entry point that reads either format. */
-import { decodeRegistryText } from './decode.js';
+import { decodeWindowsText } from './decode.js';
 import { hasRegFileHeader, parseRegFile } from './regfile.js';
 import { parseRegQuery } from './regquery.js';
 import { isAtOrBelow, putValue, samePath } from './registry.js';
@@ -61,7 +61,7 @@ export function toUpdatePolicy(exp: RegistryExport): UpdatePolicy {
  * A text starting with a `.reg` header or a `[KEY]` line is read as a .reg file, anything else as reg query output.
  */
 export function parsePolicy(input: Buffer | string): UpdatePolicy {
-  const text = decodeRegistryText(input);
+  const text = decodeWindowsText(input);
   const firstLine = text.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
   const isRegFile = hasRegFileHeader(text) || firstLine.trim().startsWith('[');
   return toUpdatePolicy(isRegFile ? parseRegFile(text) : parseRegQuery(text));

@@ -3,7 +3,7 @@
  * `"Name"=` / `@=` values as strings, `dword:`, `hex(N):` with `\` continuations, `=-` deletions and `;` comments.
  */
 import { makeError } from '../errors/errors.js';
-import { decodeRegistryText } from './decode.js';
+import { decodeWindowsText } from './decode.js';
 import { getOrAddKey, isAtOrBelow, normalizeKeyPath, putValue, removeValue, valueFromBytes } from './registry.js';
 import type { RegistryExport, RegistryKey, RegValue } from './types.js';
 
@@ -49,7 +49,7 @@ export function hasRegFileHeader(text: string): boolean {
  * is missing or a line cannot be read.
  */
 export function parseRegFile(bytes: Buffer | string): RegistryExport {
-  const lines = joinContinuations(decodeRegistryText(bytes).split(/\r?\n/));
+  const lines = joinContinuations(decodeWindowsText(bytes).split(/\r?\n/));
   const headerIndex = lines.findIndex((l) => l.text.trim() !== '');
   const header = headerIndex === -1 ? '' : lines[headerIndex]!.text.trim();
   const version = header.toLowerCase();

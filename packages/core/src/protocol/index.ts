@@ -1,3 +1,4 @@
 export * from './schemas.js';
 export * from './codec.js';
 export * from './event-data.js';
+export * from './status.js';

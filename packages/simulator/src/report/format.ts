@@ -1,6 +1,6 @@
 /** Terminal output of the simulator and the demo, pure: the status table and alert lines. */
+import { MACHINE_STATUSES, type MachineStatus } from '@wuwatch/core';
 import type { FleetSummary, MachineRow } from '../collector-api.js';
-import { FLEET_STATUSES, type FleetStatus } from '../scenario/outcome.js';
 
 /** What the status table shows. */
 export interface StatusTableInput {
@@ -8,7 +8,7 @@ export interface StatusTableInput {
   /** Machines that are not healthy (any order). */
   problems: readonly MachineRow[];
   /** Statuses the scenario promises; the table says which are missing. */
-  expected?: readonly FleetStatus[];
+  expected?: readonly MachineStatus[];
   /** Most problem machines listed (default 40). */
   maxRows?: number;
   /** Line width reasons are cut to (default 150). */
@@ -22,7 +22,7 @@ function cut(s: string, n: number): string {
 }
 
 /** Statuses of `expected` with no machine in the summary. */
-export function missingStatuses(summary: FleetSummary, expected: readonly FleetStatus[]): FleetStatus[] {
+export function missingStatuses(summary: FleetSummary, expected: readonly MachineStatus[]): MachineStatus[] {
   return expected.filter((s) => (summary.byStatus[s] ?? 0) === 0);
 }
 
@@ -32,7 +32,7 @@ export function formatStatusTable(input: StatusTableInput): string {
   const width = input.width ?? 150;
   const max = Math.max(1, ...Object.values(summary.byStatus));
   const lines = [`Fleet status: ${summary.total} machine${summary.total === 1 ? '' : 's'}`];
-  for (const s of FLEET_STATUSES) {
+  for (const s of MACHINE_STATUSES) {
     const n = summary.byStatus[s] ?? 0;
     const bar = n === 0 ? '' : '#'.repeat(Math.max(1, Math.round((n / max) * BAR_WIDTH)));
     lines.push(`  ${s.padEnd(17)}${String(n).padStart(6)}  ${bar}`);
@@ -46,8 +46,8 @@ export function formatStatusTable(input: StatusTableInput): string {
     );
   }
   const rank = (s: string) => {
-    const i = (FLEET_STATUSES as readonly string[]).indexOf(s);
-    return i < 0 ? FLEET_STATUSES.length : i;
+    const i = (MACHINE_STATUSES as readonly string[]).indexOf(s);
+    return i < 0 ? MACHINE_STATUSES.length : i;
   };
   const rows = [...input.problems].sort(
     (a, b) => rank(a.status) - rank(b.status) || a.hostname.localeCompare(b.hostname),
@@ -67,7 +67,9 @@ export function formatStatusTable(input: StatusTableInput): string {
 
 /** One line of counts, for progress output. */
 export function formatCountsLine(summary: FleetSummary): string {
-  const parts = FLEET_STATUSES.filter((s) => (summary.byStatus[s] ?? 0) > 0).map((s) => `${s} ${summary.byStatus[s]}`);
+  const parts = MACHINE_STATUSES.filter((s) => (summary.byStatus[s] ?? 0) > 0).map(
+    (s) => `${s} ${summary.byStatus[s]}`,
+  );
   return `${summary.total} machines: ${parts.join(', ') || 'none yet'}`;
 }
 

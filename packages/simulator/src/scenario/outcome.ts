@@ -2,23 +2,9 @@
  * What a machine's detection cycles end with, and the status the collector should give it (pure). The codes are
  * the ones Windows Update logs for each server behaviour (design notes §5, §6).
  */
-import { describeHresult } from '@wuwatch/core';
+import { describeHresult, type MachineStatus } from '@wuwatch/core';
 import type { StandinMode } from '../wsus/modes.js';
 import type { DetectionSpec, GroupSpec, PolicySpec } from './schema.js';
-
-/** The statuses the collector gives machines (mirrors the collector's status engine). */
-export const FLEET_STATUSES = [
-  'healthy',
-  'wsus_unreachable',
-  'wsus_error',
-  'detect_failing',
-  'detect_stale',
-  'misconfigured',
-  'silent',
-  'unknown',
-] as const;
-
-export type FleetStatus = (typeof FLEET_STATUSES)[number];
 
 /** Detection result when following the server: the WU_E_PT_* code a scan against it ends with (null = success). */
 export const FOLLOW_HRESULT: Readonly<Record<StandinMode, string | null>> = Object.freeze({
@@ -59,7 +45,7 @@ export function cycleHresult(
 }
 
 /** The status the collector should settle on for a machine of this group (after its role has played out). */
-export function expectedStatus(group: GroupSpec, behaviour: StandinMode | null): FleetStatus {
+export function expectedStatus(group: GroupSpec, behaviour: StandinMode | null): MachineStatus {
   if (group.role === 'silent') return 'silent';
   if (group.role === 'newcomer') return 'unknown';
   if (group.policy.kind === 'misconfigured') return 'misconfigured';

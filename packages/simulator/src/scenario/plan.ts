@@ -2,9 +2,9 @@
  * From a scenario and a fleet size to the list of machines to simulate (pure). Fixed groups keep their count;
  * the others share the rest in proportion to their counts (largest remainder), never below their `min`.
  */
-import { makeError } from '@wuwatch/core';
+import { STATUS_PRECEDENCE, makeError, type MachineStatus } from '@wuwatch/core';
 import type { StandinMode } from '../wsus/modes.js';
-import { cycleHresult, expectedStatus, isDeadServer, type FleetStatus } from './outcome.js';
+import { cycleHresult, expectedStatus, isDeadServer } from './outcome.js';
 import type { GroupSpec, PolicySpec, Scenario } from './schema.js';
 
 /** One simulated machine, everything a shard needs to run it (plain data: it crosses process boundaries). */
@@ -24,7 +24,7 @@ export interface MachinePlan {
   silentAfterSeconds: number;
   firstScanAfterIntervals: number;
   /** The status the collector should show once the machine's role has played out. */
-  expected: FleetStatus;
+  expected: MachineStatus;
   /** The only machine pointing at a dead server: the field report's leftover pointer. */
   orphan: boolean;
 }
@@ -35,7 +35,7 @@ export interface FleetPlan {
   /** Groups that keep adding machines while the run lasts (role newcomer). */
   newcomerGroups: GroupSpec[];
   /** Distinct expected statuses, in the collector's order. */
-  expectedStatuses: FleetStatus[];
+  expectedStatuses: MachineStatus[];
 }
 
 const DEFAULT_OS: Readonly<Record<MachinePlan['log'], string>> = {
@@ -130,19 +130,9 @@ export function planFleet(scenario: Scenario, agents?: number): FleetPlan {
     for (let n = 1; n <= counts[i]!; n++) machines.push(machinePlan(scenario, g, n, orphan));
   });
   const seen = new Set(machines.map((m) => m.expected));
-  const order: FleetStatus[] = [
-    'silent',
-    'misconfigured',
-    'wsus_unreachable',
-    'wsus_error',
-    'detect_failing',
-    'detect_stale',
-    'healthy',
-    'unknown',
-  ];
   return {
     machines,
     newcomerGroups: scenario.groups.filter((g, i) => g.role === 'newcomer' && counts[i]! > 0),
-    expectedStatuses: order.filter((s) => seen.has(s)),
+    expectedStatuses: STATUS_PRECEDENCE.filter((s) => seen.has(s)),
   };
 }
