@@ -188,6 +188,9 @@ test('usage errors: unknown command, unknown option, missing argument → exit 2
   const option = await cli(['machines', '--colour']);
   t.is(option.code, 2);
   t.regex(option.err, /^wuwatch machines: .*--colour/);
+  const noValue = await cli(['machines', '--status']);
+  t.is(noValue.code, 2);
+  t.regex(noValue.err, /^wuwatch machines: .*--status/);
   const noId = await cli(['machine']);
   t.is(noId.code, 2);
   t.regex(noId.err, /usage: wuwatch machine ID/);

@@ -71,7 +71,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     if (
       err instanceof UsageError ||
       isWuwatchError(err) ||
-      (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+      // Every node:util parseArgs complaint (unknown option, missing value, stray positional) is a usage error.
+      String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')
     ) {
       io.stderr.write(`wuwatch ${name}: ${(err as Error).message}\n`);
       return 2;
