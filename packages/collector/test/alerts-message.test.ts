@@ -88,6 +88,7 @@ test('evidence without the catalogue name is explained from the catalogue', (t) 
 const kinds: [NotificationKind, RegExp][] = [
   ['firing', /^\[FIRING\] /],
   ['repeat', /^\[STILL FIRING\] /],
+  ['grown', /^\[MORE MACHINES\] /],
   ['resolved', /^\[RESOLVED\] /],
   ['test', /^\[TEST\] /],
 ];
@@ -97,6 +98,20 @@ for (const [kind, prefix] of kinds) {
     t.regex(renderMessage(makeNotification(a, kind, NOW)).title, prefix);
   });
 }
+
+test('a grown message says how many machines are affected now, and keeps the fix', (t) => {
+  const a: Alert = {
+    ...alertFor([snapshot()], 'detect_failures'),
+    machines: [
+      { machineId: 'm1', hostname: 'A' },
+      { machineId: 'm2', hostname: 'B' },
+      { machineId: 'm3', hostname: 'C' },
+    ],
+  };
+  const msg = renderMessage(makeNotification(a, 'grown', NOW));
+  t.regex(msg.text, /it now affects 3 machines\./);
+  t.true(msg.text.includes('Fix:'));
+});
 
 test('resolved message says so and carries no fix', (t) => {
   const a: Alert = { ...alertFor([snapshot()], 'detect_failures'), state: 'resolved', resolvedAt: NOW };

@@ -407,6 +407,66 @@ for (const [title, over, expected] of notifyTable) {
   });
 }
 
+const two = [
+  { machineId: 'm1', hostname: 'M1' },
+  { machineId: 'm2', hostname: 'M2' },
+];
+const grownTable: [string, Partial<Alert>, ReturnType<typeof shouldNotify>][] = [
+  [
+    'more machines, notified 5 min ago',
+    { machines: two, lastNotifiedMachines: 1, lastNotifiedAt: ago(5 * MIN) },
+    'grown',
+  ],
+  ['more machines, notified 4 min ago', { machines: two, lastNotifiedMachines: 1, lastNotifiedAt: ago(4 * MIN) }, null],
+  ['as many machines as notified', { machines: two, lastNotifiedMachines: 2, lastNotifiedAt: ago(HOUR) }, null],
+  ['fewer machines than notified', { lastNotifiedMachines: 2, lastNotifiedAt: ago(HOUR) }, null],
+  ['count never notified (older row)', { machines: two, lastNotifiedMachines: null, lastNotifiedAt: ago(HOUR) }, null],
+  [
+    'more machines and the repeat is due',
+    { machines: two, lastNotifiedMachines: 1, lastNotifiedAt: ago(5 * HOUR) },
+    'repeat',
+  ],
+];
+for (const [title, over, expected] of grownTable) {
+  test(`shouldNotify: ${title} → ${expected}`, (t) => {
+    t.is(shouldNotify(alert({ lastNotifiedState: 'firing', ...over }), NOW), expected);
+  });
+}
+
+test('reconcileAlerts: a dead WSUS alert that comes to name more machines says so once per group interval', (t) => {
+  const dead = (n: number) =>
+    Array.from({ length: n }, (_, i) => machine(`m${i}`, { ...failing(5), ...deadProbe(HOUR) }));
+  const wsus = (out: ReturnType<typeof reconcileAlerts>) =>
+    out.notifications.filter((n) => n.alert.rule === 'wsus_unreachable').map((n) => [n.kind, n.alert.machines?.length]);
+  const first = reconcileAlerts({
+    alerts: [],
+    conditions: evaluateAlertRules({ machines: dead(2), now: NOW }),
+    now: NOW,
+  });
+  t.deepEqual(wsus(first), [['firing', 2]]);
+  const soon = new Date(NOW.getTime() + 2 * MIN);
+  const second = reconcileAlerts({
+    alerts: first.alerts,
+    conditions: evaluateAlertRules({ machines: dead(6), now: soon }),
+    now: soon,
+  });
+  t.deepEqual(wsus(second), [], 'not within the group interval');
+  const later = new Date(NOW.getTime() + 6 * MIN);
+  const third = reconcileAlerts({
+    alerts: second.alerts,
+    conditions: evaluateAlertRules({ machines: dead(6), now: later }),
+    now: later,
+  });
+  t.deepEqual(wsus(third), [['grown', 6]]);
+  const quiet = new Date(NOW.getTime() + 20 * MIN);
+  const fourth = reconcileAlerts({
+    alerts: third.alerts,
+    conditions: evaluateAlertRules({ machines: dead(6), now: quiet }),
+    now: quiet,
+  });
+  t.deepEqual(wsus(fourth), [], 'told once');
+});
+
 test('shouldNotify: the repeat interval is configurable', (t) => {
   const a = alert({ lastNotifiedState: 'firing', lastNotifiedAt: ago(HOUR) });
   t.is(shouldNotify(a, NOW, 60), 'repeat');

@@ -82,6 +82,7 @@ export function toWebhookPayload(n: Notification, sentAt: Date): WebhookPayload 
 const KIND_LABELS: Readonly<Record<NotificationKind, string>> = {
   firing: 'FIRING',
   repeat: 'STILL FIRING',
+  grown: 'MORE MACHINES',
   resolved: 'RESOLVED',
   test: 'TEST',
 };
@@ -161,6 +162,9 @@ export function renderMessage(n: Notification): RenderedMessage {
     lines.push(`Resolved at ${at.toISOString()}: the condition has cleared. It was:`);
   }
   if (n.kind === 'repeat') lines.push(`Still firing since ${a.firingSince.toISOString()}.`);
+  if (n.kind === 'grown') {
+    lines.push(`Firing since ${a.firingSince.toISOString()}; it now affects ${a.machines?.length ?? 0} machines.`);
+  }
   lines.push(a.summary, '');
   for (const f of fields) lines.push(`${f.label}: ${f.value}`);
   if (n.kind === 'resolved') {

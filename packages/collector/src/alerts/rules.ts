@@ -47,12 +47,20 @@ export const AlertRulesConfig = z
       .strict()
       .prefault({}),
     repeatIntervalMinutes: positive.default(240),
+    /**
+     * A grouped alert (one dead WSUS server, its machines) that comes to name more machines is notified again
+     * (`grown`), but not sooner than this after its last notification (Alertmanager's group_interval).
+     */
+    groupIntervalMinutes: z.number().nonnegative().default(5),
   })
   .strict();
 
 export type AlertRulesConfig = z.infer<typeof AlertRulesConfig>;
 
-/** The documented defaults: 3 failures, 72 h stale, WSUS dead 30 min, silent 15 min, clear after 30 min or 2 good observations, repeat every 4 h. */
+/**
+ * The documented defaults: 3 failures, 72 h stale, WSUS dead 30 min, silent 15 min, clear after 30 min or 2 good
+ * observations, repeat every 4 h, more machines on a firing WSUS alert notified at most every 5 min.
+ */
 export const DEFAULT_ALERT_RULES: Readonly<AlertRulesConfig> = Object.freeze(AlertRulesConfig.parse({}));
 
 /** Everything the rules read: the machines, the clock and, per normalised WSUS URL, how many machines point at it. */

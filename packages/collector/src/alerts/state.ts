@@ -101,11 +101,14 @@ export function matchesSilence(alert: SilenceTarget, silence: Silence, now: Date
 }
 
 type NotifyTarget = SilenceTarget &
-  Pick<Alert, 'state' | 'lastNotifiedAt' | 'lastNotifiedState'> & { inhibitedBy?: string | null };
+  Pick<Alert, 'state' | 'lastNotifiedAt' | 'lastNotifiedState' | 'lastNotifiedMachines'> & {
+    inhibitedBy?: string | null;
+  };
 
 /**
  * What to notify now, if anything: `firing` once when it fires, `repeat` every `repeatIntervalMinutes` while
- * it keeps firing, `resolved` once if its firing was notified. A muted alert (silenced or inhibited) sends
+ * it keeps firing, `grown` when a grouped alert names more machines than last notified (at most every
+ * `groupIntervalMinutes`), `resolved` once if its firing was notified. A muted alert (silenced or inhibited) sends
  * nothing; when the mute ends its current state is notified if it differs from the last one sent.
  * Nothing is sent while `clearing`: it is neither news nor still certain.
  */
@@ -114,13 +117,20 @@ export function shouldNotify(
   now: Date,
   repeatIntervalMinutes: number = DEFAULT_ALERT_RULES.repeatIntervalMinutes,
   silences: readonly Silence[] = [],
-): 'firing' | 'repeat' | 'resolved' | null {
+  groupIntervalMinutes: number = DEFAULT_ALERT_RULES.groupIntervalMinutes,
+): 'firing' | 'repeat' | 'grown' | 'resolved' | null {
   if (alert.inhibitedBy) return null;
   if (silences.some((s) => matchesSilence(alert, s, now))) return null;
   if (alert.state === 'resolved') return alert.lastNotifiedState === 'firing' ? 'resolved' : null;
   if (alert.state !== 'firing') return null;
   if (alert.lastNotifiedState !== 'firing' || alert.lastNotifiedAt === null) return 'firing';
-  return now.getTime() - alert.lastNotifiedAt.getTime() >= repeatIntervalMinutes * MINUTE ? 'repeat' : null;
+  const since = now.getTime() - alert.lastNotifiedAt.getTime();
+  if (since >= repeatIntervalMinutes * MINUTE) return 'repeat';
+  // A dead WSUS server first seen failing from two machines may turn out to strand two hundred: say so.
+  const count = alert.machines?.length ?? 0;
+  const told = alert.lastNotifiedMachines;
+  if (told !== null && told !== undefined && count > told && since >= groupIntervalMinutes * MINUTE) return 'grown';
+  return null;
 }
 
 /** Stable id of one alert episode (same rule, subject and firing start give the same id). */
@@ -140,7 +150,8 @@ export interface ReconcileInput {
   alerts: readonly Alert[];
   conditions: readonly AlertCondition[];
   now: Date;
-  config?: Pick<AlertRulesConfig, 'hysteresis' | 'repeatIntervalMinutes'>;
+  config?: Pick<AlertRulesConfig, 'hysteresis' | 'repeatIntervalMinutes'> &
+    Partial<Pick<AlertRulesConfig, 'groupIntervalMinutes'>>;
   silences?: readonly Silence[];
   /** Whether new data arrived for a subject since the last evaluation (see subjectsForMachine); default: yes. */
   isFresh?: (subject: string) => boolean;
@@ -168,6 +179,7 @@ function fromCondition(c: AlertCondition, st: AlertState, now: Date, prev: Alert
     lastSeen: now,
     lastNotifiedAt: prev?.lastNotifiedAt ?? null,
     lastNotifiedState: prev?.lastNotifiedState ?? null,
+    lastNotifiedMachines: prev?.lastNotifiedMachines ?? null,
   };
 }
 
@@ -195,9 +207,20 @@ export function reconcileAlerts(input: ReconcileInput): ReconcileResult {
   }
   const notifications: Notification[] = [];
   const alerts = [...updated.values()].map((a) => {
-    const kind = shouldNotify(a, now, config.repeatIntervalMinutes, input.silences ?? []);
+    const kind = shouldNotify(
+      a,
+      now,
+      config.repeatIntervalMinutes,
+      input.silences ?? [],
+      config.groupIntervalMinutes ?? DEFAULT_ALERT_RULES.groupIntervalMinutes,
+    );
     if (kind === null) return a;
-    const next: Alert = { ...a, lastNotifiedAt: now, lastNotifiedState: kind === 'resolved' ? 'resolved' : 'firing' };
+    const next: Alert = {
+      ...a,
+      lastNotifiedAt: now,
+      lastNotifiedState: kind === 'resolved' ? 'resolved' : 'firing',
+      lastNotifiedMachines: kind === 'resolved' ? (a.lastNotifiedMachines ?? null) : (a.machines?.length ?? null),
+    };
     notifications.push(makeNotification(next, kind, now));
     return next;
   });

@@ -25,6 +25,7 @@ interface AlertRow {
   last_seen: Date;
   last_notified_at: Date | null;
   last_notified_state: Alert['lastNotifiedState'];
+  notified_machines: number | null;
   acknowledged_at?: Date | null;
   ack_comment?: string | null;
 }
@@ -49,6 +50,7 @@ function toAlert(r: AlertRow): Alert {
     lastSeen: r.last_seen,
     lastNotifiedAt: r.last_notified_at,
     lastNotifiedState: r.last_notified_state,
+    lastNotifiedMachines: r.notified_machines,
   };
 }
 
@@ -75,14 +77,15 @@ export async function saveAlerts(
     await q.query(
       `INSERT INTO alerts (id, rule, subject, state, severity, title, summary, evidence, fix, machines, inhibited_by,
          firing_since, clear_since, good_observations, resolved_at, last_seen, last_notified_at, last_notified_state,
-         updated_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8::jsonb,$9,$10::jsonb,$11,$12,$13,$14,$15,$16,$17,$18,$19)
+         updated_at, notified_machines)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8::jsonb,$9,$10::jsonb,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)
        ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, severity = EXCLUDED.severity, title = EXCLUDED.title,
          summary = EXCLUDED.summary, evidence = EXCLUDED.evidence, fix = EXCLUDED.fix, machines = EXCLUDED.machines,
          inhibited_by = EXCLUDED.inhibited_by, clear_since = EXCLUDED.clear_since,
          good_observations = EXCLUDED.good_observations, resolved_at = EXCLUDED.resolved_at,
          last_seen = EXCLUDED.last_seen, last_notified_at = EXCLUDED.last_notified_at,
-         last_notified_state = EXCLUDED.last_notified_state, updated_at = EXCLUDED.updated_at`,
+         last_notified_state = EXCLUDED.last_notified_state, updated_at = EXCLUDED.updated_at,
+         notified_machines = EXCLUDED.notified_machines`,
       [
         a.id,
         a.rule,
@@ -103,6 +106,7 @@ export async function saveAlerts(
         a.lastNotifiedAt,
         a.lastNotifiedState,
         version === undefined ? now : new Date(version),
+        a.lastNotifiedMachines ?? null,
       ],
     );
   }

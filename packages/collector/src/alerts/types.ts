@@ -18,7 +18,7 @@ export const ALERT_STATES = ['firing', 'clearing', 'resolved'] as const;
 export type AlertStateName = (typeof ALERT_STATES)[number];
 
 /** Why a notification is sent. */
-export const NOTIFICATION_KINDS = ['firing', 'repeat', 'resolved', 'test'] as const;
+export const NOTIFICATION_KINDS = ['firing', 'repeat', 'grown', 'resolved', 'test'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 /** What the rules read about one machine (one row of the machines table plus its last probe). */
@@ -111,6 +111,8 @@ export interface Alert extends AlertState {
   lastSeen: Date;
   lastNotifiedAt: Date | null;
   lastNotifiedState: 'firing' | 'resolved' | null;
+  /** How many machines the last firing notification named (grouped alerts); null when unknown or not grouped. */
+  lastNotifiedMachines?: number | null;
 }
 
 /** One notification to deliver; `id` is stable across retries so receivers can deduplicate. */

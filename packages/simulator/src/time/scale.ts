@@ -57,7 +57,7 @@ export interface CompressedCollectorOptions {
  * intervals: the collector multiplies `staleAfterIntervals` by each machine's policy interval in real hours, so the
  * factor carries the scale) and the stale alert (72 h). Transport and operator time is not compressed: silence,
  * sweeps and the repeat interval of notifications stay real; silence is shortened to a minute so a silent agent
- * shows within a demo.
+ * shows within a demo, and the group interval to half a minute so a WSUS alert's growth shows too.
  */
 export function compressedCollectorConfig(opts: CompressedCollectorOptions): Record<string, unknown> {
   const s = opts.timeScale;
@@ -80,6 +80,9 @@ export function compressedCollectorConfig(opts: CompressedCollectorOptions): Rec
         wsusUnreachable: { afterMinutes: 30 / s },
         agentSilent: { afterMinutes: silent },
         hysteresis: { clearAfterMinutes: 30 / s },
+        // Operator time, but the fleet comes up over seconds: half a minute lets a dead WSUS server's alert
+        // grow from its first machines to all of them within a demo.
+        groupIntervalMinutes: 0.5,
       },
       delivery: { pollMs: 1000, retryBaseMs: 1000 },
       channels: opts.webhookUrl ? [{ type: 'webhook', name: 'demo-sink', url: opts.webhookUrl }] : [],
