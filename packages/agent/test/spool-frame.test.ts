@@ -9,14 +9,16 @@ import {
   crc32,
   crc32Js,
   decodeFrame,
+  decodeFrameRaw,
   encodeFrame,
+  encodeFrameBodies,
   encodeFrameBody,
   eventBody,
   frameChecksum,
   frameSize,
   FRAME_HEADER_BYTES,
 } from '../src/spool/frame.js';
-import { readFrames } from '../src/spool/segment.js';
+import { readFrames, readRawFrames } from '../src/spool/segment.js';
 import { tempDir } from './fixtures/spool/helpers.js';
 
 const wireEvent: fc.Arbitrary<WireEvent> = fc.record({
@@ -134,4 +136,88 @@ test('readFrames streams frames across chunk boundaries and stops at the first f
     items++;
   }
   t.is(items, 199);
+});
+
+test('encodeFrameBodies makes the same bytes as encodeFrameBody one event at a time', (t) => {
+  t.notThrows(() =>
+    fc.assert(
+      fc.property(fc.array(wireEvent, { maxLength: 20 }), fc.integer({ min: 1, max: 1e12 }), (evs, first) => {
+        const bodies = evs.map((e) => eventBody(e.time, e.kind, JSON.stringify(e.data)));
+        const sizes: number[] = [];
+        const batch = encodeFrameBodies(
+          first,
+          bodies,
+          bodies.map((b) => Buffer.byteLength(b)),
+          sizes,
+        );
+        const single = bodies.map((b, i) => encodeFrameBody(first + i, b));
+        return batch.equals(Buffer.concat(single)) && sizes.every((n, i) => n === single[i]!.length);
+      }),
+    ),
+  );
+  // A wrong byte count is refused rather than leaving stale bytes inside a checksummed frame.
+  for (const s of ['é', '✓', '😀', 'a']) {
+    const body = eventBody('2024-05-01T10:00:00Z', 'wua', JSON.stringify({ s }));
+    const bytes = Buffer.byteLength(body);
+    for (const wrong of [bytes - 1, bytes + 1]) {
+      for (const at of [0, 1]) {
+        const counts = [bytes, bytes];
+        counts[at] = wrong;
+        t.throws(() => encodeFrameBodies(1, [body, body], counts, []), { instanceOf: RangeError }, `${s} ${wrong}`);
+      }
+    }
+  }
+});
+
+test('decodeFrameRaw gives the seq and the JSON decodeFrame parses, and the same faults', (t) => {
+  t.notThrows(() =>
+    fc.assert(
+      fc.property(wireEvent, fc.integer({ min: 0, max: 40 }), (event, cut) => {
+        const frame = encodeFrame(event);
+        const raw = decodeFrameRaw(frame, 0);
+        const full = decodeFrame(frame, 0);
+        const torn = frame.subarray(0, Math.max(0, frame.length - 1 - cut));
+        return (
+          raw.ok &&
+          full.ok &&
+          raw.event.seq === event.seq &&
+          raw.frameBytes === full.frameBytes &&
+          raw.event.json.toString() === JSON.stringify(full.event) &&
+          JSON.stringify(decodeFrameRaw(torn, 0)) === JSON.stringify(decodeFrame(torn, 0))
+        );
+      }),
+    ),
+  );
+  // A payload with a good checksum that does not start with the seq is not ours.
+  const junk = Buffer.from('{"time":1,"seq":2}');
+  const frame = Buffer.alloc(FRAME_HEADER_BYTES + junk.length);
+  frame.writeUInt32LE(junk.length, 0);
+  frame.writeUInt32LE(frameChecksum(frame.subarray(0, 4), junk), 4);
+  junk.copy(frame, FRAME_HEADER_BYTES);
+  t.deepEqual(decodeFrameRaw(frame, 0), { ok: false, fault: 'bad_record' });
+  t.deepEqual(decodeFrameRaw(encodeFrame({ seq: 1, time: 'x', kind: 'wua', data: {} }).fill(0, 8), 0), {
+    ok: false,
+    fault: 'bad_checksum',
+  });
+});
+
+test('readRawFrames streams the same records as readFrames, across chunk boundaries', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'frames.bin');
+  const frames = Array.from({ length: 120 }, (_, i) =>
+    encodeFrame({ seq: i + 1, time: '2024-05-01T10:00:00Z', kind: 'wua', data: { i, s: 'é'.repeat(i % 89) } }),
+  );
+  await writeFile(path, Buffer.concat(frames));
+  const fh = await open(path, 'r');
+  t.teardown(() => fh.close());
+  const size = Buffer.concat(frames).length;
+  for (const chunk of [64, 333, 4096]) {
+    const parsed: string[] = [];
+    for await (const item of readFrames(fh, 0, size, chunk))
+      parsed.push(item.fault === undefined ? JSON.stringify(item.event) : item.fault);
+    const raw: string[] = [];
+    for await (const item of readRawFrames(fh, 0, size, chunk))
+      raw.push(item.fault === undefined ? item.event.json.toString() : item.fault);
+    t.deepEqual(raw, parsed, `chunk ${chunk}`);
+  }
 });

@@ -360,3 +360,41 @@ test('a failed write rejects, consumes no seq, and the next append goes to a fre
   t.deepEqual(seqsOf(await drain(again)), [1, 2, 3]);
   await again.close();
 });
+
+test('peekRaw gives, per event, the JSON of what peek gives, within the same limits', async (t) => {
+  const dir = await tempDir(t);
+  const spool = await openSpool(dir, { segmentBytes: 4096, maxBytes: 1 << 20 });
+  for (let i = 0; i < 10; i++) await spool.append(events(7, `b${i}`));
+  for (const [after, count, bytes] of [
+    [0, 100, ALL],
+    [3, 5, ALL],
+    [20, 100, 700],
+    [69, 10, ALL],
+    [70, 10, ALL],
+  ] as const) {
+    const parsed = await spool.peek(after, count, bytes);
+    const raw = await spool.peekRaw(after, count, bytes);
+    t.deepEqual(
+      raw.map((e) => [e.seq, e.json.toString()]),
+      parsed.map((e) => [e.seq, JSON.stringify(e)]),
+      `peek(${after}, ${count}, ${bytes})`,
+    );
+  }
+  await spool.close();
+});
+
+test('acks queued behind an append are taken together and resolve once the highest is durable', async (t) => {
+  const dir = await tempDir(t);
+  const spool = await openSpool(dir);
+  await spool.append(events(10, 'a'));
+  // An append holds the queue; the acks queued behind it are taken together.
+  const appending = spool.append(events(1, 'b'));
+  const acks = [spool.ack(2), spool.ack(7), spool.ack(5)];
+  await Promise.all([appending, ...acks]);
+  t.is(spool.ackedSeq, 7);
+  await spool.ack(3);
+  t.is(spool.ackedSeq, 7);
+  const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as { ackedSeq: number };
+  t.is(meta.ackedSeq, 7);
+  await spool.close();
+});

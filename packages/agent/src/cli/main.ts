@@ -1,13 +1,20 @@
 /** `wuwatch-agent` command dispatch. Each command lives in its own module and returns an exit code. */
 import { isWuwatchError } from '@wuwatch/core';
 import { processIo, UsageError, type CliIo } from './io.js';
-import { parseLogCommand } from './parse-log.js';
-import { explainCommand } from './explain.js';
-import { enrollCommand, runCommand } from './run.js';
-import { serviceCommand } from './service.js';
-import { diagnoseCommand } from './diagnose.js';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
+
+// Each command's module is imported when that command runs: the service only ever runs `run`, and loading the
+// diagnose, service-plan, parse-log and explain code (and what they pull in) would cost the resident agent memory.
+const runCommand: Command = async (args, io) => (await import('./run.js')).runCommand(args, io);
+const enrollCommand: Command = async (args, io) => (await import('./run.js')).enrollCommand(args, io);
+const parseLogCommand: Command = async (args, io) => (await import('./parse-log.js')).parseLogCommand(args, io);
+const diagnoseCommand: Command = async (args, io) => (await import('./diagnose.js')).diagnoseCommand(args, io);
+const explainCommand: Command = async (args, io) => (await import('./explain.js')).explainCommand(args, io);
+const serviceCommand =
+  (verb: 'install' | 'uninstall' | 'start' | 'stop' | 'status'): Command =>
+  async (args, io) =>
+    (await import('./service.js')).serviceCommand(verb)(args, io);
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   run: {

@@ -6,8 +6,9 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type { WireEvent } from '@wuwatch/core';
 import { FRAME_HEADER_BYTES } from './frame.js';
+import type { RawEvent } from './frame.js';
 import { errorCode } from './fsutil.js';
-import { readFrames } from './segment.js';
+import { readFrames, readRawFrames } from './segment.js';
 import type { SegmentPosition, SegmentState } from './segment.js';
 import type { SpoolLogger } from './types.js';
 
@@ -28,17 +29,45 @@ export interface ReadContext {
   readonly logger: SpoolLogger;
 }
 
+type FrameReader<E> = (
+  fh: FileHandle,
+  start: number,
+  end: number,
+  chunkBytes: number,
+) => AsyncGenerator<
+  | { readonly offset: number; readonly event: E; readonly frameBytes: number; readonly fault?: undefined }
+  | { readonly offset: number; readonly fault: string }
+>;
+
 /**
  * Events after `limits.afterSeq` in order. The byte limit counts JSON payloads and never stops the first
  * event, so one large event cannot stall the sender.
  */
-export async function readAfter(
+export function readAfter(
   segments: readonly SegmentState[],
   limits: ReadLimits,
   ctx: ReadContext,
 ): Promise<WireEvent[]> {
+  return collectAfter(segments, limits, ctx, readFrames);
+}
+
+/** {@link readAfter} returning each event's stored JSON bytes instead of a parsed event. */
+export function readRawAfter(
+  segments: readonly SegmentState[],
+  limits: ReadLimits,
+  ctx: ReadContext,
+): Promise<RawEvent[]> {
+  return collectAfter(segments, limits, ctx, readRawFrames);
+}
+
+async function collectAfter<E extends { readonly seq: number }>(
+  segments: readonly SegmentState[],
+  limits: ReadLimits,
+  ctx: ReadContext,
+  read: FrameReader<E>,
+): Promise<E[]> {
   const { afterSeq, maxCount, maxBytes } = limits;
-  const out: WireEvent[] = [];
+  const out: E[] = [];
   let bytes = 0;
   for (const seg of segments) {
     if (seg.count === 0 || seg.lastSeq <= afterSeq) continue;
@@ -53,7 +82,7 @@ export async function readAfter(
     }
     try {
       let index = pos.index;
-      for await (const item of readFrames(fh, pos.offset, seg.size, ctx.chunkBytes)) {
+      for await (const item of read(fh, pos.offset, seg.size, ctx.chunkBytes)) {
         if (item.fault !== undefined) {
           // Bytes that decoded on open no longer do: the disk changed under us. Never deliver them.
           ctx.logger.error(

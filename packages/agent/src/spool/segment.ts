@@ -6,8 +6,8 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WireEvent } from '@wuwatch/core';
-import { decodeFrame } from './frame.js';
-import type { FrameFault } from './frame.js';
+import { decodeFrame, decodeFrameRaw } from './frame.js';
+import type { FrameFault, RawEvent } from './frame.js';
 import { readFully } from './fsutil.js';
 
 /** Bytes between two sparse-index marks: bounds how far a lookup by seq has to read. */
@@ -100,22 +100,34 @@ export type FrameItem =
   | { readonly offset: number; readonly event: WireEvent; readonly frameBytes: number; readonly fault?: undefined }
   | { readonly offset: number; readonly fault: FrameFault };
 
-/**
- * Streams the frames of an open segment between byte `start` and `end`, reading `chunkBytes` at a time.
- * Ends quietly at `end`; yields one fault item and stops at the first frame that does not decode.
- */
-export async function* readFrames(
+/** One step of a raw frame stream (see {@link readRawFrames}). */
+export type RawFrameItem =
+  | { readonly offset: number; readonly event: RawEvent; readonly frameBytes: number; readonly fault?: undefined }
+  | { readonly offset: number; readonly fault: FrameFault };
+
+type Decoder<E> = (
+  buf: Buffer,
+  pos: number,
+) =>
+  | { readonly ok: true; readonly event: E; readonly frameBytes: number }
+  | { readonly ok: false; readonly fault: FrameFault; readonly needBytes?: number };
+
+async function* streamFrames<E>(
   fh: FileHandle,
   start: number,
   end: number,
-  chunkBytes: number = READ_CHUNK_BYTES,
-): AsyncGenerator<FrameItem> {
+  chunkBytes: number,
+  decode: Decoder<E>,
+): AsyncGenerator<
+  | { readonly offset: number; readonly event: E; readonly frameBytes: number; readonly fault?: undefined }
+  | { readonly offset: number; readonly fault: FrameFault }
+> {
   let buf = Buffer.alloc(0);
   let bufStart = start;
   let pos = 0;
   let fileOffset = start;
   for (;;) {
-    const r = decodeFrame(buf, pos);
+    const r = decode(buf, pos);
     if (r.ok) {
       yield { offset: bufStart + pos, event: r.event, frameBytes: r.frameBytes };
       pos += r.frameBytes;
@@ -124,6 +136,7 @@ export async function* readFrames(
     if (r.fault === 'torn' && fileOffset < end) {
       const keep = buf.subarray(pos);
       const toRead = Math.min(Math.max(chunkBytes, (r.needBytes ?? 0) - keep.length), end - fileOffset);
+      // A new buffer each time (never reused): raw items are views into it and may outlive the next read.
       const next = Buffer.allocUnsafe(keep.length + toRead);
       keep.copy(next, 0);
       const got = await readFully(fh, next, keep.length, toRead, fileOffset);
@@ -139,6 +152,32 @@ export async function* readFrames(
     yield { offset: bufStart + pos, fault: r.fault };
     return;
   }
+}
+
+/**
+ * Streams the frames of an open segment between byte `start` and `end`, reading `chunkBytes` at a time.
+ * Ends quietly at `end`; yields one fault item and stops at the first frame that does not decode.
+ */
+export function readFrames(
+  fh: FileHandle,
+  start: number,
+  end: number,
+  chunkBytes: number = READ_CHUNK_BYTES,
+): AsyncGenerator<FrameItem> {
+  return streamFrames(fh, start, end, chunkBytes, decodeFrame);
+}
+
+/**
+ * {@link readFrames} for committed frames the spool sends on: checksum and seq checked, the JSON left as bytes
+ * (see {@link decodeFrameRaw}).
+ */
+export function readRawFrames(
+  fh: FileHandle,
+  start: number,
+  end: number,
+  chunkBytes: number = READ_CHUNK_BYTES,
+): AsyncGenerator<RawFrameItem> {
+  return streamFrames(fh, start, end, chunkBytes, decodeFrameRaw);
 }
 
 /** Where a segment was found damaged on open. */

@@ -8,7 +8,8 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { isWuwatchError, makeError } from '@wuwatch/core';
 import type { WireEvent } from '@wuwatch/core';
-import { encodeFrameBody, eventBody, frameSize } from './frame.js';
+import { encodeFrameBodies, eventBody, frameSize } from './frame.js';
+import type { RawEvent } from './frame.js';
 import { fsyncDir, unlinkIfExists, writeFully } from './fsutil.js';
 import { diskBytes, mergeDrop, pendingOf, planDrop, totalPending } from './ledger.js';
 import type { AckBoundary } from './ledger.js';
@@ -18,7 +19,8 @@ import { prepareEvent } from './prepare.js';
 import type { PreparedEvent } from './prepare.js';
 import { resolveOptions } from './options.js';
 import { recover } from './recovery.js';
-import { readAfter } from './reader.js';
+import { readAfter, readRawAfter } from './reader.js';
+import type { ReadContext } from './reader.js';
 import { emptySegment, noteFrame, positionAfter } from './segment.js';
 import type { SegmentPosition, SegmentState } from './segment.js';
 import type { SpoolDroppedData, SpoolInput, SpoolLogger, SpoolOpenReport, SpoolOptions } from './types.js';
@@ -64,6 +66,10 @@ export class Spool {
   private readonly hints = new Map<number, { no: number; pos: SegmentPosition }>();
   private queue: Promise<unknown> = Promise.resolve();
   private closed: Promise<void> | null = null;
+  /** Highest seq an `ack` call asked for. */
+  private ackTarget = 0;
+  /** The acknowledgement queued and not started yet: later acks join it (one meta save for all). */
+  private ackQueued: Promise<void> | null = null;
 
   private constructor(options: SpoolOptions) {
     ({
@@ -143,23 +149,43 @@ export class Spool {
    * (but always at least one event when one exists, so an oversized event cannot stall the sender).
    */
   async peek(afterSeq: number, maxCount: number, maxBytes: number): Promise<WireEvent[]> {
+    const snapshot = this.peekSnapshot('peek', afterSeq, maxCount, maxBytes);
+    try {
+      return await readAfter(snapshot, { afterSeq, maxCount, maxBytes }, this.readContext());
+    } catch (err) {
+      throw ioError(`reading ${this.dir}`, err);
+    }
+  }
+
+  /**
+   * {@link Spool.peek} with each event as its stored JSON (`{"seq":…,"time":…,"kind":…,"data":…}`, exactly what
+   * `JSON.stringify` gives for the event `peek` returns), for a sender that puts it on the wire as it is.
+   */
+  async peekRaw(afterSeq: number, maxCount: number, maxBytes: number): Promise<RawEvent[]> {
+    const snapshot = this.peekSnapshot('peekRaw', afterSeq, maxCount, maxBytes);
+    try {
+      return await readRawAfter(snapshot, { afterSeq, maxCount, maxBytes }, this.readContext());
+    } catch (err) {
+      throw ioError(`reading ${this.dir}`, err);
+    }
+  }
+
+  /** Checks peek arguments; a snapshot of the committed extents (appends landing meanwhile wait for the next peek). */
+  private peekSnapshot(what: string, afterSeq: number, maxCount: number, maxBytes: number): SegmentState[] {
     this.assertOpen();
     if (!Number.isSafeInteger(afterSeq) || afterSeq < 0 || !(maxCount >= 1) || !(maxBytes >= 1)) {
-      throw makeError('BAD_REQUEST', [`peek(${afterSeq}, ${maxCount}, ${maxBytes})`]);
+      throw makeError('BAD_REQUEST', [`${what}(${afterSeq}, ${maxCount}, ${maxBytes})`]);
     }
-    // A snapshot of the committed extents: appends landing meanwhile are picked up by the next peek.
-    const snapshot = this.segments.map((s) => ({ ...s }));
-    const ctx = {
+    return this.segments.map((s) => ({ ...s }));
+  }
+
+  private readContext(): ReadContext {
+    return {
       locate: (seg: SegmentState, after: number) => this.locate(seg, after),
       remember: (after: number, no: number, pos: SegmentPosition) => this.remember(after, no, pos),
       chunkBytes: this.chunkBytes,
       logger: this.logger,
     };
-    try {
-      return await readAfter(snapshot, { afterSeq, maxCount, maxBytes }, ctx);
-    } catch (err) {
-      throw ioError(`reading ${this.dir}`, err);
-    }
   }
 
   /**
@@ -170,9 +196,15 @@ export class Spool {
     try {
       this.assertOpen();
       if (!Number.isSafeInteger(upToSeq) || upToSeq < 0) throw makeError('BAD_REQUEST', [`ack(${upToSeq})`]);
-      return this.exclusive(() => this.acknowledge(upToSeq)).catch((err: unknown) => {
+      this.ackTarget = Math.max(this.ackTarget, upToSeq);
+      // Acks arriving while one waits behind an append ride along with it: one meta save covers the highest.
+      this.ackQueued ??= this.exclusive(() => {
+        this.ackQueued = null;
+        return this.acknowledge(this.ackTarget);
+      }).catch((err: unknown) => {
         throw ioError(`acknowledging in ${this.dir}`, err);
       });
+      return this.ackQueued;
     } catch (err) {
       return Promise.reject(err);
     }
@@ -338,9 +370,15 @@ export class Spool {
       };
       bodies.push(eventBody(this.now().toISOString(), 'spool_dropped', JSON.stringify(data)));
     }
+    const bodyBytes = bodies.map((b) => Buffer.byteLength(b, 'utf8'));
     const firstUserSeq = this.seqHigh + 1 + bodies.length;
-    for (const p of prepared) bodies.push(p.body);
-    const frames = bodies.map((body, i) => encodeFrameBody(this.seqHigh + 1 + i, body));
+    for (const p of prepared) {
+      bodies.push(p.body);
+      bodyBytes.push(p.bodyBytes);
+    }
+    // The whole batch as one buffer: one write and one fsync per append.
+    const frameBytes: number[] = [];
+    const frames = encodeFrameBodies(this.seqHigh + 1, bodies, bodyBytes, frameBytes);
     const events = prepared.map((p, i): WireEvent => ({
       seq: firstUserSeq + i,
       time: p.input.time,
@@ -350,23 +388,23 @@ export class Spool {
     const { seg, fh } = await this.writeTarget();
     const start = seg.size;
     try {
-      await writeFully(fh, Buffer.concat(frames), start);
+      await writeFully(fh, frames, start);
       await fh.sync();
     } catch (err) {
       await this.abandonTail(seg, fh, start);
       throw ioError(`writing ${seg.path}`, err);
     }
     let offset = start;
-    for (const [i, frame] of frames.entries()) {
-      noteFrame(seg, this.seqHigh + 1 + i, offset, frame.length);
-      offset += frame.length;
+    for (const [i, size] of frameBytes.entries()) {
+      noteFrame(seg, this.seqHigh + 1 + i, offset, size);
+      offset += size;
     }
     // A boundary parked at the end of a fully acknowledged segment now knows its first unacknowledged seq.
     if (this.boundary?.no === seg.no && this.boundary.pos.seq === null && this.boundary.pos.offset === start) {
       this.boundary.pos = { ...this.boundary.pos, seq: this.seqHigh + 1 };
     }
     if (drop !== null) seg.reports.push({ ...drop, seq: this.seqHigh + 1 });
-    this.seqHigh += frames.length;
+    this.seqHigh += frameBytes.length;
     this.pendingDrop = null;
     return events;
   }

@@ -22,7 +22,29 @@ export interface OutboundQueue {
   readonly ackedSeq: number;
   readonly lastSeq: number;
   peek(afterSeq: number, maxCount: number, maxBytes: number): Promise<WireEvent[]>;
+  /**
+   * Optional: like `peek`, each event as its JSON bytes (what `JSON.stringify` makes of the event `peek` gives),
+   * so batches go out without parsing and re-serialising every event.
+   */
+  peekRaw?(afterSeq: number, maxCount: number, maxBytes: number): Promise<{ seq: number; json: Buffer }[]>;
   ack(upToSeq: number): Promise<void>;
+}
+
+const COMMA = Buffer.from(',');
+const BATCH_END = Buffer.from(']}');
+
+/**
+ * The batch frame `encodeFrame({ type: 'batch', batchId, events })` would give, built from the events' JSON
+ * bytes (the same text: `events` holds `JSON.stringify(event)` of each event, in order).
+ */
+export function rawBatchFrame(batchId: number, events: readonly { json: Buffer }[]): Buffer {
+  const parts: Buffer[] = [Buffer.from(`{"type":"batch","batchId":${batchId},"events":[`)];
+  for (const [i, e] of events.entries()) {
+    if (i > 0) parts.push(COMMA);
+    parts.push(e.json);
+  }
+  parts.push(BATCH_END);
+  return Buffer.concat(parts);
 }
 
 /** Client options (validated agent config). */
@@ -178,19 +200,33 @@ export class CollectorClient {
         this.inFlight.size < this.opts.maxInFlight &&
         this.sentUpTo < this.queue.lastSeq
       ) {
-        const events = await this.queue.peek(this.sentUpTo, this.opts.batchMaxEvents, this.opts.batchMaxBytes);
-        if (events.length === 0 || !this.ws || this.ws.readyState !== WebSocket.OPEN) break;
-        const id = ++this.batchId;
-        const last = events[events.length - 1]!.seq;
-        this.inFlight.set(id, last);
-        this.sentUpTo = last;
-        this.ws.send(encodeFrame({ type: 'batch', batchId: id, events }));
+        const { batchMaxEvents: maxCount, batchMaxBytes: maxBytes } = this.opts;
+        if (this.queue.peekRaw) {
+          const events = await this.queue.peekRaw(this.sentUpTo, maxCount, maxBytes);
+          if (events.length === 0 || !this.ws || this.ws.readyState !== WebSocket.OPEN) break;
+          const id = this.nextBatch(events[events.length - 1]!.seq);
+          // A text frame, like every other: the bytes are JSON.
+          this.ws.send(rawBatchFrame(id, events), { binary: false });
+        } else {
+          const events = await this.queue.peek(this.sentUpTo, maxCount, maxBytes);
+          if (events.length === 0 || !this.ws || this.ws.readyState !== WebSocket.OPEN) break;
+          const id = this.nextBatch(events[events.length - 1]!.seq);
+          this.ws.send(encodeFrame({ type: 'batch', batchId: id, events }));
+        }
       }
     } catch (err) {
       this.opts.log.error({ err }, 'could not read the spool');
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** Numbers a batch ending at seq `last` and records it as in flight. */
+  private nextBatch(last: number): number {
+    const id = ++this.batchId;
+    this.inFlight.set(id, last);
+    this.sentUpTo = last;
+    return id;
   }
 
   private startHeartbeat(): void {

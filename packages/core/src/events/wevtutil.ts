@@ -2,25 +2,38 @@
  * Reader for `wevtutil qe <channel> /f:xml [/e:Events]` output: an `<Events>` wrapper around `<Event>` elements,
  * a bare sequence of `<Event>` elements, or a single event. XML is parsed by fast-xml-parser, never by regexes.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
+import type { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { makeError } from '../errors/errors.js';
 import type { WinEvent } from './types.js';
 
 // A private root lets a bare sequence of <Event> elements (several XML roots) parse as one document.
 const ROOT = 'wuwatchEventsRoot';
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  removeNSPrefix: true,
-  // Keep every value a string: errorCode 0x8024402f, GUIDs and zero-padded numbers must not become numbers.
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  // Decodes numeric character references (&#x41;) besides the XML entities; wevtutil writes both.
-  htmlEntities: true,
-  isArray: (name) => name === 'Event' || name === 'Data',
-});
+let loaded: { parser: XMLParser; validator: typeof XMLValidator } | null = null;
+
+/**
+ * fast-xml-parser, loaded on first use: only event mode reads XML, and its ESM build is some forty modules that a
+ * log-mode agent (or the collector) would otherwise keep resident. The CommonJS build is one bundled file.
+ */
+function xmlParser(): { parser: XMLParser; validator: typeof XMLValidator } {
+  if (loaded !== null) return loaded;
+  const fxp = createRequire(import.meta.url)('fast-xml-parser') as typeof import('fast-xml-parser');
+  const parser = new fxp.XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@_',
+    removeNSPrefix: true,
+    // Keep every value a string: errorCode 0x8024402f, GUIDs and zero-padded numbers must not become numbers.
+    parseTagValue: false,
+    parseAttributeValue: false,
+    trimValues: true,
+    // Decodes numeric character references (&#x41;) besides the XML entities; wevtutil writes both.
+    htmlEntities: true,
+    isArray: (name) => name === 'Event' || name === 'Data',
+  });
+  loaded = { parser, validator: fxp.XMLValidator };
+  return loaded;
+}
 
 type Node = Record<string, unknown>;
 
@@ -30,7 +43,8 @@ export function parseWevtutilXml(xml: string): WinEvent[] {
   if (body.trim() === '') return [];
   // The wrapper sits on lines of its own so the validator's line numbers stay those of the input.
   const wrapped = `<${ROOT}>\n${body}\n</${ROOT}>`;
-  const valid = XMLValidator.validate(wrapped);
+  const { parser, validator } = xmlParser();
+  const valid = validator.validate(wrapped);
   if (valid !== true) {
     const shift = (n: number): number => Math.max(1, n - 1 + prologLines(xml, body));
     const msg = valid.err.msg

@@ -1,6 +1,6 @@
 /** Per-kind validation of an event's `data`, shared by the agent (before spooling) and the collector (before writing). */
 import { z } from 'zod';
-import { DetectionData, LIMITS, ProbeData, type EventKind } from './schemas.js';
+import { DetectionData, EventKind, HRESULT_PATTERN, ISO_TIME_PATTERN, LIMITS, ProbeData } from './schemas.js';
 
 const isoOrNull = z.iso.datetime({ offset: true }).nullable();
 
@@ -36,10 +36,86 @@ const SCHEMAS: Record<EventKind, z.ZodType> = {
   agent_stopping: anyData,
 };
 
-/** Returns null when `data` is valid for `kind`, else a short description of the first problem. */
-export function checkEventData(kind: EventKind, data: unknown): string | null {
-  const size = Buffer.byteLength(JSON.stringify(data ?? null));
-  if (size > LIMITS.maxEventDataBytes) return `data is ${size} bytes (limit ${LIMITS.maxEventDataBytes})`;
+/*
+ * Fast paths. Every event is validated where it is made (the agent's spool) and where it is stored (the
+ * collector), tens of thousands a second during a backlog catch-up, and zod's general machinery costs several
+ * microseconds per event. The checks below are plain code for the common kinds. Each is a *sufficient* condition
+ * of its schema: `true` means the schema accepts the value; `false` only means "ask the schema", which then gives
+ * the verdict and the message. So the verdicts are exactly zod's, and the schemas stay the one definition
+ * (test/protocol-event-data.test.ts checks the implication on generated values).
+ */
+
+const KINDS: ReadonlySet<unknown> = new Set<unknown>(EventKind.options);
+const SOURCES: ReadonlySet<unknown> = new Set<unknown>(DetectionData.shape.source.options);
+const OUTCOMES: ReadonlySet<unknown> = new Set<unknown>(DetectionData.shape.outcome.options);
+
+const isText = (v: unknown): boolean => typeof v === 'string' && v.length <= LIMITS.maxTextField;
+const isTextOrNull = (v: unknown): boolean => v === null || isText(v);
+const isIntOrNull = (v: unknown): boolean => v === null || Number.isSafeInteger(v);
+
+/**
+ * True when `v` is an object literal's kind of object whose own enumerable keys are all strings: what
+ * `z.record(z.string(), z.unknown())` accepts (zod's plain-object test passes for Object.prototype objects
+ * without an own `constructor`).
+ */
+function isStringRecord(v: unknown): v is Record<string, unknown> {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    Object.getPrototypeOf(v) === Object.prototype &&
+    !Object.prototype.hasOwnProperty.call(v, 'constructor') &&
+    Object.getOwnPropertySymbols(v).length === 0
+  );
+}
+
+function isDetectionData(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const d = v as Record<string, unknown>;
+  return (
+    SOURCES.has(d.source) &&
+    isTextOrNull(d.attemptKey) &&
+    OUTCOMES.has(d.outcome) &&
+    (d.hresult === null || (typeof d.hresult === 'string' && HRESULT_PATTERN.test(d.hresult))) &&
+    isTextOrNull(d.caller) &&
+    (d.managed === null || typeof d.managed === 'boolean') &&
+    isTextOrNull(d.serverUrl) &&
+    isIntOrNull(d.updatesFound) &&
+    isIntOrNull(d.line) &&
+    isIntOrNull(d.recordId)
+  );
+}
+
+const FAST_DATA: Partial<Record<EventKind, (data: unknown) => boolean>> = {
+  detection: isDetectionData,
+  settings: isStringRecord,
+  network_error: isStringRecord,
+  install: isStringRecord,
+  agent_started: isStringRecord,
+  agent_stopping: isStringRecord,
+};
+
+/**
+ * True when `event.time`, `event.kind` and `event.data` are what {@link WireEvent} accepts (seq aside); a fast,
+ * sufficient check: false means "validate with the schema" (which gives the reason), not "invalid".
+ */
+export function isWireEventShape(event: unknown): boolean {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return false;
+  const e = event as Record<string, unknown>;
+  return typeof e.time === 'string' && ISO_TIME_PATTERN.test(e.time) && KINDS.has(e.kind) && isStringRecord(e.data);
+}
+
+/**
+ * Returns null when `data` is valid for `kind`, else a short description of the first problem. A caller that
+ * already serialised the data passes `dataJson` (`JSON.stringify(data)`) to spare a second serialisation.
+ */
+export function checkEventData(kind: EventKind, data: unknown, dataJson?: string): string | null {
+  const json = dataJson ?? JSON.stringify(data ?? null);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit, so short JSON needs no byte count.
+  if (json.length * 3 > LIMITS.maxEventDataBytes) {
+    const size = Buffer.byteLength(json);
+    if (size > LIMITS.maxEventDataBytes) return `data is ${size} bytes (limit ${LIMITS.maxEventDataBytes})`;
+  }
+  if (FAST_DATA[kind]?.(data) === true) return null;
   const r = SCHEMAS[kind].safeParse(data);
   if (r.success) return null;
   const first = r.error.issues[0];

@@ -19,7 +19,13 @@ export const LIMITS = Object.freeze({
   maxTextField: 2048,
 });
 
-const hresult = z.string().regex(/^0x[0-9A-F]{8}$/);
+/** An HRESULT as the wire carries it: `0x` and eight upper-case hex digits. */
+export const HRESULT_PATTERN = /^0x[0-9A-F]{8}$/;
+
+/** The pattern `z.iso.datetime({ offset: true })` checks event times with (zod's own, so fast checks agree). */
+export const ISO_TIME_PATTERN: RegExp = z.regexes.datetime({ offset: true });
+
+const hresult = z.string().regex(HRESULT_PATTERN);
 const text = z.string().max(LIMITS.maxTextField);
 const isoTime = z.iso.datetime({ offset: true });
 
