@@ -39,8 +39,7 @@ export interface WriteJsonOptions {
 export async function writeJsonAtomic(file: string, value: unknown, options: WriteJsonOptions = {}): Promise<void> {
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await mkdir(dirname(file), { recursive: true });
-    const fh = await open(tmp, 'w');
+    const fh = await openCreatingDir(tmp);
     try {
       await fh.writeFile(JSON.stringify(value) + '\n', 'utf8');
       if (options.durable ?? true) await fh.sync();
@@ -51,6 +50,18 @@ export async function writeJsonAtomic(file: string, value: unknown, options: Wri
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
     throw makeError('FILE_UNWRITABLE', [file], undefined, err);
+  }
+}
+
+// The directory exists on every save but the first: create it only when the open says it is missing, rather than
+// paying a mkdir per tail checkpoint (one per 256 KiB chunk while catching up).
+async function openCreatingDir(tmp: string) {
+  try {
+    return await open(tmp, 'w');
+  } catch (err) {
+    if (errCode(err) !== 'ENOENT') throw err;
+    await mkdir(dirname(tmp), { recursive: true });
+    return await open(tmp, 'w');
   }
 }
 
