@@ -2,8 +2,9 @@ import { isUtf8 } from 'node:buffer';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
+import fc from 'fast-check';
 import { lineLayout, parseRecord, type Severity } from '../src/wulog/index.js';
-import { bodyStart } from '../src/wulog/message.js';
+import { bodyStart, startsWithAt } from '../src/wulog/message.js';
 import { FastRecordParser } from '../src/wulog/records-fast.js';
 
 test('legacy TAB layout: padded PID, hex TID, colon before the milliseconds, TABs kept inside the text', (t) => {
@@ -156,6 +157,21 @@ test('the byte-level fast path gives exactly the records of parseRecord, line by
     '2021/08/28 11:05:08.0000005 576   2672  Misc   ten',
     '2021/08/28 11:05:08.0000005 576   2672  Misc      eleven',
     '2021/08/28 11:05:08.0000005 576   2672  Misc',
+    // The timestamp cache compares the date and clock bytes with the last line's: same digits with other separators,
+    // an implausible clock or date between good ones, the same clock on another day, the same millisecond in another
+    // second, fraction lengths around the seven-digit shortcut.
+    '2021.08.28 11:05:08.0000005 576   2672  Misc            dots',
+    '2021-08-28 11:05:08.0000005 576   2672  Misc            dashes',
+    '2021-08-28\t11:05:61:005\t 577\tb71\tAgent\tbad second',
+    '2021-08-28\t11:05:08:005\t 577\tb71\tAgent\tback',
+    '2021-08-29\t11:05:08:005\t 577\tb71\tAgent\tnext day, same clock',
+    '2021-13-29\t11:05:08:005\t 577\tb71\tAgent\tbad month',
+    '2021-08-29\t11:05:09:005\t 577\tb71\tAgent\tsame millisecond, next second',
+    '2021/08/29 11:05:09.123456 576   2672  Misc            six digits',
+    '2021/08/29 11:05:09.12345678 576   2672  Misc            eight digits',
+    '2021/08/29 11:05:09.1234567x 576   2672  Misc            not a digit',
+    '2021/08/29 11:05:09.1234567 576   2672  DownloadManagerEx        long component, padding after it',
+    '2021/08/29 11:05:09.1234567 576   2672  Misc                      padding beyond the column',
     // TIDs with equal values must keep their own spelling.
     '2021-08-28\t11:05:08:005\t 577\tA70\tAgent\tupper',
     '2021-08-28\t11:05:08:005\t 577\ta70\tAgent\tlower',
@@ -189,4 +205,17 @@ test('the byte-level fast path gives exactly the records of parseRecord, line by
     }
   }
   t.true(checked > 300, `${checked} lines went through the fast path`);
+});
+
+test('property: startsWithAt agrees with String.prototype.startsWith', (t) => {
+  const text = fc.string({ unit: fc.constantFrom('a', 'b', ' ', 'é', '\t'), maxLength: 12 });
+  t.notThrows(() =>
+    fc.assert(
+      fc.property(text, text, fc.nat(14), (s, word, at) => {
+        fc.pre(word.length > 0);
+        return startsWithAt(s, word, at) === s.startsWith(word, at);
+      }),
+      { numRuns: 2000 },
+    ),
+  );
 });

@@ -29,6 +29,15 @@ interface OpenCycle {
   syncCode: Hresult | null;
 }
 
+/**
+ * Removes `items[index]` in place, shifting the rest down by hand: this runs once or twice per cycle, where splice
+ * would allocate an array for the removed element and shrinking `length` (or shift) may reallocate the backing store.
+ */
+function removeAt<T>(items: T[], index: number): void {
+  for (let k = index + 1; k < items.length; k++) items[k - 1] = items[k]!;
+  items.pop();
+}
+
 /** Tracks open detection cycles and emits one finding per cycle. */
 export class DetectionTracker {
   private readonly emit: Emit;
@@ -142,7 +151,7 @@ export class DetectionTracker {
     for (let k = this.recent.length - 1; k >= 0; k--) {
       const f = this.recent[k]!;
       if ((f.outcome === 'failed') === failed && (!failed || f.hresult === hresult || hresult === null)) {
-        this.recent.splice(k, 1);
+        removeAt(this.recent, k);
         return;
       }
     }
@@ -207,9 +216,7 @@ export class DetectionTracker {
   private close(index: number, endRecord: LogRecord | null, endExitCode: Hresult | null): void {
     const c = this.open[index];
     if (c === undefined) return;
-    // Shift down by hand: splice would allocate an array for the removed element on every cycle.
-    for (let k = index + 1; k < this.open.length; k++) this.open[k - 1] = this.open[k]!;
-    this.open.length--;
+    removeAt(this.open, index);
     const f = c.finding;
     if (endRecord !== null) {
       f.end = endRecord.time;
@@ -222,7 +229,7 @@ export class DetectionTracker {
         f.hresult = code;
       }
       this.recent.push(f);
-      if (this.recent.length > MAX_RECENT) this.recent.shift();
+      if (this.recent.length > MAX_RECENT) removeAt(this.recent, 0);
     }
     this.emit(f);
   }

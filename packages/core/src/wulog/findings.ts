@@ -7,7 +7,7 @@ import { DetectionTracker } from './detection.js';
 import { hexCodeAt, tokenAt } from './codes.js';
 import { parseCycleMarker } from './markers.js';
 import { InstallTracker, installVerdictDetails } from './install.js';
-import { bodyStart, skipBlanks } from './message.js';
+import { bodyStart, skipBlanks, startsWithAt } from './message.js';
 import { matchNetworkError, NetworkTracker } from './network.js';
 import { isDetectionReport, isInstallReport, isReportEvent, parseReportEvent } from './report-event.js';
 import { SettingsTracker } from './settings.js';
@@ -85,10 +85,10 @@ function foundCount(text: string, at: number): number {
   let n = 0;
   const start = p;
   for (let c = text.charCodeAt(p); c >= 0x30 && c <= 0x39; c = text.charCodeAt(++p)) n = n * 10 + c - 0x30;
-  if (p === start || !text.startsWith(' update', p)) return -1;
+  if (p === start || !startsWithAt(text, ' update', p)) return -1;
   p += 7;
   if (text.charCodeAt(p) === 0x73) p++; // updates
-  if (text.startsWith(' and', p)) return n;
+  if (startsWithAt(text, ' and', p)) return n;
   return skipBlanks(text, p) >= text.length ? n : -1;
 }
 
@@ -96,13 +96,18 @@ function foundCount(text: string, at: number): number {
 function isUnprefixedNetworkLine(text: string, at: number, c: number): boolean {
   switch (c) {
     case CH_W:
-      return text.startsWith('WS error:', at) || text.startsWith('Web service', at) || text.startsWith('WinHttp', at);
+      return (
+        startsWithAt(text, 'WS error:', at) ||
+        startsWithAt(text, 'Web service', at) ||
+        startsWithAt(text, 'WinHttp', at)
+      );
     case CH_S:
-      return text.startsWith('SendRequest', at);
+      return startsWithAt(text, 'SendRequest', at);
     case CH_D:
-      return text.startsWith('DownloadFileInternal', at);
+      // `Download manager restoring …` is frequent: the `F` after "Download" turns it away in one read.
+      return text.charCodeAt(at + 8) === CH_F && startsWithAt(text, 'DownloadFileInternal', at);
     case CH_G:
-      return text.startsWith('GetConfig', at);
+      return startsWithAt(text, 'GetConfig', at);
   }
   return false;
 }
@@ -192,7 +197,7 @@ export class FindingsMachine {
         this.onF(r, at);
         break;
       case CH_I:
-        if (text.startsWith('Installation ', at)) this.onInstallVerdictLine(r, at);
+        if (startsWithAt(text, 'Installation ', at)) this.onInstallVerdictLine(r, at);
         if (this.install.isWarning(text, at)) this.install.onWarning(r, text.slice(at));
         break;
       case CH_R:
@@ -202,7 +207,7 @@ export class FindingsMachine {
         this.onS(r, at);
         break;
       case CH_T:
-        if (text.startsWith('Title = ', at)) this.install.onTitle(r, text.slice(at + 8));
+        if (startsWithAt(text, 'Title = ', at)) this.install.onTitle(r, text.slice(at + 8));
         break;
     }
     // Network failures are WARNING/FATAL lines in legacy logs; modern and pasted ones start with known words.
@@ -228,7 +233,7 @@ export class FindingsMachine {
     } else {
       // modern `* START *` / `* END *`, read as the indent `* ` and a message `START *`
       if (text.charCodeAt(at - 2) !== STAR || text.charCodeAt(at - 1) !== SPACE) return false;
-      if (!text.startsWith(c === CH_S ? 'START *' : 'END *', at)) return false;
+      if (!startsWithAt(text, c === CH_S ? 'START *' : 'END *', at)) return false;
       star = at - 2;
     }
     const m = parseCycleMarker(text, star);
@@ -246,7 +251,7 @@ export class FindingsMachine {
 
   private onExitCode(r: LogRecord, at: number): void {
     if (!this.detection.active || this.install.inCycle(r)) return;
-    const code = r.text.startsWith(EXIT_CODE, at) ? hexCodeAt(r.text, at + EXIT_CODE.length) : null;
+    const code = startsWithAt(r.text, EXIT_CODE, at) ? hexCodeAt(r.text, at + EXIT_CODE.length) : null;
     if (code !== null) this.detection.onExitCode(r, code);
   }
 
@@ -257,10 +262,10 @@ export class FindingsMachine {
       return;
     }
     if (!this.detection.active) return;
-    if (text.startsWith('Found ', at)) {
+    if (startsWithAt(text, 'Found ', at)) {
       const n = foundCount(text, at);
       if (n >= 0) this.detection.onFound(r, n);
-    } else if (text.startsWith(SYNC_FAILED, at)) {
+    } else if (startsWithAt(text, SYNC_FAILED, at)) {
       const code = hexCodeAt(text, at + SYNC_FAILED.length);
       if (code !== null) this.detection.onSyncFailure(r, code);
     }
@@ -269,10 +274,10 @@ export class FindingsMachine {
   private onS(r: LogRecord, at: number): void {
     const text = r.text;
     if (!this.detection.active) return;
-    if (text.startsWith('ServiceI', at)) {
+    if (startsWithAt(text, 'ServiceI', at)) {
       // `ServiceID = {…} Managed` (agent) or `ServiceId = {…}, Server URL = …` (protocol talker)
       const d = text.charCodeAt(at + 8);
-      if ((d !== 0x44 && d !== 0x64) || !text.startsWith(' = {', at + 9)) return;
+      if ((d !== 0x44 && d !== 0x64) || !startsWithAt(text, ' = {', at + 9)) return;
       const close = text.indexOf('}', at + 13);
       if (close < 0) return;
       if (text.charCodeAt(close + 1) === 0x2c) {
@@ -283,9 +288,9 @@ export class FindingsMachine {
       } else {
         this.detection.onService(r, text.slice(close + 1).trim());
       }
-    } else if (text.startsWith(SERVER_URL, at)) {
+    } else if (startsWithAt(text, SERVER_URL, at)) {
       if (this.detection.wantsServerUrl(r)) this.detection.onServerUrl(r, tokenAt(text, at + SERVER_URL.length));
-    } else if (text.startsWith(SKIPPING, at)) {
+    } else if (startsWithAt(text, SKIPPING, at)) {
       const code = hexCodeAt(text, at + SKIPPING.length);
       if (code !== null) this.detection.onSkip(r, code);
     }
@@ -303,8 +308,8 @@ export class FindingsMachine {
 
   private onInstallVerdictLine(r: LogRecord, at: number): void {
     const text = r.text;
-    const succeeded = text.startsWith('Installation Successful:', at);
-    if (!succeeded && !text.startsWith('Installation Failure:', at)) return;
+    const succeeded = startsWithAt(text, 'Installation Successful:', at);
+    if (!succeeded && !startsWithAt(text, 'Installation Failure:', at)) return;
     const { hresult, title } = installVerdictDetails(text.slice(at));
     this.install.onVerdict(r, succeeded, hresult, title);
   }

@@ -9,6 +9,7 @@
  */
 import type { Hresult } from '../hresult/normalize.js';
 import { detach, labelledCode, sameThread } from './codes.js';
+import { startsWithAt } from './message.js';
 import { copyState, type ParserState } from './state.js';
 import type { InstallFinding, LogRecord } from './types.js';
 
@@ -74,7 +75,10 @@ export class InstallTracker {
   isWarning(text: string, at: number): boolean {
     const c = text.charCodeAt(at);
     // Cheap guard: this runs on every line starting with F or I.
-    if ((c !== 0x46 && c !== 0x49) || !(text.startsWith('Failed to install', at) || text.startsWith('Install', at))) {
+    if (
+      (c !== 0x46 && c !== 0x49) ||
+      !(startsWithAt(text, 'Failed to install', at) || startsWithAt(text, 'Install', at))
+    ) {
       return false;
     }
     return INSTALL_WARNING.test(at === 0 ? text : text.slice(at));

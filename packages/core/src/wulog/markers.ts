@@ -7,7 +7,7 @@
  */
 import type { Hresult } from '../hresult/normalize.js';
 import { hexCodeAt } from './codes.js';
-import { skipBlanks } from './message.js';
+import { skipBlanks, startsWithAt } from './message.js';
 
 /** A recognised cycle marker. */
 export interface CycleMarker {
@@ -61,11 +61,11 @@ function legacyCaller(text: string, from: number): string | null {
 
 function cycleAt(text: string, i: number, legacy: boolean): 'detection' | 'install' | null {
   if (legacy) {
-    if (!text.startsWith('Agent: ', i)) return null;
+    if (!startsWithAt(text, 'Agent: ', i)) return null;
     i += 7;
   }
-  if (text.startsWith('Finding updates', i)) return 'detection';
-  if (text.startsWith('Installing updates', i)) return 'install';
+  if (startsWithAt(text, 'Finding updates', i)) return 'detection';
+  if (startsWithAt(text, 'Installing updates', i)) return 'install';
   return null;
 }
 
@@ -76,8 +76,8 @@ export function parseCycleMarker(text: string, at: number): CycleMarker | null {
   if (c1 === STAR) {
     if (text.charCodeAt(at + 2) !== SPACE) return null;
     let i = skipBlanks(text, at + 3);
-    const start = text.startsWith('START', i);
-    if (!start && !text.startsWith('END', i)) return null;
+    const start = startsWithAt(text, 'START', i);
+    if (!start && !startsWithAt(text, 'END', i)) return null;
     i = skipBlanks(text, i + (start ? 5 : 3));
     if (!text.startsWith('**', i)) return null;
     const cycle = cycleAt(text, skipBlanks(text, i + 2), true);
@@ -91,8 +91,8 @@ export function parseCycleMarker(text: string, at: number): CycleMarker | null {
     };
   }
   if (c1 !== SPACE) return null;
-  const start = text.startsWith('START *', at + 2);
-  if (!start && !text.startsWith('END *', at + 2)) return null;
+  const start = startsWithAt(text, 'START *', at + 2);
+  if (!start && !startsWithAt(text, 'END *', at + 2)) return null;
   const cycle = cycleAt(text, skipBlanks(text, at + (start ? 9 : 7)), false);
   if (cycle === null) return null;
   const fields = modernFields(text, at + 9);

@@ -21,6 +21,21 @@ export function skipBlanks(text: string, from: number): number {
   return i;
 }
 
+/**
+ * `text.startsWith(word, at)` for a non-empty `word` and `at >= 0`, faster on V8 when the word is there: the native
+ * search compares the characters in bulk where startsWith goes one by one (several times slower for 10+ characters).
+ * The first and last characters are compared first, so most other text is turned away before any search (which would
+ * otherwise run on to the end of the line).
+ */
+export function startsWithAt(text: string, word: string, at: number): boolean {
+  const last = word.length - 1;
+  return (
+    text.charCodeAt(at) === word.charCodeAt(0) &&
+    text.charCodeAt(at + last) === word.charCodeAt(last) &&
+    text.indexOf(word, at) === at
+  );
+}
+
 /** Index after leading blanks and one indent marker (`* `, `# `, `+ `, `- `) with the blanks that follow it. */
 export function indentEnd(text: string): number {
   const i = skipBlanks(text, 0);

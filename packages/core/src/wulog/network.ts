@@ -14,7 +14,7 @@
  */
 import type { Hresult } from '../hresult/normalize.js';
 import { detach, hexCodeAt, labelledCode, sameThread } from './codes.js';
-import { skipBlanks } from './message.js';
+import { skipBlanks, startsWithAt } from './message.js';
 import { httpStatusFromHresult } from './http-status.js';
 import { copyState, type ParserState } from './state.js';
 import type { LogRecord, NetworkErrorFinding } from './types.js';
@@ -101,7 +101,7 @@ interface Candidate {
 
 /** Reads a network failure from the message at `at`; null when the line is not a candidate (see the rule above). */
 export function matchNetworkError(text: string, at: number): Candidate | null {
-  if (text.startsWith('WS error:', at)) {
+  if (startsWithAt(text, 'WS error:', at)) {
     const i = text.indexOf('endpoint at ', at);
     const end = i < 0 ? -1 : urlEnd(text, i + 12);
     return end < 0 ? null : { hresult: null, url: trimUrl(text.slice(urlStart, end)), httpStatus: null };

@@ -63,6 +63,11 @@ class Pipeline implements LineSink {
     this.findings.end();
   }
 
+  /** Called after each chunk: the record parser holds no reference to the caller's buffer afterwards. */
+  release(): void {
+    this.fast.release();
+  }
+
   snapshot(): Pick<ParserState, 'lineNo' | 'detection' | 'settings' | 'network' | 'install'> {
     return { lineNo: this.lineNo, ...this.findings.snapshot() };
   }
@@ -100,6 +105,7 @@ export class WuLogParser {
   push(chunk: Uint8Array): ParseBatch {
     if (this.ended) throw makeError('WULOG_PARSER_ENDED', ['push']);
     this.decoder.push(chunk);
+    this.pipeline.release();
     return this.takeBatch();
   }
 

@@ -24,6 +24,9 @@ const F = 0x46;
 const DIGIT = new Int8Array(256).fill(-1);
 for (let i = 0; i < 10; i++) DIGIT[ZERO + i] = i;
 
+/** Eight spaces read as a double (see {@link FastRecordParser.stamp} on comparing bytes as doubles). */
+const SPACES8 = new DataView(new Uint8Array(8).fill(SPACE).buffer).getFloat64(0, true);
+
 /** Hex digit values by byte; -1 for anything else. */
 const HEX = new Int8Array(256).fill(-1);
 for (let i = 0; i < 16; i++) {
@@ -39,11 +42,18 @@ for (let i = 0; i < 0x80; i++) COMPONENT[i] = i === TAB ? 0 : 1;
 const MODERN_COMPONENT = new Uint8Array(256);
 for (let i = 0; i < 0x80; i++) MODERN_COMPONENT[i] = i === TAB || i === SPACE ? 0 : 1;
 
-/** `000`…`999`: the legacy milliseconds without slicing a 3-character string per line. */
-const MILLIS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+/** True when all four bytes of `x` (little-endian uint32) are ASCII digits: high nibbles 3, low nibbles below 10. */
+function digits4(x: number): boolean {
+  return (x & 0xf0f0f0f0) === 0x30303030 && ((x + 0x06060606) & 0xf0f0f0f0) === 0x30303030;
+}
 
-/** Day key (`YYYYMMDD`) of a plausible date at `s`, or -1 (the caller checked the separators and the length). */
-function dayKey(b: Buffer, s: number): number {
+const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
+
+/** `.000`…`.999`: the legacy milliseconds without slicing a string per line. */
+const MILLIS = Array.from({ length: 1000 }, (_, i) => '.' + String(i).padStart(3, '0'));
+
+/** True when the date at `s` is plausible (the caller checked the separators and the length). */
+function plausibleDate(b: Buffer, s: number): boolean {
   const y0 = DIGIT[b[s]!]!;
   const y1 = DIGIT[b[s + 1]!]!;
   const y2 = DIGIT[b[s + 2]!]!;
@@ -53,34 +63,42 @@ function dayKey(b: Buffer, s: number): number {
   const d0 = DIGIT[b[s + 8]!]!;
   const d1 = DIGIT[b[s + 9]!]!;
   // Any -1 makes the OR negative: one branch for eight digit checks.
-  if ((y0 | y1 | y2 | y3 | mo0 | mo1 | d0 | d1) < 0) return -1;
+  if ((y0 | y1 | y2 | y3 | mo0 | mo1 | d0 | d1) < 0) return false;
   const mo = mo0 * 10 + mo1;
   const d = d0 * 10 + d1;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31) return -1;
-  return (((y0 * 10 + y1) * 10 + y2) * 10 + y3) * 10000 + mo * 100 + d;
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= 31;
 }
 
-/** Second of the day of a plausible `HH?MM?SS` at `s + 11`, or -1. */
-function secondKey(b: Buffer, s: number): number {
+/** True when the `HH?MM?SS` at `s + 11` is a plausible time of day. */
+function plausibleClock(b: Buffer, s: number): boolean {
   const h0 = DIGIT[b[s + 11]!]!;
   const h1 = DIGIT[b[s + 12]!]!;
   const mi0 = DIGIT[b[s + 14]!]!;
   const mi1 = DIGIT[b[s + 15]!]!;
   const s0 = DIGIT[b[s + 17]!]!;
   const s1 = DIGIT[b[s + 18]!]!;
-  if ((h0 | h1 | mi0 | mi1 | s0 | s1) < 0) return -1;
-  const h = h0 * 10 + h1;
-  const mi = mi0 * 10 + mi1;
-  const sec = s0 * 10 + s1;
-  return h > 23 || mi > 59 || sec > 60 ? -1 : h * 3600 + mi * 60 + sec;
+  if ((h0 | h1 | mi0 | mi1 | s0 | s1) < 0) return false;
+  return h0 * 10 + h1 <= 23 && mi0 * 10 + mi1 <= 59 && s0 * 10 + s1 <= 60;
 }
 
-/** Parses lines of decoded regions; keeps a cache of the last timestamp prefix (`YYYY-MM-DDTHH:MM:SS.`). */
+/** Parses lines of decoded regions; keeps a cache of the last timestamp prefix (`YYYY-MM-DDTHH:MM:SS`). */
 export class FastRecordParser {
   /** Index in `record.text` where the message starts (after indent and WARNING:/FATAL:); set by {@link parse}. */
   bodyAt = 0;
-  private prefixDate = -1;
-  private prefixSecond = -1;
+  /** The buffer {@link view} reads (the decoder passes one region for many lines). */
+  private viewOf: Buffer | null = null;
+  private view: DataView = EMPTY_VIEW;
+  /**
+   * Bytes 0–7 and 2–9 (the date) and 11–18 (the clock) of the last checked timestamp, read as doubles. A header that
+   * passed the checks is ASCII, whose doubles are never NaN or ±0, so equal doubles mean equal bytes: a line of the
+   * same second as the last one costs three reads instead of fourteen digit checks and a new prefix.
+   */
+  private date0 = NaN;
+  private date2 = NaN;
+  private clock = NaN;
+  /** `YYYY-MM-DDT` of {@link date0}/{@link date2}. */
+  private dateT = '';
+  /** `YYYY-MM-DDTHH:MM:SS` of the last checked timestamp. */
   private prefix = '';
   /** Lines written in the same millisecond share one time string. */
   private lastMs = -1;
@@ -111,9 +129,8 @@ export class FastRecordParser {
     const m0 = DIGIT[b[s + 20]!]!;
     const m1 = DIGIT[b[s + 21]!]!;
     const m2 = DIGIT[b[s + 22]!]!;
-    const day = dayKey(b, s);
-    const second = secondKey(b, s);
-    if ((m0 | m1 | m2 | day | second) < 0) return null;
+    if ((m0 | m1 | m2) < 0) return null;
+    if (!this.stamp(b, b === this.viewOf ? this.view : this.viewFor(b), s, text, s + off, DASH)) return null;
     let p = s + 24;
     while (b[p] === SPACE) p++;
     const pidStart = p;
@@ -132,8 +149,6 @@ export class FastRecordParser {
     const compStart = ++p;
     while (p < e && COMPONENT[b[p]!] === 1) p++;
     if (p >= e || b[p] !== TAB) return null;
-    const t = s + off;
-    if (this.newPrefix(day, second)) this.prefix = text.slice(t, t + 10) + 'T' + text.slice(t + 11, t + 19) + '.';
     const textStart = p + 1;
     const severity = this.body(b, textStart, e);
     const ms = m0 * 100 + m1 * 10 + m2;
@@ -167,11 +182,20 @@ export class FastRecordParser {
     ) {
       return null;
     }
-    const day = dayKey(b, s);
-    const second = secondKey(b, s);
-    if ((day | second) < 0) return null;
+    const view = b === this.viewOf ? this.view : this.viewFor(b);
+    if (!this.stamp(b, view, s, text, s + off, sep)) return null;
     let p = s + 20;
-    while (DIGIT[b[p]!]! >= 0) p++;
+    // Get-WindowsUpdateLog writes seven fraction digits: two 4-byte reads check them (overlapping by one).
+    if (
+      e - s > 27 &&
+      b[s + 27] === SPACE &&
+      digits4(view.getUint32(s + 20, true)) &&
+      digits4(view.getUint32(s + 23, true))
+    ) {
+      p = s + 27;
+    } else {
+      while (DIGIT[b[p]!]! >= 0) p++;
+    }
     // A `-` date with 3 fraction digits may be a pasted legacy line; the string parser decides those.
     if (p === s + 20 || b[p] !== SPACE || (sep === DASH && p === s + 23)) return null;
     const fracEnd = p++;
@@ -191,20 +215,15 @@ export class FastRecordParser {
     if (p === compStart || (p < e && b[p]! >= 0x80)) return null;
     // Same rule as the string parser: skip the component's padding to 15 and one separator, keep the rest.
     const padded = compStart + Math.max(p - compStart, 15) + 1;
+    const stop = padded < e ? padded : e;
     let textStart = p;
-    while (textStart < padded && textStart < e && b[textStart] === SPACE) textStart++;
-    const t = s + off;
-    if (this.newPrefix(day, second)) {
-      const date =
-        sep === DASH
-          ? text.slice(t, t + 10)
-          : `${text.slice(t, t + 4)}-${text.slice(t + 5, t + 7)}-${text.slice(t + 8, t + 10)}`;
-      this.prefix = date + 'T' + text.slice(t + 11, t + 20);
-    }
+    // The padding is often ten spaces or more: eight at a time first.
+    while (textStart + 8 <= stop && view.getFloat64(textStart, true) === SPACES8) textStart += 8;
+    while (textStart < stop && b[textStart] === SPACE) textStart++;
     const severity = this.body(b, textStart, e);
     return {
       line,
-      time: this.prefix + text.slice(t + 20, fracEnd + off),
+      time: this.prefix + text.slice(s + 19 + off, fracEnd + off),
       pid,
       tid: this.tid(-1 - tidValue, tidEnd - tidStart, text, tidStart + off),
       component: text.slice(compStart + off, p + off),
@@ -227,13 +246,44 @@ export class FastRecordParser {
     return this.lastTid;
   }
 
-  /** True when `day`/`second` differ from the cached prefix's (the caller then rebuilds the prefix). */
-  private newPrefix(day: number, second: number): boolean {
-    if (day === this.prefixDate && second === this.prefixSecond) return false;
-    this.prefixDate = day;
-    this.prefixSecond = second;
+  /**
+   * Checks the date and clock of the header at byte `s` (character `t`; the caller checked the separators and the
+   * length) and sets {@link prefix}; false when they are not plausible. `view` reads `b`; `sep` is the date separator.
+   */
+  private stamp(b: Buffer, view: DataView, s: number, text: string, t: number, sep: number): boolean {
+    const d0 = view.getFloat64(s, true);
+    const d2 = view.getFloat64(s + 2, true);
+    const clock = view.getFloat64(s + 11, true);
+    if (d0 !== this.date0 || d2 !== this.date2) {
+      if (!plausibleDate(b, s)) return false;
+      const date =
+        sep === DASH
+          ? text.slice(t, t + 10)
+          : `${text.slice(t, t + 4)}-${text.slice(t + 5, t + 7)}-${text.slice(t + 8, t + 10)}`;
+      this.dateT = date + 'T';
+      this.date0 = d0;
+      this.date2 = d2;
+      this.clock = NaN;
+    } else if (clock === this.clock) {
+      return true;
+    }
+    if (!plausibleClock(b, s)) return false;
+    this.prefix = this.dateT + text.slice(t + 11, t + 19);
+    this.clock = clock;
     this.lastMs = -1;
     return true;
+  }
+
+  /** Drops the reference to the last buffer read, so that no caller's chunk is kept alive between two pushes. */
+  release(): void {
+    this.viewOf = null;
+    this.view = EMPTY_VIEW;
+  }
+
+  private viewFor(b: Buffer): DataView {
+    this.viewOf = b;
+    this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    return this.view;
   }
 
   /** Severity of the text at `[t, e)`; sets {@link bodyAt} relative to `t` (mirrors message.ts on bytes). */

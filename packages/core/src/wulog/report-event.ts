@@ -6,7 +6,7 @@
  */
 import type { Hresult } from '../hresult/normalize.js';
 import { hexCode, hexCodeAt } from './codes.js';
-import { skipBlanks } from './message.js';
+import { skipBlanks, startsWithAt } from './message.js';
 
 /** The parts of a REPORT EVENT the findings use. */
 export interface ReportEvent {
@@ -46,7 +46,7 @@ function hrField(raw: string | undefined): Hresult | null {
 
 /** True when the message starting at `at` is a REPORT EVENT. */
 export function isReportEvent(text: string, at: number): boolean {
-  return text.startsWith(PREFIX, at);
+  return startsWithAt(text, PREFIX, at);
 }
 
 /** Parses the REPORT EVENT whose prefix starts at `at`; null when the fields are not recognisable. */
@@ -61,8 +61,8 @@ export function parseReportEvent(text: string, at: number): ReportEvent | null {
     const start = (k: number) => skipBlanks(text, tabs[k - 1]! + 1);
     const end = (k: number) => tabs[k] ?? text.length;
     const v = start(9);
-    const success = text.startsWith('Success', v);
-    if (!success && !text.startsWith('Failure', v)) return null;
+    const success = startsWithAt(text, 'Success', v);
+    if (!success && !startsWithAt(text, 'Failure', v)) return null;
     let id = 0;
     let p = start(3);
     const idStart = p;

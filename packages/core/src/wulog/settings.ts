@@ -3,6 +3,7 @@
  * `  * WSUS server: <NULL>`, modern `WSUS server: (null) (Changed)`. One finding per block of consecutive lines.
  */
 import { detach } from './codes.js';
+import { startsWithAt } from './message.js';
 import { copyState, type ParserState } from './state.js';
 import type { LogRecord, SettingsFinding } from './types.js';
 
@@ -74,7 +75,7 @@ export class SettingsTracker {
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!.key;
       const field = keys[i]!.field;
-      if (!text.startsWith(key, at)) continue;
+      if (!startsWithAt(text, key, at)) continue;
       if (field !== null) this.set(r, field, settingValue(text.slice(at + key.length)));
       else if (this.open !== null && !this.fromOpenThread(r)) this.flush();
       return true;
