@@ -95,6 +95,16 @@ test.serial(
   },
 );
 
+const children = new Set<ChildProcess>();
+
+// A test that fails half-way (or a run that times out) must not leave its agent process running after it.
+function killChildren(): void {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  children.clear();
+}
+test.afterEach.always(killChildren);
+process.once('exit', killChildren);
+
 /** Starts the agent CLI from source; stderr is collected (an unread pipe would block the child when full). */
 function runAgentProcess(args: string[]): ChildProcess & { stderrText: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, ['--conditions=wuwatch-source', '--import', 'tsx', AGENT_MAIN, ...args], {
@@ -104,6 +114,7 @@ function runAgentProcess(args: string[]): ChildProcess & { stderrText: () => str
   let text = '';
   child.stderr!.on('data', (d) => (text = (text + d).slice(-20_000)));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  children.add(child);
   return Object.assign(child, { stderrText: () => text, exited });
 }
 
