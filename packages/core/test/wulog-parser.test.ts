@@ -1,21 +1,12 @@
 import { deepStrictEqual } from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import test from 'ava';
+import { ownDir, sharedDir, wulogFixtures } from './helpers/wulog-fixtures.js';
 import fc from 'fast-check';
 import { isWuwatchError } from '../src/errors/errors.js';
 import { detectLogKind, parseLog, WuLogParser, type Finding, type LogRecord } from '../src/wulog/index.js';
 
-const sharedDir = fileURLToPath(new URL('../../../../shared/fixtures/wulog/', import.meta.url));
-const ownDir = fileURLToPath(new URL('./fixtures/wulog/', import.meta.url));
-const fixtures: [string, Buffer][] = [
-  ...['real/legacy-win7.log', 'real/modern-server2019-wsus.log', 'pasted/field-report-80244022.log'].map(
-    (name): [string, Buffer] => [name, readFileSync(sharedDir + name)],
-  ),
-  ...readdirSync(ownDir)
-    .filter((name) => name.endsWith('.log'))
-    .map((name): [string, Buffer] => [name, readFileSync(ownDir + name)]),
-];
+const fixtures = wulogFixtures;
 
 /** Parses `buf` split at `cuts` through the streaming API, collecting what each push/end returns. */
 function parseChunked(

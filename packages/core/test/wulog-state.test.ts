@@ -1,20 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import test from 'ava';
+import { wulogFixtures } from './helpers/wulog-fixtures.js';
 import fc from 'fast-check';
 import { isWuwatchError } from '../src/errors/errors.js';
 import { parseLog, ParserStateSchema, WuLogParser, type Finding } from '../src/wulog/index.js';
 
-const sharedDir = fileURLToPath(new URL('../../../../shared/fixtures/wulog/', import.meta.url));
-const ownDir = fileURLToPath(new URL('./fixtures/wulog/', import.meta.url));
-const fixtures: [string, Buffer][] = [
-  ...['real/legacy-win7.log', 'real/modern-server2019-wsus.log', 'pasted/field-report-80244022.log'].map(
-    (name): [string, Buffer] => [name, readFileSync(sharedDir + name)],
-  ),
-  ...readdirSync(ownDir)
-    .filter((name) => name.endsWith('.log'))
-    .map((name): [string, Buffer] => [name, readFileSync(ownDir + name)]),
-];
+const fixtures = wulogFixtures;
 
 /**
  * Parses `buf` as an agent that is killed after every chunk would: each chunk goes to a new parser restored from
