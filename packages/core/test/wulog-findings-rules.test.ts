@@ -1,17 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
+import { findingsOf, lines, ofKind } from './helpers/wulog-fixtures.js';
 import { httpStatusFromHresult, parseLog, type Finding } from '../src/wulog/index.js';
 
 const own = (name: string) => fileURLToPath(new URL(`./fixtures/wulog/${name}`, import.meta.url));
 
-function findings(path: string): Finding[] {
-  return parseLog(readFileSync(path)).findings;
-}
-function ofKind<K extends Finding['kind']>(list: Finding[], kind: K): Extract<Finding, { kind: K }>[] {
-  return list.filter((f): f is Extract<Finding, { kind: K }> => f.kind === kind);
-}
-const lines = (text: string[]) => text.join('\n') + '\n';
+const findings = findingsOf;
 
 test('installs: REPORT EVENT verdicts with titles; the matching failure warning is not doubled', (t) => {
   const installs = ofKind(findings(own('legacy-unreachable.log')), 'install');

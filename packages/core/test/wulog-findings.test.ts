@@ -1,18 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
-import { parseLog, type Finding } from '../src/wulog/index.js';
+import { findingsOf, lines, ofKind } from './helpers/wulog-fixtures.js';
+import { parseLog } from '../src/wulog/index.js';
 
 const shared = (name: string) => fileURLToPath(new URL(`../../../../shared/fixtures/wulog/${name}`, import.meta.url));
 const own = (name: string) => fileURLToPath(new URL(`./fixtures/wulog/${name}`, import.meta.url));
 
-function findings(path: string): Finding[] {
-  return parseLog(readFileSync(path)).findings;
-}
-function ofKind<K extends Finding['kind']>(list: Finding[], kind: K): Extract<Finding, { kind: K }>[] {
-  return list.filter((f): f is Extract<Finding, { kind: K }> => f.kind === kind);
-}
-const lines = (text: string[]) => text.join('\n') + '\n';
+const findings = findingsOf;
 
 test('legacy-win7: settings without WSUS and a succeeded third-party search', (t) => {
   const all = findings(shared('real/legacy-win7.log'));

@@ -6,14 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
-import {
-  decodeCollectorFrame,
-  encodeFrame,
-  LIMITS,
-  PROTOCOL_VERSION,
-  type AgentMode,
-  type WireEvent,
-} from '@wuwatch/core';
+import { decodeCollectorFrame, encodeFrame, LIMITS, PROTOCOL_VERSION, type AgentMode } from '@wuwatch/core';
 import type { Logger } from 'pino';
 import { reconnectDelay } from './backoff.js';
 
@@ -21,12 +14,11 @@ import { reconnectDelay } from './backoff.js';
 export interface OutboundQueue {
   readonly ackedSeq: number;
   readonly lastSeq: number;
-  peek(afterSeq: number, maxCount: number, maxBytes: number): Promise<WireEvent[]>;
   /**
-   * Optional: like `peek`, each event as its JSON bytes (what `JSON.stringify` makes of the event `peek` gives),
-   * so batches go out without parsing and re-serialising every event.
+   * Events after `afterSeq`, each as its JSON bytes (`JSON.stringify` of the wire event), so batches go out
+   * without parsing and re-serialising every event.
    */
-  peekRaw?(afterSeq: number, maxCount: number, maxBytes: number): Promise<{ seq: number; json: Buffer }[]>;
+  peekRaw(afterSeq: number, maxCount: number, maxBytes: number): Promise<{ seq: number; json: Buffer }[]>;
   ack(upToSeq: number): Promise<void>;
 }
 
@@ -200,33 +192,20 @@ export class CollectorClient {
         this.inFlight.size < this.opts.maxInFlight &&
         this.sentUpTo < this.queue.lastSeq
       ) {
-        const { batchMaxEvents: maxCount, batchMaxBytes: maxBytes } = this.opts;
-        if (this.queue.peekRaw) {
-          const events = await this.queue.peekRaw(this.sentUpTo, maxCount, maxBytes);
-          if (events.length === 0 || !this.ws || this.ws.readyState !== WebSocket.OPEN) break;
-          const id = this.nextBatch(events[events.length - 1]!.seq);
-          // A text frame, like every other: the bytes are JSON.
-          this.ws.send(rawBatchFrame(id, events), { binary: false });
-        } else {
-          const events = await this.queue.peek(this.sentUpTo, maxCount, maxBytes);
-          if (events.length === 0 || !this.ws || this.ws.readyState !== WebSocket.OPEN) break;
-          const id = this.nextBatch(events[events.length - 1]!.seq);
-          this.ws.send(encodeFrame({ type: 'batch', batchId: id, events }));
-        }
+        const events = await this.queue.peekRaw(this.sentUpTo, this.opts.batchMaxEvents, this.opts.batchMaxBytes);
+        if (events.length === 0 || !this.ws || this.ws.readyState !== WebSocket.OPEN) break;
+        const id = ++this.batchId;
+        const last = events[events.length - 1]!.seq;
+        this.inFlight.set(id, last);
+        this.sentUpTo = last;
+        // A text frame, like every other: the bytes are JSON.
+        this.ws.send(rawBatchFrame(id, events), { binary: false });
       }
     } catch (err) {
       this.opts.log.error({ err }, 'could not read the spool');
     } finally {
       this.pumping = false;
     }
-  }
-
-  /** Numbers a batch ending at seq `last` and records it as in flight. */
-  private nextBatch(last: number): number {
-    const id = ++this.batchId;
-    this.inFlight.set(id, last);
-    this.sentUpTo = last;
-    return id;
   }
 
   private startHeartbeat(): void {

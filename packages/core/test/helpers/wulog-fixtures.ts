@@ -1,6 +1,7 @@
 // The WindowsUpdate.log fixtures the parser tests run over: the real logs in ../shared and the package's own.
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseLog, type Finding } from '../../src/wulog/index.js';
 
 /** ../shared/fixtures/wulog/ (real logs, read-only). */
 export const sharedDir = fileURLToPath(new URL('../../../../../shared/fixtures/wulog/', import.meta.url));
@@ -16,3 +17,16 @@ export const wulogFixtures: readonly [string, Buffer][] = [
     .filter((name) => name.endsWith('.log'))
     .map((name): [string, Buffer] => [name, readFileSync(ownDir + name)]),
 ];
+
+/** The findings of one log file, parsed whole. */
+export function findingsOf(path: string): Finding[] {
+  return parseLog(readFileSync(path)).findings;
+}
+
+/** The findings of one kind, typed as that kind. */
+export function ofKind<K extends Finding['kind']>(list: Finding[], kind: K): Extract<Finding, { kind: K }>[] {
+  return list.filter((f): f is Extract<Finding, { kind: K }> => f.kind === kind);
+}
+
+/** Log text from lines (LF-terminated). */
+export const lines = (text: string[]): string => text.join('\n') + '\n';
