@@ -1,6 +1,6 @@
 /** Loads agent.json, applies WUWATCH_* environment and flag overrides, validates and freezes. */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { makeError } from '@wuwatch/core';
 import { AgentConfig } from './schema.js';
 

@@ -1,5 +1,5 @@
 /** The agent's configuration (agent.json + environment + flags), validated once at start. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Every agent option with its default (documented in the README). */
 export const AgentConfig = z

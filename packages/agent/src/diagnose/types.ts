@@ -1,5 +1,5 @@
 /** Input and output of `diagnose`: what the agent knows about one machine, and the verdict in plain words. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type {
   DetectionFinding,
   EventDetectionFinding,

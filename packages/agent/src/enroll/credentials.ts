@@ -1,7 +1,7 @@
 /** The agent's identity in its state directory: written once at enrollment, readable by the owner only. */
 import { mkdir, readFile, rename, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { makeError } from '@wuwatch/core';
 
 /** What enrollment gives an agent. */

@@ -1,5 +1,5 @@
 /** Persisted event positions: one small JSON file `{"version":1,"channels":{"System":123,…}}` in the state dir. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { readTextIfExists, writeJsonAtomic } from '../platform/json-file.js';
 import type { EventPositions, EventPositionStore } from './types.js';
 

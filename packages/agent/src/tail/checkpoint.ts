@@ -3,7 +3,7 @@
  * Stored as JSON through a small store interface so tests and the simulator can keep it in memory;
  * the file store writes temp + fsync + rename so a crash leaves either the old or the new checkpoint.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { makeError } from '@wuwatch/core';
 import { readTextIfExists, writeJsonAtomic } from '../platform/json-file.js';
 import { HEAD_BYTES } from './identity.js';

@@ -1,7 +1,7 @@
 /** Alert routes: list and acknowledge alerts, manage silences, send a test notification. */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import * as z from 'zod';
 import { makeError } from '@wuwatch/core';
 import type { Database } from '../db/index.js';
 import { ALERT_RULES, ALERT_STATES } from './types.js';

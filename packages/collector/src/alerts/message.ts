@@ -3,7 +3,7 @@
  * Error codes are explained from the catalogue so the reader does not have to look them up.
  */
 import { describeHresult, httpReason } from '@wuwatch/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ALERT_RULES, ALERT_SEVERITIES, ALERT_STATES, NOTIFICATION_KINDS } from './types.js';
 import type { Alert, AlertEvidence, Notification, NotificationKind, RenderedMessage } from './types.js';
 

@@ -5,7 +5,7 @@
  */
 import { describeHresult, httpReason, normalizeWsusUrl, remedyForClass, type HresultDescription } from '@wuwatch/core';
 import type { ProbeData } from '@wuwatch/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AlertCondition, AlertEvidence, AlertMachineRef, AlertMachineSnapshot, AlertSeverity } from './types.js';
 
 const MINUTE = 60_000;

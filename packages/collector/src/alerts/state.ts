@@ -4,7 +4,7 @@
  * The caller loads open alerts, calls {@link reconcileAlerts}, stores the alerts and queues the notifications.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_ALERT_RULES, conditionKey, wsusKey, type AlertRulesConfig } from './rules.js';
 import { ALERT_RULES } from './types.js';
 import type { Alert, AlertCondition, AlertState, Notification, NotificationKind } from './types.js';

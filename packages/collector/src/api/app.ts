@@ -1,7 +1,7 @@
 /** The collector's HTTP API (fastify): enrollment, fleet queries, credentials, health and metrics. */
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isWuwatchError, makeError } from '@wuwatch/core';
 import type { Database } from '../db/index.js';
 import type { AuthStore } from '../auth/store.js';

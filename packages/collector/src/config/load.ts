@@ -1,6 +1,6 @@
 /** Loads the collector configuration once at start: file, then environment, validated and frozen. */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { makeError } from '@wuwatch/core';
 import { CollectorConfig } from './schema.js';
 

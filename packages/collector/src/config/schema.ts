@@ -1,5 +1,5 @@
 /** The collector's configuration schema: every option, its default, and its validation. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AlertRulesConfig } from '../alerts/rules.js';
 import { ChannelConfig } from '../alerts/channels/channel.js';
 

@@ -1,7 +1,7 @@
 /** The dashboard's routes: login/logout, the stylesheet, and the four pages behind the session guard. */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isWuwatchError, makeError } from '@wuwatch/core';
 import type { AuthStore } from '../auth/store.js';
 import { hashCredential } from '../auth/tokens.js';

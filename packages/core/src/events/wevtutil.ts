@@ -2,9 +2,9 @@
  * Reader for `wevtutil qe <channel> /f:xml [/e:Events]` output: an `<Events>` wrapper around `<Event>` elements,
  * a bare sequence of `<Event>` elements, or a single event. XML is parsed by fast-xml-parser, never by regexes.
  */
-import { createRequire } from 'node:module';
 import type { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { makeError } from '../errors/errors.js';
+import xmlLibrary from './xml-library.cjs';
 import type { WinEvent } from './types.js';
 
 // A private root lets a bare sequence of <Event> elements (several XML roots) parse as one document.
@@ -12,13 +12,10 @@ const ROOT = 'wuwatchEventsRoot';
 
 let loaded: { parser: XMLParser; validator: typeof XMLValidator } | null = null;
 
-/**
- * fast-xml-parser, loaded on first use: only event mode reads XML, and its ESM build is some forty modules that a
- * log-mode agent (or the collector) would otherwise keep resident. The CommonJS build is one bundled file.
- */
+/** The configured parser, built on first use (see xml-library.cts for why the library loads lazily). */
 function xmlParser(): { parser: XMLParser; validator: typeof XMLValidator } {
   if (loaded !== null) return loaded;
-  const fxp = createRequire(import.meta.url)('fast-xml-parser') as typeof import('fast-xml-parser');
+  const fxp = xmlLibrary.loadFastXmlParser();
   const parser = new fxp.XMLParser({
     ignoreAttributes: false,
     attributeNamePrefix: '@_',

@@ -2,7 +2,7 @@
  * Types and zod schemas of the Windows Update policy: raw registry exports and the typed policy built from them.
  * Absent values are `null` (never `undefined`) so a policy survives JSON on the wire with absent ≠ 0 intact.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Registry value types that hold a string. */
 export const RegStringType = z.enum(['REG_SZ', 'REG_EXPAND_SZ']);

@@ -2,7 +2,7 @@
 import { makeError } from '../errors/errors.js';
 import { AgentFrame, CollectorFrame, LIMITS, PROTOCOL_VERSION } from './schemas.js';
 import type { AgentFrame as AgentFrameT, CollectorFrame as CollectorFrameT } from './schemas.js';
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 function decode<T>(schema: z.ZodType<T>, raw: string | Buffer, maxBytes: number): T {
   const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;

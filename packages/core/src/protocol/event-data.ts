@@ -1,5 +1,5 @@
 /** Per-kind validation of an event's `data`, shared by the agent (before spooling) and the collector (before writing). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DetectionData, EventKind, HRESULT_PATTERN, ISO_TIME_PATTERN, LIMITS, ProbeData } from './schemas.js';
 
 const isoOrNull = z.iso.datetime({ offset: true }).nullable();

@@ -3,7 +3,7 @@
  * Every event carries a per-agent sequence number: the collector stores `(agentId, seq)` once,
  * so an agent may resend anything not acknowledged and delivery is effectively exactly-once.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Protocol version spoken by this build. A collector accepts agents of the same major version. */
 export const PROTOCOL_VERSION = 1;

@@ -3,7 +3,7 @@
  * block, held network and install lines, the line count, a partial line). A tail that checkpoints its file offset
  * saves this with it, so a restart in the middle of a detection cycle still reports that cycle, once.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const nullableString = z.string().nullable();
 const nullableInt = z.number().int().nullable();

@@ -1,7 +1,7 @@
 /** Reading scenario files: JSON → validated scenario, with operator-facing errors. */
 import { readFile } from 'node:fs/promises';
 import { makeError } from '@wuwatch/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_SCENARIO } from './default.js';
 import { Scenario } from './schema.js';
 

@@ -2,7 +2,7 @@
  * The scenario file format (JSON): which WSUS stand-ins exist and which machines point where. Documented field by
  * field in packages/simulator/README.md; `wuwatch-simulate --print-scenario` prints the built-in default as an example.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { STANDIN_MODES } from '../wsus/modes.js';
 
 const name = z

@@ -3,7 +3,7 @@
  * expose only a redacted `target`, so logging a channel (or its errors) never leaks a secret.
  */
 import { makeError, type WuwatchError } from '@wuwatch/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Notification } from '../types.js';
 
 /** Something that delivers notifications; `send` rejects with a WUW_ALERT_DELIVERY error saying why. */
