@@ -1,13 +1,3 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI lives in the compiled package (run `npm run build` first).
-import { main } from '../dist/cli/main.js';
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    process.stderr.write(`wuwatch-agent: ${err && err.message ? err.message : String(err)}\n`);
-    process.exitCode = 2;
-  },
-);
+// Thin launcher: the agent is the bundle that `npm run build` writes to dist/bundle/.
+import '../dist/bundle/wuwatch-agent.mjs';
