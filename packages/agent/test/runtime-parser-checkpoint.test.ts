@@ -70,3 +70,28 @@ test('an unusable parser state keeps the offset and says why; a damaged file sta
     t.is(store.loadProblem, null);
   });
 });
+
+test('with chunks in flight each checkpoint is saved with the state recorded for its own offset', async (t) => {
+  await withDir(async (file) => {
+    const saved = async () => JSON.parse(await readFile(file, 'utf8')).parser.lineNo as number;
+    // The parser has already gone on to line 30 when the checkpoints of lines 10 and 20 are written.
+    const store = new ParserCheckpointStore(file, () => emptyParserState(30));
+    store.stateAt('1:2', 100, emptyParserState(10));
+    store.stateAt('1:2', 200, emptyParserState(20));
+    await store.save(cp(100));
+    t.is(await saved(), 10);
+    await store.save(cp(200));
+    t.is(await saved(), 20);
+    // Nothing recorded for an offset (nothing in flight): the parser's state as it stands.
+    await store.save(cp(300));
+    t.is(await saved(), 30);
+    // States of another file never stand in for this one's, and clearPending forgets what was not saved.
+    store.stateAt('9:9', 400, emptyParserState(77));
+    await store.save(cp(400));
+    t.is(await saved(), 30);
+    store.stateAt('1:2', 500, emptyParserState(50));
+    store.clearPending();
+    await store.save(cp(500));
+    t.is(await saved(), 30);
+  });
+});

@@ -128,6 +128,8 @@ export class Agent {
       path: this.deps.logPath,
       store,
       pollMs: config.intervals.tailMs,
+      // While catching up, chunk N+1 is parsed while chunk N's events and checkpoint are being fsync'ed.
+      maxInFlight: 2,
       onChunk: async (buf, meta) => {
         if (!resumed) {
           resumed = true;
@@ -135,6 +137,7 @@ export class Agent {
           if (meta.offsetAfter - buf.length > 0) this.resumeParser(parser, store);
         }
         parser.push(buf);
+        store.stateAt(meta.fileId, meta.offsetAfter, parser.snapshot());
         // The checkpoint (and the parser state with it) moves only after this resolves: the events are on disk first.
         await spoolFindings();
       },
@@ -145,6 +148,7 @@ export class Agent {
           parser.end();
           void spoolFindings().catch((err: unknown) => log.error({ err }, 'could not spool findings'));
           parser = newParser();
+          store.clearPending();
           resumed = true;
         }
       },

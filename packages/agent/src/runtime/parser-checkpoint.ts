@@ -27,8 +27,14 @@ export class ParserCheckpointStore implements CheckpointStore {
   loadedState: ParserState | null = null;
   /** Why a saved state could not be used (for a warning), null otherwise. */
   loadProblem: string | null = null;
+  // States taken as chunks were parsed, by `fileId:offset`, until their checkpoint is saved: with chunks in
+  // flight the parser has already gone on when an earlier chunk's checkpoint is written.
+  private readonly pending = new Map<string, ParserState>();
 
-  /** `stateNow` returns the parser's state once the chunk ending at the saved offset was parsed. */
+  /**
+   * `stateNow` returns the parser's state as it stands; it is saved with a checkpoint that no {@link stateAt} call
+   * covers (nothing in flight: a new file, a widened head).
+   */
   constructor(
     private readonly file: string,
     private readonly stateNow: () => ParserState,
@@ -60,8 +66,29 @@ export class ParserCheckpointStore implements CheckpointStore {
     return cp;
   }
 
+  /** Records the parser's state right after the chunk ending at `offset` of file `fileId` was parsed. */
+  stateAt(fileId: string, offset: number, state: ParserState): void {
+    this.pending.set(`${fileId}:${offset}`, state);
+  }
+
   /** Saves the checkpoint with the parser state that belongs to its offset (none at offset 0). */
   async save(cp: Checkpoint): Promise<void> {
-    await writeJsonAtomic(this.file, { checkpoint: cp, parser: cp.offset === 0 ? null : this.stateNow() });
+    const key = `${cp.fileId}:${cp.offset}`;
+    const state = cp.offset === 0 ? null : (this.pending.get(key) ?? this.stateNow());
+    await writeJsonAtomic(this.file, { checkpoint: cp, parser: state });
+    // Saves come in file order: states of this offset and before it are done with.
+    if (this.pending.has(key))
+      for (const k of this.pending.keys()) {
+        if (k === key) {
+          this.pending.delete(k);
+          break;
+        }
+        this.pending.delete(k);
+      }
+  }
+
+  /** Forgets states not yet saved (the tail moved to another file, or the parser was replaced). */
+  clearPending(): void {
+    this.pending.clear();
   }
 }

@@ -1,9 +1,10 @@
 /** Small file helpers of the tailer. */
 import type { FileHandle } from 'node:fs/promises';
 
-/** Reads up to `length` bytes at `position`; shorter when the file ends first. */
+/** Reads up to `length` bytes at `position` into a fresh buffer; shorter when the file ends first. */
 export async function readAt(fh: FileHandle, length: number, position: number): Promise<Buffer> {
-  const out = Buffer.alloc(length);
+  // Only the filled part is returned, so the uninitialized rest never escapes.
+  const out = Buffer.allocUnsafe(length);
   let got = 0;
   while (got < length) {
     const { bytesRead } = await fh.read(out, got, length - got, position + got);

@@ -7,9 +7,12 @@
  *   that end after an LF. A trailing line without LF is held back until its LF arrives. Exceptions: a
  *   line longer than `chunkBytes` is delivered in pieces, and the last unterminated line of a file that
  *   was rotated away is delivered as it is (no LF will ever come).
- * - The checkpoint moves only after the sink's promise resolves, so a restart continues exactly after
- *   the last accepted chunk. A crash between the sink resolving and the save finishing repeats that
- *   one chunk (at-least-once at the crash boundary, exactly-once otherwise).
+ * - The checkpoint moves only after the sink's promise resolves (for that chunk and every earlier one), so a
+ *   restart continues exactly after the last accepted chunk. A crash between a sink resolving and its save
+ *   finishing repeats the chunks not yet checkpointed, at most `maxInFlight` of them (at-least-once at the
+ *   crash boundary, exactly-once otherwise).
+ * - Each poll reads up to the size the file had when the poll looked; what is appended meanwhile waits for
+ *   the next poll.
  * - Rotation by rename or delete while running (holdOpen, the default): the handle kept open between
  *   polls still reaches the old file, so its rest is read to the end, including bytes appended after our
  *   last poll, before the new file is read from 0 (report `replaced`). Bytes the writer appends to the
@@ -63,8 +66,14 @@ export interface TailerOptions {
   onReport?: (report: TailReport) => void;
   /** Poll interval (default 1000 ms). */
   pollMs?: number;
-  /** Largest chunk handed to the sink (default 256 KiB). */
+  /** Largest chunk handed to the sink (default 512 KiB). */
   chunkBytes?: number;
+  /**
+   * Chunks handed to the sink before the first of them resolved (default 1). With 2 the sink is given chunk N+1
+   * while chunk N is still being made durable, so its CPU work overlaps N's disk writes; checkpoints still move in
+   * order, each only once its own chunk and every earlier one resolved.
+   */
+  maxInFlight?: number;
   /** Without any checkpoint: read the existing file from its start (default) or only what comes next. */
   startAt?: 'beginning' | 'end';
   /** Keep the file open between polls so a rotated-away file can be finished (default true). */
@@ -78,7 +87,7 @@ interface OpenFile {
 
 const LF = 0x0a;
 const DEFAULT_POLL_MS = 1000;
-const DEFAULT_CHUNK_BYTES = 256 * 1024;
+const DEFAULT_CHUNK_BYTES = 512 * 1024;
 
 /** Tails one log file by polling, handing complete lines to a sink and checkpointing after each chunk. */
 export class LogTailer {
@@ -90,7 +99,7 @@ export class LogTailer {
   private readonly chunkBytes: number;
   private readonly startAt: 'beginning' | 'end';
   private readonly holdOpen: boolean;
-  private readonly buf: Buffer;
+  private readonly maxInFlight: number;
 
   private current: TailState = 'idle';
   private cp: Checkpoint | null = null;
@@ -105,6 +114,8 @@ export class LogTailer {
   private missingReported = false;
   private errorReported = false;
   private drainedBytes = 0;
+  // The last chunk handed to the sink, settled once its checkpoint was saved: the next one saves after it.
+  private lastDelivery: Promise<void> = Promise.resolve();
 
   constructor(options: TailerOptions) {
     this.path = options.path;
@@ -115,11 +126,19 @@ export class LogTailer {
     this.chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     this.startAt = options.startAt ?? 'beginning';
     this.holdOpen = options.holdOpen ?? true;
-    if (!Number.isInteger(this.chunkBytes) || this.chunkBytes < 1 || !(this.pollMs >= 1)) {
-      const got = `chunkBytes ${this.chunkBytes}, pollMs ${this.pollMs}`;
-      throw makeError('CONFIG_INVALID', [`tail chunkBytes must be a positive integer and pollMs >= 1, got ${got}`]);
+    this.maxInFlight = options.maxInFlight ?? 1;
+    if (
+      !Number.isInteger(this.chunkBytes) ||
+      this.chunkBytes < 1 ||
+      !Number.isInteger(this.maxInFlight) ||
+      this.maxInFlight < 1 ||
+      !(this.pollMs >= 1)
+    ) {
+      const got = `chunkBytes ${this.chunkBytes}, maxInFlight ${this.maxInFlight}, pollMs ${this.pollMs}`;
+      throw makeError('CONFIG_INVALID', [
+        `tail chunkBytes and maxInFlight must be positive integers and pollMs >= 1, got ${got}`,
+      ]);
     }
-    this.buf = Buffer.allocUnsafe(this.chunkBytes);
   }
 
   /** Current lifecycle state. */
@@ -241,7 +260,7 @@ export class LogTailer {
     const head = await readAt(fh, HEAD_BYTES, 0);
     const size = Number((await fh.stat({ bigint: true })).size);
     this.cp = await this.position(fileId, size, head);
-    await this.readOn(this.file, false);
+    await this.readOn(this.file, false, size);
   }
 
   // Decides where to read the file from and reports why when it is not where we left off.
@@ -288,22 +307,41 @@ export class LogTailer {
     return lf < 0 ? size : size - len + lf + 1;
   }
 
-  // Reads from the checkpoint to the end of the file; `final` also hands over a last unterminated line.
-  private async readOn(file: OpenFile, final: boolean): Promise<number> {
+  // Reads from the checkpoint to `size` (the file's size when this poll looked; more waits for the next poll);
+  // `final` also hands over a last unterminated line. Resolves once every chunk it handed out was checkpointed.
+  private async readOn(file: OpenFile, final: boolean, size: number): Promise<number> {
+    if (this.cp === null) return 0;
+    let pos = this.cp.offset;
     let delivered = 0;
-    while (!this.stopRequested && this.cp !== null) {
-      const offset = this.cp.offset;
-      const { bytesRead } = await file.fh.read(this.buf, 0, this.chunkBytes, offset);
-      if (bytesRead === 0) break;
-      const atEof = bytesRead < this.chunkBytes;
-      let take = this.buf.subarray(0, bytesRead).lastIndexOf(LF) + 1;
-      if ((final && atEof) || (take === 0 && !atEof)) take = bytesRead;
-      if (take === 0) break; // only a partial line is left: wait for its LF
-      // Copy: the read buffer is reused and the sink may keep what it gets.
-      await this.deliver(Buffer.from(this.buf.subarray(0, take)), offset + take, file.fileId);
-      delivered += take;
-      if (atEof) break;
+    const inFlight: Promise<void>[] = [];
+    this.lastDelivery = Promise.resolve(); // whatever an earlier poll handed out has settled
+    let failure: { err: unknown } | null = null;
+    try {
+      while (!this.stopRequested) {
+        const want = Math.min(this.chunkBytes, size - pos);
+        if (want <= 0) break;
+        // A fresh buffer per read, sized to what is there: the sink may keep it without a copy, and an idle tail
+        // holds no chunk-sized buffer between polls.
+        const buf = await readAt(file.fh, want, pos);
+        if (buf.length === 0) break;
+        const atEnd = buf.length < want || pos + buf.length >= size;
+        let take = buf.lastIndexOf(LF) + 1;
+        // A line longer than a whole chunk goes in pieces; the last line of a file rotated away goes as it is.
+        if ((final && atEnd) || (take === 0 && buf.length === this.chunkBytes)) take = buf.length;
+        if (take === 0) break; // only a partial line is left: wait for its LF
+        pos += take;
+        delivered += take;
+        inFlight.push(this.deliver(take === buf.length ? buf : buf.subarray(0, take), pos, file.fileId));
+        if (inFlight.length >= this.maxInFlight) await inFlight.shift();
+        if (atEnd) break;
+      }
+    } catch (err) {
+      failure = { err };
     }
+    // Every chunk handed out settles before the poll ends, so no checkpoint save outlives it.
+    for (const r of await Promise.allSettled(inFlight))
+      if (failure === null && r.status === 'rejected') failure = { err: r.reason };
+    if (failure !== null) throw failure.err;
     return delivered;
   }
 
@@ -313,21 +351,37 @@ export class LogTailer {
     if (file === null || cp === null || cp.fileId !== file.fileId) return;
     const size = Number((await file.fh.stat({ bigint: true })).size);
     if (size < cp.offset) return; // truncated before it went away: nothing of ours is left in it
-    this.drainedBytes += await this.readOn(file, true);
+    this.drainedBytes += await this.readOn(file, true, size);
   }
 
-  private async deliver(buf: Buffer, offsetAfter: number, fileId: string): Promise<void> {
+  // Hands a chunk to the sink now; the returned promise settles once the chunk, and every chunk before it, was
+  // accepted and the checkpoint moved past it. A chunk whose sink failed stops every later one from moving it.
+  private deliver(buf: Buffer, offsetAfter: number, fileId: string): Promise<void> {
+    let sunk: Promise<void>;
     try {
-      await this.onChunk(buf, { offsetAfter, fileId });
+      sunk = this.onChunk(buf, { offsetAfter, fileId });
     } catch (err) {
-      throw isWuwatchError(err)
-        ? err
-        : makeError('INTERNAL', [`the log sink rejected a chunk: ${String(err)}`], undefined, err);
+      sunk = Promise.reject(err);
     }
-    if (this.cp === null) return;
-    this.cp = { ...this.cp, offset: offsetAfter };
-    this.dirty = true;
-    await this.saveCheckpoint();
+    const previous = this.lastDelivery;
+    const done = (async () => {
+      try {
+        await sunk;
+      } catch (err) {
+        throw isWuwatchError(err)
+          ? err
+          : makeError('INTERNAL', [`the log sink rejected a chunk: ${String(err)}`], undefined, err);
+      }
+      await previous;
+      if (this.cp === null) return;
+      this.cp = { ...this.cp, offset: offsetAfter };
+      this.dirty = true;
+      await this.saveCheckpoint();
+    })();
+    // Later chunks wait for this one; they see its failure through `previous`, so this copy need not be observed.
+    done.catch(() => undefined);
+    this.lastDelivery = done;
+    return done;
   }
 
   private async saveCheckpoint(): Promise<void> {

@@ -1,0 +1,176 @@
+// LogTailer with more than one chunk in flight (`maxInFlight`): the sink works on chunk N+1 while chunk N is being
+// made durable, and the checkpoint still only ever moves in order, past chunks whose sink resolved.
+import test from 'ava';
+import { mkdtemp, rm, writeFile, appendFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LogTailer, memoryCheckpointStore } from '../src/tail/index.js';
+import type { Checkpoint, CheckpointStore, ChunkMeta } from '../src/tail/index.js';
+
+async function tempDir(t: { teardown(fn: () => Promise<void>): void }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'wuwatch-tail-inflight-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Ten lines of ten bytes: with chunkBytes 20, five chunks of two lines. */
+const TEN_LINES = Array.from({ length: 10 }, (_, i) => `line ${String(i).padStart(4, '0')}\n`).join('');
+
+interface Held {
+  meta: ChunkMeta;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/** A sink that holds every chunk until the test resolves or rejects it. */
+function holdingSink() {
+  const held: Held[] = [];
+  return {
+    held,
+    onChunk: (_buf: Buffer, meta: ChunkMeta) =>
+      new Promise<void>((resolve, reject) => {
+        held.push({ meta, resolve, reject });
+      }),
+  };
+}
+
+/** A store that logs each saved offset. */
+function loggingStore(): CheckpointStore & { saved: number[]; current: Checkpoint | null } {
+  const inner = memoryCheckpointStore();
+  const saved: number[] = [];
+  return {
+    saved,
+    get current() {
+      return inner.current;
+    },
+    load: () => inner.load(),
+    save: async (cp) => {
+      saved.push(cp.offset);
+      await inner.save(cp);
+    },
+  };
+}
+
+const turn = () => new Promise((r) => setImmediate(r));
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await turn();
+}
+
+test('with maxInFlight 2 the next chunk reaches the sink before the first resolved, never a third', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'WindowsUpdate.log');
+  await writeFile(path, TEN_LINES);
+  const sink = holdingSink();
+  const store = loggingStore();
+  const tl = new LogTailer({ path, store, onChunk: sink.onChunk, chunkBytes: 20, maxInFlight: 2, pollMs: 60_000 });
+  await tl.start();
+  await settle();
+  t.deepEqual(
+    sink.held.map((h) => h.meta.offsetAfter),
+    [20, 40],
+    'two chunks handed over, the third waits for the first',
+  );
+  t.deepEqual(store.saved, []);
+  // The second resolves first: its checkpoint must still wait for the first chunk.
+  sink.held[1]!.resolve();
+  await settle();
+  t.deepEqual(store.saved, [], 'no checkpoint past a chunk whose sink has not resolved');
+  t.is(sink.held.length, 2);
+  sink.held[0]!.resolve();
+  await settle();
+  t.deepEqual(store.saved, [20, 40], 'then both, in order');
+  t.is(sink.held.length, 4, 'and two more chunks are handed over');
+  for (let i = 2; i < 5; i++) {
+    await settle();
+    sink.held[i]!.resolve();
+  }
+  await settle();
+  await tl.stop();
+  t.deepEqual(store.saved, [20, 40, 60, 80, 100]);
+  t.is(store.current?.offset, 100);
+});
+
+test('a chunk whose sink fails stops the checkpoint before it; the next poll reads on from there', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'WindowsUpdate.log');
+  await writeFile(path, TEN_LINES);
+  const sink = holdingSink();
+  const store = loggingStore();
+  const reports: string[] = [];
+  const tl = new LogTailer({
+    path,
+    store,
+    onChunk: sink.onChunk,
+    onReport: (r) => void reports.push(r.kind),
+    chunkBytes: 20,
+    maxInFlight: 2,
+    pollMs: 60_000,
+  });
+  await tl.start();
+  await settle();
+  sink.held[0]!.resolve();
+  await settle();
+  // Chunk 2 (to 40) fails while chunk 3 (to 60), already handed over, succeeds.
+  t.deepEqual(
+    sink.held.map((h) => h.meta.offsetAfter),
+    [20, 40, 60],
+  );
+  sink.held[2]!.resolve();
+  sink.held[1]!.reject(new Error('disk full'));
+  await settle();
+  t.deepEqual(store.saved, [20], 'nothing past the failed chunk is checkpointed');
+  t.deepEqual(reports, ['error']);
+  const before = sink.held.length;
+  const again = tl.pollNow();
+  await settle();
+  t.is(sink.held[before]?.meta.offsetAfter, 40, 'the failed chunk is read again');
+  for (const h of sink.held.slice(before)) h.resolve();
+  for (let i = 0; i < 5; i++) {
+    await settle();
+    for (const h of sink.held.slice(before)) h.resolve();
+  }
+  await again;
+  await tl.stop();
+  t.is(store.current?.offset, 100);
+});
+
+test('a poll reads up to the size it saw; what was appended after that waits for the next poll', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'WindowsUpdate.log');
+  await writeFile(path, TEN_LINES);
+  let appended = false;
+  const got: number[] = [];
+  const store = memoryCheckpointStore();
+  const tl = new LogTailer({
+    path,
+    store,
+    chunkBytes: 20,
+    maxInFlight: 2,
+    pollMs: 60_000,
+    onChunk: async (_buf, meta) => {
+      got.push(meta.offsetAfter);
+      if (!appended) {
+        appended = true;
+        await appendFile(path, 'late line\n');
+      }
+    },
+  });
+  await tl.start(); // queues the first poll
+  for (let i = 0; i < 200 && store.current?.offset !== 100; i++) await new Promise((r) => setTimeout(r, 5));
+  await settle();
+  t.deepEqual(got, [20, 40, 60, 80, 100], 'the first poll stops at the size it saw');
+  await tl.pollNow();
+  await tl.stop();
+  t.is(got[got.length - 1], 110, 'the next poll delivers the appended line');
+  t.is(store.current?.offset, 110);
+});
+
+test('maxInFlight must be a positive integer', (t) => {
+  const store = memoryCheckpointStore();
+  const onChunk = () => Promise.resolve();
+  for (const maxInFlight of [0, 1.5, -1]) {
+    const err = t.throws(() => new LogTailer({ path: '/nonexistent', store, onChunk, maxInFlight }));
+    t.is((err as { code?: string }).code, 'WUW_CONFIG_INVALID');
+  }
+});
