@@ -1,25 +1,29 @@
 /**
  * `npm run bench:agent`: the agent's footprint and speed, measured on this machine.
  * - idle: CPU% and RSS of an agent process tailing a log with nothing new, sampled once a second for 60 s;
- * - catch-up: MB/s of a fresh agent working through a 100 MB backlog log until its tail checkpoint reaches the
- *   end, against a ceiling measured in the same run (plain chunked read + newline split of the same file);
- *   That backlog is the worst case: nothing but detection cycles (~640 bytes each, two events per cycle). A second
- *   catch-up runs over realistic legacy log text (the parse benchmark's generator: chatter, settings blocks, a cycle
- *   now and then), where the parser's speed, not the per-event work, should set the pace;
- * - end to end: events/s from log line to acknowledged at a real collector on PostgreSQL.
+ * - catch-up: MB/s of fresh agents (median of three) working through a 100 MB backlog log with the collector out of
+ *   reach, from the tail's start until the tail checkpoint reaches the end: the agent's own work (read, parse, spool
+ *   with fsync, checkpoint). Compared with two ceilings measured in the same run on the same file: read + parse
+ *   in-process ("parse speed", what the issue asks to match) and plain chunked read + newline split. One backlog is
+ *   the worst case, nothing but detection cycles (~640 bytes each, two events per cycle); the other is realistic
+ *   legacy log text (the parse benchmark's generator: chatter, settings blocks, a cycle now and then);
+ * - end to end: events/s from log line to acknowledged at a real collector on PostgreSQL (a fresh agent on the
+ *   worst-case backlog), and its catch-up speed while the collector shares this machine's cores.
  * Writes bench/results/agent.json. Run with `node --conditions=wuwatch-source --import tsx bench/agent.ts`
- * (BENCH_IDLE_SECONDS and BENCH_BACKLOG_MB shorten it).
+ * (BENCH_IDLE_SECONDS and BENCH_BACKLOG_MB shorten it; BENCH_AGENT_NODE_ARGS passes node flags to the agents).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { mkdtemp, rm, stat, writeFile, open } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { enrollAgent, startTestCollector } from '../packages/collector/test/helpers/collector.js';
 import { startWsusStandin } from '../packages/agent/test/helpers/wsus-standin.js';
 import { cycle, makeSimDir } from '../packages/agent/test/helpers/sim.js';
 import { writeCredentials } from '../packages/agent/src/enroll/credentials.js';
+import { WuLogParser } from '../packages/core/src/wulog/index.js';
 import { generate } from './parse-data.js';
 
 // The service runs the built JavaScript, so that is what is measured (run `npm run build` first).
@@ -27,6 +31,9 @@ const AGENT_MAIN = fileURLToPath(new URL('../packages/agent/bin/wuwatch-agent.js
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
 const BACKLOG_MB = Number(process.env.BENCH_BACKLOG_MB ?? 100);
 const CLK_TCK = 100;
+const CATCH_UP_RUNS = Number(process.env.BENCH_CATCH_UP_RUNS ?? 3);
+// Extra node flags for the agent processes, e.g. BENCH_AGENT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+const NODE_ARGS = (process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 function procStats(pid: number): { cpuSeconds: number; rssMb: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -39,13 +46,30 @@ function procStats(pid: number): { cpuSeconds: number; rssMb: number } {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function startAgent(args: string[]): ChildProcess {
-  const child = spawn(process.execPath, [AGENT_MAIN, ...args], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, WUWATCH_LOG_LEVEL: 'warn' },
+function startAgent(args: string[], logLevel = 'warn'): ChildProcess {
+  const child = spawn(process.execPath, [...NODE_ARGS, AGENT_MAIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, WUWATCH_LOG_LEVEL: logLevel },
   });
+  child.stdout!.resume();
   child.stderr!.resume();
   return child;
+}
+
+/** Resolves at the agent's "running in log mode" line: the process is up and the tail is about to start. */
+function tailStarted(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (d: Buffer) => {
+      seen = (seen + d.toString('utf8')).slice(-4096);
+      if (seen.includes('running in log mode')) {
+        child.stdout!.off('data', onData);
+        resolve(performance.now());
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`agent exited (${code}) before its tail started`)));
+  });
 }
 
 async function stopAgent(child: ChildProcess): Promise<void> {
@@ -54,9 +78,9 @@ async function stopAgent(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-async function checkpointOffset(dir: string): Promise<number> {
+async function checkpointOffset(stateDir: string): Promise<number> {
   try {
-    const v = JSON.parse(readFileSync(join(dir, 'state', 'tail-checkpoint.json'), 'utf8')) as {
+    const v = JSON.parse(readFileSync(join(stateDir, 'tail-checkpoint.json'), 'utf8')) as {
       checkpoint: { offset: number };
     };
     return v.checkpoint.offset;
@@ -96,6 +120,16 @@ async function ceilingMbPerSec(path: string, bytes: number): Promise<number> {
   return bytes / 1048576 / ((performance.now() - t0) / 1000);
 }
 
+/** Parse speed on this file: chunked read + the agent's log parser, findings counted and dropped. */
+async function parseMbPerSec(path: string, bytes: number): Promise<number> {
+  const t0 = performance.now();
+  let findings = 0;
+  const parser = new WuLogParser({ onFinding: () => void findings++ });
+  for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 })) parser.push(chunk as Buffer);
+  parser.end();
+  return bytes / 1048576 / ((performance.now() - t0) / 1000);
+}
+
 async function main(): Promise<void> {
   const tc = await startTestCollector({ logLevel: 'silent' });
   const wsus = await startWsusStandin('healthy');
@@ -130,53 +164,65 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`idle: ${JSON.stringify(results.idle)}\n`);
 
-    // Catch-up of a backlog, and end to end to the collector.
+    // Catch-up of a backlog with the collector out of reach: the agent's own work, log to fsync'ed spool.
     const dir = await makeSimDir(root, 'backlog', wsus.url, '');
     const logPath = join(dir, 'WindowsUpdate.log');
     const { bytes, cycles } = await writeBacklog(logPath, BACKLOG_MB, wsus.url);
-    const run = await catchUp(tc, dir, 'backlog', bytes);
-    const { agent, t0, ceiling } = run;
-    let { peakRss } = run;
-    const catchUpSeconds = run.seconds;
-    // End to end: until the collector has every event of the backlog.
+    const mb = bytes / 1048576;
+    results.catchUp = {
+      ...catchUpFigures(mb, await catchUpRuns(dir, bytes)),
+      cycles,
+      note: 'nothing but detection cycles: two events per ~640 bytes',
+    };
+    process.stdout.write(`catch-up: ${JSON.stringify(results.catchUp)}\n`);
+    const realisticDir = await makeSimDir(root, 'realistic', wsus.url, '');
+    const text = generate(false, BACKLOG_MB * 1024 * 1024);
+    await writeFile(join(realisticDir, 'WindowsUpdate.log'), text);
+    results.catchUpRealistic = {
+      ...catchUpFigures(text.length / 1048576, await catchUpRuns(realisticDir, text.length)),
+      note: "the parse benchmark's legacy log text",
+    };
+    process.stdout.write(`catch-up (realistic log text): ${JSON.stringify(results.catchUpRealistic)}\n`);
+
+    // End to end: a fresh agent on the same backlog with the collector up, until the collector has every event.
+    const creds = await enrollAgent(tc, 'backlog');
+    const e2eState = join(root, 'e2e-state');
+    await writeCredentials(e2eState, { ...creds, collectorUrl: tc.url });
+    const t0 = performance.now();
+    const agent = startAgent(
+      ['run', '--collector', tc.url, '--simulate', dir, '--state-dir', e2eState, '--hostname', 'backlog'],
+      'info',
+    );
+    const started = tailStarted(agent);
+    let peakRss = 0;
     let stored = 0;
     let doneAt = 0;
+    let caughtUpAt = 0;
     for (;;) {
       const { rows } = await tc.collector.db.query<{ n: string; d: string }>(
         `SELECT count(*) AS n, count(*) FILTER (WHERE kind = 'detection') AS d FROM events e JOIN machines m ON m.id = e.machine_id WHERE m.hostname = 'backlog'`,
       );
       stored = Number(rows[0]!.n);
       peakRss = Math.max(peakRss, procStats(agent.pid!).rssMb);
+      if (caughtUpAt === 0 && (await checkpointOffset(e2eState)) >= bytes) caughtUpAt = performance.now();
       if (Number(rows[0]!.d) >= cycles) {
         doneAt = performance.now();
         break;
       }
       if (performance.now() - t0 > 30 * 60_000) throw new Error('end to end did not finish in 30 min');
-      await sleep(500);
+      await sleep(100);
     }
     await stopAgent(agent);
     const e2eSeconds = (doneAt - t0) / 1000;
-    results.catchUpRealistic = await realisticCatchUp(tc, root, wsus.url);
-    process.stdout.write(`catch-up (realistic log text): ${JSON.stringify(results.catchUpRealistic)}\n`);
-    const size = (await stat(logPath)).size / 1048576;
-    results.catchUp = {
-      backlogMb: +size.toFixed(1),
-      cycles,
-      seconds: +catchUpSeconds.toFixed(2),
-      mbPerSec: +(size / catchUpSeconds).toFixed(1),
-      ceilingMbPerSecMedian: +ceiling.toFixed(1),
-      ratioToCeiling: +(size / catchUpSeconds / ceiling).toFixed(3),
-      peakRssMb: +peakRss.toFixed(1),
-      note: 'catch-up includes parsing and writing every finding to the fsync-ed spool; the ceiling is a plain read + line split',
-    };
     results.endToEnd = {
       events: stored,
       seconds: +e2eSeconds.toFixed(2),
       eventsPerSec: Math.round(stored / e2eSeconds),
+      // Tail checkpoint at the end while the collector (and PostgreSQL) share this machine's cores with it.
+      catchUpMbPerSecWithCollector: +(mb / ((caughtUpAt - (await started)) / 1000)).toFixed(1),
+      peakRssMb: +peakRss.toFixed(1),
     };
-    process.stdout.write(
-      `catch-up: ${JSON.stringify(results.catchUp)}\nend to end: ${JSON.stringify(results.endToEnd)}\n`,
-    );
+    process.stdout.write(`end to end: ${JSON.stringify(results.endToEnd)}\n`);
   } finally {
     await wsus.close();
     await tc.close();
@@ -190,52 +236,81 @@ async function main(): Promise<void> {
   process.stdout.write('wrote bench/results/agent.json\n');
 }
 
-/**
- * Starts an agent on `dir` (its log `bytes` long) and waits until its tail checkpoint reaches the end; the
- * ceiling (median of three plain read + split runs of the same file) is measured first. The agent keeps running.
- */
-async function catchUp(
-  tc: Awaited<ReturnType<typeof startTestCollector>>,
-  dir: string,
-  hostname: string,
-  bytes: number,
-): Promise<{ agent: ChildProcess; t0: number; seconds: number; peakRss: number; ceiling: number }> {
-  const ceilings: number[] = [];
-  for (let i = 0; i < 3; i++) ceilings.push(await ceilingMbPerSec(join(dir, 'WindowsUpdate.log'), bytes));
-  const creds = await enrollAgent(tc, hostname);
-  await writeCredentials(join(dir, 'state'), { ...creds, collectorUrl: tc.url });
-  const t0 = performance.now();
-  const agent = startAgent(['run', '--collector', tc.url, '--simulate', dir, '--hostname', hostname]);
-  let peakRss = 0;
-  for (;;) {
-    await sleep(100);
-    peakRss = Math.max(peakRss, procStats(agent.pid!).rssMb);
-    if ((await checkpointOffset(dir)) >= bytes) break;
-    if (performance.now() - t0 > 10 * 60_000) throw new Error(`${hostname}: catch-up did not finish in 10 min`);
-  }
-  return { agent, t0, seconds: (performance.now() - t0) / 1000, peakRss, ceiling: median(ceilings) };
+/** A URL on 127.0.0.1 where nothing listens: a port the OS handed out and that was closed again. */
+async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return `http://127.0.0.1:${port}`;
 }
 
-/** Catch-up over realistic legacy log text of BACKLOG_MB, to the tail checkpoint reaching the end. */
-async function realisticCatchUp(
-  tc: Awaited<ReturnType<typeof startTestCollector>>,
-  root: string,
-  wsusUrl: string,
-): Promise<Record<string, unknown>> {
-  const dir = await makeSimDir(root, 'realistic', wsusUrl, '');
-  const text = generate(false, BACKLOG_MB * 1024 * 1024);
-  await writeFile(join(dir, 'WindowsUpdate.log'), text);
-  const { agent, seconds, peakRss, ceiling } = await catchUp(tc, dir, 'realistic', text.length);
-  await stopAgent(agent);
-  const mb = text.length / 1048576;
+interface CatchUpRun {
+  /** Spawn to the tail checkpoint at the end. */
+  seconds: number;
+  /** The agent's "running in log mode" line to the tail checkpoint at the end. */
+  tailSeconds: number;
+  peakRss: number;
+}
+
+/**
+ * Catches up on `dir`'s log `CATCH_UP_RUNS` times, each a fresh agent (own state directory) with the collector out of
+ * reach, so the figure is the agent's work alone: read, parse, spool with fsync, checkpoint. The ceilings (plain read
+ * + split, and read + parse in-process) are measured on the same file between the runs.
+ */
+async function catchUpRuns(
+  dir: string,
+  bytes: number,
+): Promise<{ runs: CatchUpRun[]; ceiling: number; parseCeiling: number }> {
+  const ceilings: number[] = [];
+  const parses: number[] = [];
+  const runs: CatchUpRun[] = [];
+  const url = await closedPortUrl();
+  for (let i = 0; i < CATCH_UP_RUNS; i++) {
+    ceilings.push(await ceilingMbPerSec(join(dir, 'WindowsUpdate.log'), bytes));
+    parses.push(await parseMbPerSec(join(dir, 'WindowsUpdate.log'), bytes));
+    const state = join(dir, `state-${i}`);
+    await writeCredentials(state, { agentId: 'bench', token: 'bench', collectorUrl: url });
+    const t0 = performance.now();
+    const agent = startAgent(['run', '--collector', url, '--simulate', dir, '--state-dir', state], 'info');
+    const started = tailStarted(agent);
+    let peakRss = 0;
+    for (;;) {
+      await sleep(20);
+      peakRss = Math.max(peakRss, procStats(agent.pid!).rssMb);
+      if ((await checkpointOffset(state)) >= bytes) break;
+      if (performance.now() - t0 > 10 * 60_000) throw new Error(`${dir}: catch-up did not finish in 10 min`);
+    }
+    const done = performance.now();
+    runs.push({ seconds: (done - t0) / 1000, tailSeconds: (done - (await started)) / 1000, peakRss });
+    await stopAgent(agent);
+  }
+  return { runs, ceiling: median(ceilings), parseCeiling: median(parses) };
+}
+
+/**
+ * Catch-up figures, medians over the runs. Speed is taken from the tail's start (the agent's "running in log mode"
+ * line) to the checkpoint reaching the end, and compared with reading + parsing the same file in-process ("parse
+ * speed") and with plain reading + line splitting; the process start is reported on its own.
+ */
+function catchUpFigures(
+  mb: number,
+  { runs, ceiling, parseCeiling }: Awaited<ReturnType<typeof catchUpRuns>>,
+): Record<string, unknown> {
+  const tailSeconds = median(runs.map((r) => r.tailSeconds));
+  const mbPerSec = mb / tailSeconds;
   return {
     backlogMb: +mb.toFixed(1),
-    seconds: +seconds.toFixed(2),
-    mbPerSec: +(mb / seconds).toFixed(1),
-    ceilingMbPerSecMedian: +ceiling.toFixed(1),
-    ratioToCeiling: +(mb / seconds / ceiling).toFixed(3),
-    peakRssMb: +peakRss.toFixed(1),
-    note: 'includes the agent process start (about 0.5 s) and polling the checkpoint every 100 ms',
+    runs: runs.length,
+    tailSecondsMedian: +tailSeconds.toFixed(2),
+    tailSecondsEach: runs.map((r) => +r.tailSeconds.toFixed(2)),
+    processStartSecondsMedian: +median(runs.map((r) => r.seconds - r.tailSeconds)).toFixed(2),
+    mbPerSec: +mbPerSec.toFixed(1),
+    parseCeilingMbPerSecMedian: +parseCeiling.toFixed(1),
+    ratioToParse: +(mbPerSec / parseCeiling).toFixed(3),
+    readCeilingMbPerSecMedian: +ceiling.toFixed(1),
+    ratioToRead: +(mbPerSec / ceiling).toFixed(3),
+    peakRssMb: +Math.max(...runs.map((r) => r.peakRss)).toFixed(1),
   };
 }
 
