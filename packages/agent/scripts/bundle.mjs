@@ -1,7 +1,7 @@
-// Bundles the compiled agent (dist/cli/entry.js and what it imports, @wuwatch/core and the npm dependencies) into
+// Bundles the compiled agent (dist/cli/entry.js and what it imports: @wuwatch/core and the npm dependencies) into
 // dist/bundle/, which bin/wuwatch-agent.js and so the Windows service run. One file instead of ~190 ES modules is
-// what keeps the idle agent under its 60 MB RSS budget (see README "Agent footprint"). Commands other than `run`
-// are imported on demand, so they become separate chunks that the resident agent never loads.
+// what keeps the idle agent under its 60 MB RSS budget (README, "Installing the agent on a Windows server").
+// Commands other than `run` are imported on demand, so they become separate chunks the resident agent never loads.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
