@@ -51,11 +51,17 @@ function loggingStore(): CheckpointStore & { saved: number[]; current: Checkpoin
   };
 }
 
-const turn = () => new Promise((r) => setImmediate(r));
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await turn();
+/** Waits until `cond` holds (file reads take their time on a loaded machine). */
+async function until(cond: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
 }
+
+/** Gives the tailer time to do what it should not (for checks that something did not happen). */
+const quiet = () => new Promise((r) => setTimeout(r, 40));
 
 test('with maxInFlight 2 the next chunk reaches the sink before the first resolved, never a third', async (t) => {
   const dir = await tempDir(t);
@@ -65,7 +71,8 @@ test('with maxInFlight 2 the next chunk reaches the sink before the first resolv
   const store = loggingStore();
   const tl = new LogTailer({ path, store, onChunk: sink.onChunk, chunkBytes: 20, maxInFlight: 2, pollMs: 60_000 });
   await tl.start();
-  await settle();
+  await until(() => sink.held.length === 2, 'two chunks');
+  await quiet();
   t.deepEqual(
     sink.held.map((h) => h.meta.offsetAfter),
     [20, 40],
@@ -74,20 +81,19 @@ test('with maxInFlight 2 the next chunk reaches the sink before the first resolv
   t.deepEqual(store.saved, []);
   // The second resolves first: its checkpoint must still wait for the first chunk.
   sink.held[1]!.resolve();
-  await settle();
+  await quiet();
   t.deepEqual(store.saved, [], 'no checkpoint past a chunk whose sink has not resolved');
   t.is(sink.held.length, 2);
   sink.held[0]!.resolve();
-  await settle();
-  t.deepEqual(store.saved, [20, 40], 'then both, in order');
-  t.is(sink.held.length, 4, 'and two more chunks are handed over');
+  await until(() => store.saved.length > 0 && sink.held.length === 4, 'the first save and two more chunks');
+  t.deepEqual(store.saved, [40], 'then one save covers both');
   for (let i = 2; i < 5; i++) {
-    await settle();
+    await until(() => sink.held.length > i, `chunk ${i + 1}`);
     sink.held[i]!.resolve();
+    await until(() => store.saved.at(-1) === (i + 1) * 20, `the save of chunk ${i + 1}`);
   }
-  await settle();
   await tl.stop();
-  t.deepEqual(store.saved, [20, 40, 60, 80, 100]);
+  t.deepEqual(store.saved, [40, 60, 80, 100], 'one save per chunk when each resolves in turn');
   t.is(store.current?.offset, 100);
 });
 
@@ -108,9 +114,9 @@ test('a chunk whose sink fails stops the checkpoint before it; the next poll rea
     pollMs: 60_000,
   });
   await tl.start();
-  await settle();
+  await until(() => sink.held.length === 2, 'two chunks');
   sink.held[0]!.resolve();
-  await settle();
+  await until(() => sink.held.length === 3, 'the third chunk');
   // Chunk 2 (to 40) fails while chunk 3 (to 60), already handed over, succeeds.
   t.deepEqual(
     sink.held.map((h) => h.meta.offsetAfter),
@@ -118,17 +124,18 @@ test('a chunk whose sink fails stops the checkpoint before it; the next poll rea
   );
   sink.held[2]!.resolve();
   sink.held[1]!.reject(new Error('disk full'));
-  await settle();
+  await until(() => reports.length > 0, 'the error report');
+  await quiet();
   t.deepEqual(store.saved, [20], 'nothing past the failed chunk is checkpointed');
   t.deepEqual(reports, ['error']);
   const before = sink.held.length;
-  const again = tl.pollNow();
-  await settle();
+  let settled = false;
+  const again = tl.pollNow().finally(() => (settled = true));
+  await until(() => sink.held.length > before, 'the chunk read again');
   t.is(sink.held[before]?.meta.offsetAfter, 40, 'the failed chunk is read again');
-  for (const h of sink.held.slice(before)) h.resolve();
-  for (let i = 0; i < 5; i++) {
-    await settle();
+  while (!settled) {
     for (const h of sink.held.slice(before)) h.resolve();
+    await new Promise((r) => setTimeout(r, 2));
   }
   await again;
   await tl.stop();
@@ -157,8 +164,8 @@ test('a poll reads up to the size it saw; what was appended after that waits for
     },
   });
   await tl.start(); // queues the first poll
-  for (let i = 0; i < 200 && store.current?.offset !== 100; i++) await new Promise((r) => setTimeout(r, 5));
-  await settle();
+  await until(() => store.current?.offset === 100, 'the first poll');
+  await quiet();
   t.deepEqual(got, [20, 40, 60, 80, 100], 'the first poll stops at the size it saw');
   await tl.pollNow();
   await tl.stop();

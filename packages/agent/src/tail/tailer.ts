@@ -116,6 +116,9 @@ export class LogTailer {
   private drainedBytes = 0;
   // The last chunk handed to the sink, settled once its checkpoint was saved: the next one saves after it.
   private lastDelivery: Promise<void> = Promise.resolve();
+  // Chunks handed to the sink in this poll and not checkpointed yet, in file order; `accepted` once their sink
+  // resolved.
+  private unsaved: { offsetAfter: number; accepted: boolean }[] = [];
 
   constructor(options: TailerOptions) {
     this.path = options.path;
@@ -315,6 +318,7 @@ export class LogTailer {
     let delivered = 0;
     const inFlight: Promise<void>[] = [];
     this.lastDelivery = Promise.resolve(); // whatever an earlier poll handed out has settled
+    this.unsaved = [];
     let failure: { err: unknown } | null = null;
     try {
       while (!this.stopRequested) {
@@ -364,6 +368,8 @@ export class LogTailer {
       sunk = Promise.reject(err);
     }
     const previous = this.lastDelivery;
+    const entry = { offsetAfter, accepted: false };
+    this.unsaved.push(entry);
     const done = (async () => {
       try {
         await sunk;
@@ -372,9 +378,14 @@ export class LogTailer {
           ? err
           : makeError('INTERNAL', [`the log sink rejected a chunk: ${String(err)}`], undefined, err);
       }
+      entry.accepted = true;
       await previous;
-      if (this.cp === null) return;
-      this.cp = { ...this.cp, offset: offsetAfter };
+      if (this.cp === null || this.cp.offset >= offsetAfter) return; // an earlier save already covered this chunk
+      // Later chunks whose sinks resolved meanwhile are covered by the same save: when the disk is the bottleneck,
+      // one checkpoint write instead of one per chunk.
+      let upTo = offsetAfter;
+      while (this.unsaved[0]?.accepted === true) upTo = this.unsaved.shift()!.offsetAfter;
+      this.cp = { ...this.cp, offset: upTo };
       this.dirty = true;
       await this.saveCheckpoint();
     })();
