@@ -30,8 +30,8 @@ test('the parser state is saved with the checkpoint and loads back, open cycle i
         '2026-11-20\t08:00:00:001\t 900\t1a2c\tAgent\t** START **  Agent: Finding updates [CallerId = AutomaticUpdates]\n',
       ),
     );
-    await new ParserCheckpointStore(file, () => parser.snapshot()).save(cp(120));
-    const store = new ParserCheckpointStore(file, () => emptyParserState(0));
+    await new ParserCheckpointStore(file, () => ({ parser: parser.snapshot(), logSeq: 0 })).save(cp(120));
+    const store = new ParserCheckpointStore(file, () => ({ parser: emptyParserState(0), logSeq: 0 }));
     t.deepEqual(await store.load(), cp(120));
     t.is(store.loadProblem, null);
     t.is(store.loadedState?.lineNo, 1);
@@ -41,9 +41,9 @@ test('the parser state is saved with the checkpoint and loads back, open cycle i
 
 test('at offset 0 no parser state is saved: a new file starts with a new parser', async (t) => {
   await withDir(async (file) => {
-    await new ParserCheckpointStore(file, () => emptyParserState(99)).save(cp(0));
+    await new ParserCheckpointStore(file, () => ({ parser: emptyParserState(99), logSeq: 0 })).save(cp(0));
     t.is(JSON.parse(await readFile(file, 'utf8')).parser, null);
-    const store = new ParserCheckpointStore(file, () => emptyParserState(0));
+    const store = new ParserCheckpointStore(file, () => ({ parser: emptyParserState(0), logSeq: 0 }));
     t.deepEqual(await store.load(), cp(0));
     t.is(store.loadedState, null);
   });
@@ -52,7 +52,7 @@ test('at offset 0 no parser state is saved: a new file starts with a new parser'
 test('an older file with only a line count resumes with that count and nothing open', async (t) => {
   await withDir(async (file) => {
     await writeFile(file, JSON.stringify({ checkpoint: cp(500), lines: 42 }));
-    const store = new ParserCheckpointStore(file, () => emptyParserState(0));
+    const store = new ParserCheckpointStore(file, () => ({ parser: emptyParserState(0), logSeq: 0 }));
     t.deepEqual(await store.load(), cp(500));
     t.deepEqual(store.loadedState, emptyParserState(42));
   });
@@ -61,7 +61,7 @@ test('an older file with only a line count resumes with that count and nothing o
 test('an unusable parser state keeps the offset and says why; a damaged file starts over', async (t) => {
   await withDir(async (file) => {
     await writeFile(file, JSON.stringify({ checkpoint: cp(500), parser: { version: 9 } }));
-    const store = new ParserCheckpointStore(file, () => emptyParserState(0));
+    const store = new ParserCheckpointStore(file, () => ({ parser: emptyParserState(0), logSeq: 0 }));
     t.deepEqual(await store.load(), cp(500));
     t.is(store.loadedState, null);
     t.truthy(store.loadProblem);
@@ -71,25 +71,28 @@ test('an unusable parser state keeps the offset and says why; a damaged file sta
   });
 });
 
-test('with chunks in flight each checkpoint is saved with the state recorded for its own offset', async (t) => {
+test('with chunks in flight each checkpoint is saved with the progress recorded for its own offset', async (t) => {
   await withDir(async (file) => {
     const saved = async () => JSON.parse(await readFile(file, 'utf8')).parser.lineNo as number;
     // The parser has already gone on to line 30 when the checkpoints of lines 10 and 20 are written.
-    const store = new ParserCheckpointStore(file, () => emptyParserState(30));
-    store.stateAt('1:2', 100, emptyParserState(10));
-    store.stateAt('1:2', 200, emptyParserState(20));
+    const store = new ParserCheckpointStore(file, () => ({ parser: emptyParserState(30), logSeq: 0 }));
+    store.progressAt('1:2', 100, { parser: emptyParserState(10), logSeq: 100 });
+    store.progressAt('1:2', 200, { parser: emptyParserState(20), logSeq: 200 });
     await store.save(cp(100));
     t.is(await saved(), 10);
     await store.save(cp(200));
     t.is(await saved(), 20);
+    const reloaded = new ParserCheckpointStore(file, () => ({ parser: emptyParserState(0), logSeq: 0 }));
+    await reloaded.load();
+    t.is(reloaded.loadedLogSeq, 200, 'the seq of the last log event spooled is saved beside the state');
     // Nothing recorded for an offset (nothing in flight): the parser's state as it stands.
     await store.save(cp(300));
     t.is(await saved(), 30);
     // States of another file never stand in for this one's, and clearPending forgets what was not saved.
-    store.stateAt('9:9', 400, emptyParserState(77));
+    store.progressAt('9:9', 400, { parser: emptyParserState(77), logSeq: 400 });
     await store.save(cp(400));
     t.is(await saved(), 30);
-    store.stateAt('1:2', 500, emptyParserState(50));
+    store.progressAt('1:2', 500, { parser: emptyParserState(50), logSeq: 500 });
     store.clearPending();
     await store.save(cp(500));
     t.is(await saved(), 30);

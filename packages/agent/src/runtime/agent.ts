@@ -6,18 +6,18 @@
 import { join } from 'node:path';
 import { hostname as osHostname, release } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { assessPolicy, eventToFinding, makeError, WuLogParser, type Finding } from '@wuwatch/core';
+import { assessPolicy, eventToFinding, type WireEvent } from '@wuwatch/core';
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../config/schema.js';
 import type { Credentials } from '../enroll/credentials.js';
 import { Spool, type SpoolInput } from '../spool/index.js';
 import { LogTailer, detectMode } from '../tail/index.js';
-import { ParserCheckpointStore } from './parser-checkpoint.js';
 import { probeWsus, ProbeBackoff } from '../probe/index.js';
 import type { Sources } from '../sources/index.js';
 import { CollectorClient } from '../transport/client.js';
 import { Loop } from './loop.js';
-import { eventFindingToEvent, logFindingToEvent } from './to-events.js';
+import { eventFindingToEvent, isLogEvent } from './to-events.js';
+import { LogSink } from './log-sink.js';
 
 /** The agent's version, reported in hello. */
 export const AGENT_VERSION = '0.1.0';
@@ -54,10 +54,11 @@ export class Agent {
     return { lastSeq: this.spool.lastSeq, ackedSeq: this.spool.ackedSeq, pending: this.spool.pendingCount };
   }
 
-  private async append(events: SpoolInput[]): Promise<void> {
-    if (events.length === 0) return;
-    await this.spool.append(events);
+  private async append(events: SpoolInput[]): Promise<WireEvent[]> {
+    if (events.length === 0) return [];
+    const stored = await this.spool.append(events);
     this.client.notify();
+    return stored;
   }
 
   /** Opens the spool, picks the mode, starts sources and the collector connection. */
@@ -115,59 +116,39 @@ export class Agent {
 
   private async startTail(): Promise<void> {
     const { config, log } = this.deps;
-    const findings: Finding[] = [];
-    const newParser = () => new WuLogParser({ onFinding: (f) => findings.push(f) });
-    let parser = newParser();
-    const store = new ParserCheckpointStore(join(config.stateDir, 'tail-checkpoint.json'), () => parser.snapshot());
-    let resumed = false;
-    const spoolFindings = () => {
-      const now = new Date();
-      return this.append(findings.splice(0).map((f) => logFindingToEvent(f, this.deps.logOffsetMinutes, now)));
-    };
+    const sink = new LogSink({
+      stateDir: config.stateDir,
+      offsetMinutes: this.deps.logOffsetMinutes,
+      append: (events) => this.append(events),
+      spooledLogEventsAfter: (seq) => this.spooledLogEventsAfter(seq),
+      initialLogSeq: this.spool.lastSeq,
+      log,
+    });
     this.tailer = new LogTailer({
       path: this.deps.logPath,
-      store,
+      store: sink.store,
       pollMs: config.intervals.tailMs,
       // While catching up, chunk N+1 is parsed while chunk N's events and checkpoint are being fsync'ed.
       maxInFlight: 2,
-      onChunk: async (buf, meta) => {
-        if (!resumed) {
-          resumed = true;
-          // Going on from a saved offset: the parser goes on from the state saved with it (open cycles, line count).
-          if (meta.offsetAfter - buf.length > 0) this.resumeParser(parser, store);
-        }
-        parser.push(buf);
-        store.stateAt(meta.fileId, meta.offsetAfter, parser.snapshot());
-        // The checkpoint (and the parser state with it) moves only after this resolves: the events are on disk first.
-        await spoolFindings();
-      },
+      // The checkpoint (and the parser state with it) moves only after this resolves: the events are on disk first.
+      onChunk: (buf, meta) => sink.onChunk(buf, meta),
       onReport: (r) => {
         log.info({ report: r }, `log tail: ${r.kind}`);
-        if (r.kind === 'truncated' || r.kind === 'replaced') {
-          // A new file: cycles left open in the old one end there, and line numbers restart.
-          parser.end();
-          void spoolFindings().catch((err: unknown) => log.error({ err }, 'could not spool findings'));
-          parser = newParser();
-          store.clearPending();
-          resumed = true;
-        }
+        sink.onReport(r);
       },
     });
     await this.tailer.start();
   }
 
-  private resumeParser(parser: WuLogParser, store: ParserCheckpointStore): void {
-    const log = this.deps.log;
-    if (store.loadProblem !== null) {
-      const err = makeError('WULOG_STATE_INVALID', [store.loadProblem]);
-      log.warn({ err }, err.message);
+  /** How many log events the spool holds after `seq` (see LogSink on resuming). */
+  private async spooledLogEventsAfter(seq: number): Promise<number> {
+    let count = 0;
+    for (let after = seq; ;) {
+      const batch = await this.spool.peek(after, 1000, 4 * 1024 * 1024);
+      if (batch.length === 0) return count;
+      for (const e of batch) if (isLogEvent(e)) count++;
+      after = batch[batch.length - 1]!.seq;
     }
-    if (store.loadedState === null) return;
-    parser.restore(store.loadedState);
-    log.info(
-      { lineNo: store.loadedState.lineNo, openCycles: store.loadedState.detection.open.length },
-      'log parser resumed from its checkpoint',
-    );
   }
 
   private async pollPolicy(): Promise<void> {

@@ -1,5 +1,6 @@
 /**
- * The tail checkpoint saved together with the log parser's state in one atomic file. The offset alone is not
+ * The tail checkpoint saved together with the log parser's state (and the seq of the last log event spooled, see
+ * agent.ts on resuming) in one atomic file. The offset alone is not
  * enough: a detection cycle whose START was read before the checkpoint and whose END comes after it would be lost
  * on a restart (the new parser would never see its START). With the state, the new parser goes on exactly where
  * the old one stood: open cycles, held lines and absolute line numbers included.
@@ -21,32 +22,42 @@ export function emptyParserState(lineNo: number): ParserState {
   };
 }
 
-/** A checkpoint store that saves the parser's state belonging to each checkpoint's offset. */
+/** Where the tail stands after a chunk: the parser's state and the seq of the last log event spooled. */
+export interface TailProgress {
+  parser: ParserState;
+  /** Seq of the last event the log tail put in the spool up to this point (0: none yet). */
+  logSeq: number;
+}
+
+/** A checkpoint store that saves, with each checkpoint, the tail's progress belonging to its offset. */
 export class ParserCheckpointStore implements CheckpointStore {
   /** The parser state loaded with the checkpoint; null when there was none or it was unusable. */
   loadedState: ParserState | null = null;
+  /** The log-event seq loaded with the checkpoint; null when the file did not hold one. */
+  loadedLogSeq: number | null = null;
   /** Why a saved state could not be used (for a warning), null otherwise. */
   loadProblem: string | null = null;
-  // States taken as chunks were parsed, by `fileId:offset`, until their checkpoint is saved: with chunks in
+  // Progress recorded as chunks were taken, by `fileId:offset`, until their checkpoint is saved: with chunks in
   // flight the parser has already gone on when an earlier chunk's checkpoint is written.
-  private readonly pending = new Map<string, ParserState>();
+  private readonly pending = new Map<string, TailProgress>();
 
   /**
-   * `stateNow` returns the parser's state as it stands; it is saved with a checkpoint that no {@link stateAt} call
-   * covers (nothing in flight: a new file, a widened head).
+   * `progressNow` returns the tail's progress as it stands; it is saved with a checkpoint that no
+   * {@link progressAt} call covers (nothing in flight: a new file, a widened head).
    */
   constructor(
     private readonly file: string,
-    private readonly stateNow: () => ParserState,
+    private readonly progressNow: () => TailProgress,
   ) {}
 
   /** Loads the checkpoint; a damaged file restarts from the beginning of the log (re-read, not lost). */
   async load(): Promise<Checkpoint | null> {
     this.loadedState = null;
+    this.loadedLogSeq = null;
     this.loadProblem = null;
     const text = await readTextIfExists(this.file);
     if (text === null) return null;
-    let v: { checkpoint?: unknown; parser?: unknown; lines?: unknown };
+    let v: { checkpoint?: unknown; parser?: unknown; lines?: unknown; logSeq?: unknown };
     let cp: Checkpoint;
     try {
       v = JSON.parse(text) as typeof v;
@@ -59,6 +70,7 @@ export class ParserCheckpointStore implements CheckpointStore {
       if (parsed.success) this.loadedState = parsed.data;
       else this.loadProblem = parsed.error.issues[0]?.message ?? 'unknown shape';
     }
+    if (typeof v.logSeq === 'number' && Number.isSafeInteger(v.logSeq) && v.logSeq >= 0) this.loadedLogSeq = v.logSeq;
     // Files written before the parser state was saved hold only the line count.
     if (this.loadedState === null && typeof v.lines === 'number' && Number.isInteger(v.lines) && v.lines >= 0) {
       this.loadedState = emptyParserState(v.lines);
@@ -66,16 +78,20 @@ export class ParserCheckpointStore implements CheckpointStore {
     return cp;
   }
 
-  /** Records the parser's state right after the chunk ending at `offset` of file `fileId` was parsed. */
-  stateAt(fileId: string, offset: number, state: ParserState): void {
-    this.pending.set(`${fileId}:${offset}`, state);
+  /** Records the tail's progress once the chunk ending at `offset` of file `fileId` was parsed and spooled. */
+  progressAt(fileId: string, offset: number, progress: TailProgress): void {
+    this.pending.set(`${fileId}:${offset}`, progress);
   }
 
-  /** Saves the checkpoint with the parser state that belongs to its offset (none at offset 0). */
+  /** Saves the checkpoint with the progress that belongs to its offset (no parser state at offset 0). */
   async save(cp: Checkpoint): Promise<void> {
     const key = `${cp.fileId}:${cp.offset}`;
-    const state = cp.offset === 0 ? null : (this.pending.get(key) ?? this.stateNow());
-    await writeJsonAtomic(this.file, { checkpoint: cp, parser: state });
+    const progress = this.pending.get(key) ?? this.progressNow();
+    await writeJsonAtomic(this.file, {
+      checkpoint: cp,
+      parser: cp.offset === 0 ? null : progress.parser,
+      logSeq: progress.logSeq,
+    });
     // Saves come in file order: states of this offset and before it are done with.
     if (this.pending.has(key))
       for (const k of this.pending.keys()) {
@@ -87,7 +103,7 @@ export class ParserCheckpointStore implements CheckpointStore {
       }
   }
 
-  /** Forgets states not yet saved (the tail moved to another file, or the parser was replaced). */
+  /** Forgets progress not yet saved (the tail moved to another file, or the parser was replaced). */
   clearPending(): void {
     this.pending.clear();
   }

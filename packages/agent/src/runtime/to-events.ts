@@ -1,5 +1,5 @@
 /** Turning parser findings (from the log or the event channels) into wire events for the spool. Pure. */
-import type { EventFinding, Finding } from '@wuwatch/core';
+import type { EventFinding, Finding, WireEvent } from '@wuwatch/core';
 import type { SpoolInput } from '../spool/index.js';
 
 /** The number the `count` ASCII digits of `s` at `at` spell, or -1 when one of them is not a digit (or absent). */
@@ -103,6 +103,21 @@ export function logFindingToEvent(f: Finding, offsetMinutes: number, now: Date):
       const { kind, time, ...rest } = f;
       return { time: localToUtc(time, offsetMinutes) ?? now.toISOString(), kind, data: rest };
     }
+  }
+}
+
+/** True for an event {@link logFindingToEvent} makes (what the log tail spools). */
+export function isLogEvent(e: Pick<WireEvent, 'kind' | 'data'>): boolean {
+  switch (e.kind) {
+    case 'detection':
+      return e.data.source === 'log';
+    case 'settings':
+    case 'network_error':
+    case 'install':
+      // Log findings carry their line; event-channel ones a recordId instead.
+      return typeof e.data.line === 'number';
+    default:
+      return false;
   }
 }
 

@@ -1,0 +1,132 @@
+import test from 'ava';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import type { WireEvent } from '@wuwatch/core';
+import { LogSink } from '../src/runtime/log-sink.js';
+import { isLogEvent } from '../src/runtime/to-events.js';
+import type { SpoolInput } from '../src/spool/index.js';
+import type { Checkpoint } from '../src/tail/index.js';
+import { cycles } from './helpers/sim.js';
+
+const WSUS = 'http://wsus.corp.example:8530';
+const FILE_ID = '7:42';
+
+/** A spool in memory: numbers what it is given, like the real one. */
+function memorySpool(start: WireEvent[] = []) {
+  const events: WireEvent[] = [...start];
+  return {
+    events,
+    append: (input: SpoolInput[]) => {
+      const stored = input.map((e, i): WireEvent => ({ ...e, seq: (events.at(-1)?.seq ?? 0) + i + 1 }));
+      events.push(...stored);
+      return Promise.resolve(stored);
+    },
+    // Someone else appends too (policy, probes): log events are told apart by their content.
+    other: () =>
+      events.push({ seq: (events.at(-1)?.seq ?? 0) + 1, time: '2026-11-20T00:00:00.000Z', kind: 'probe', data: {} }),
+    logEventsAfter: (seq: number) => Promise.resolve(events.filter((e) => e.seq > seq && isLogEvent(e)).length),
+  };
+}
+
+/** The log, in chunks that end after a line: chunk `i` is cycles 10*i to 10*i+9. */
+const CHUNKS = Array.from({ length: 6 }, (_, i) =>
+  Buffer.from(cycles('2026-11-20', i * 10, i * 10 + 9, WSUS, i % 2 ? null : '0x80244022')),
+);
+const ends = CHUNKS.reduce<number[]>((acc, c) => [...acc, (acc.at(-1) ?? 0) + c.length], []);
+const cp = (offset: number): Checkpoint => ({
+  path: '/x/WindowsUpdate.log',
+  fileId: FILE_ID,
+  offset,
+  headHash: 'ab'.repeat(32),
+  headLength: 2,
+});
+const meta = (i: number) => ({ offsetAfter: ends[i]!, fileId: FILE_ID });
+
+async function tempDir(t: { teardown(fn: () => Promise<void>): void }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'wuwatch-log-sink-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function sink(stateDir: string, spool: ReturnType<typeof memorySpool>, countFails = false) {
+  return new LogSink({
+    stateDir,
+    offsetMinutes: 0,
+    append: spool.append,
+    spooledLogEventsAfter: countFails ? () => Promise.reject(new Error('spool unreadable')) : spool.logEventsAfter,
+    initialLogSeq: spool.events.at(-1)?.seq ?? 0,
+    log: pino({ level: 'silent' }),
+  });
+}
+
+/** The log events of a run over the first `n` chunks that was never interrupted. */
+async function uninterrupted(t: { teardown(fn: () => Promise<void>): void }, n = CHUNKS.length): Promise<unknown[]> {
+  const spool = memorySpool();
+  const s = sink(await tempDir(t), spool);
+  for (let i = 0; i < n; i++) await s.onChunk(CHUNKS[i]!, meta(i));
+  return spool.events.filter(isLogEvent).map(({ seq: _seq, ...e }) => e);
+}
+
+test('killed after spooling chunks it had not checkpointed: the restart re-reads them and spools each event once', async (t) => {
+  const stateDir = await tempDir(t);
+  const spool = memorySpool();
+  const before = sink(stateDir, spool);
+  await before.onChunk(CHUNKS[0]!, meta(0));
+  await before.onChunk(CHUNKS[1]!, meta(1));
+  await before.store.save(cp(ends[1]!)); // the tailer checkpoints after chunk 2
+  spool.other();
+  await before.onChunk(CHUNKS[2]!, meta(2)); // spooled, then killed before its checkpoint
+  await before.onChunk(CHUNKS[3]!, meta(3));
+
+  const after = sink(stateDir, spool);
+  t.deepEqual(await after.store.load(), cp(ends[1]!));
+  for (let i = 2; i < CHUNKS.length; i++) await after.onChunk(CHUNKS[i]!, meta(i));
+  const logEvents = spool.events.filter(isLogEvent).map(({ seq: _seq, ...e }) => e);
+  t.deepEqual(logEvents, await uninterrupted(t), 'the same events in the same order, none twice');
+});
+
+test('chunks handed over before the first resolved keep their order and their own progress', async (t) => {
+  const stateDir = await tempDir(t);
+  const spool = memorySpool();
+  const s = sink(stateDir, spool);
+  // Like the tailer with two in flight: the second chunk is given before the first resolved.
+  await Promise.all([s.onChunk(CHUNKS[0]!, meta(0)), s.onChunk(CHUNKS[1]!, meta(1))]);
+  await s.store.save(cp(ends[0]!));
+  const reloaded = sink(stateDir, memorySpool());
+  await reloaded.store.load();
+  t.is(
+    reloaded.store.loadedLogSeq,
+    (await uninterrupted(t, 1)).length,
+    "chunk 1's checkpoint holds chunk 1's last seq",
+  );
+  t.is(reloaded.store.loadedState?.lineNo, CHUNKS[0]!.toString().split('\n').length - 1);
+  t.deepEqual(
+    spool.events.map(({ seq: _seq, ...e }) => e),
+    await uninterrupted(t, 2),
+  );
+});
+
+test('when the spool cannot be counted the restart spools the re-read again: a repeat, not a loss', async (t) => {
+  const stateDir = await tempDir(t);
+  const spool = memorySpool();
+  const before = sink(stateDir, spool);
+  await before.onChunk(CHUNKS[0]!, meta(0));
+  await before.store.save(cp(ends[0]!));
+  await before.onChunk(CHUNKS[1]!, meta(1));
+  const secondChunk = spool.events.length - (await uninterrupted(t, 1)).length;
+  const after = sink(stateDir, spool, true);
+  await after.store.load();
+  const once = spool.events.length;
+  await after.onChunk(CHUNKS[1]!, meta(1));
+  t.is(spool.events.length, once + secondChunk);
+});
+
+test('isLogEvent: what the log tail spools, not event-channel findings or other kinds', (t) => {
+  t.true(isLogEvent({ kind: 'detection', data: { source: 'log', line: 3 } }));
+  t.false(isLogEvent({ kind: 'detection', data: { source: 'event', recordId: 9 } }));
+  t.true(isLogEvent({ kind: 'network_error', data: { line: 12, hresult: '0x80244022' } }));
+  t.false(isLogEvent({ kind: 'install', data: { recordId: 4, channel: 'System' } }));
+  t.false(isLogEvent({ kind: 'probe', data: {} }));
+});
