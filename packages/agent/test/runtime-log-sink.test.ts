@@ -1,5 +1,5 @@
 import test from 'ava';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -7,7 +7,7 @@ import type { WireEvent } from '@wuwatch/core';
 import { LogSink } from '../src/runtime/log-sink.js';
 import { isLogEvent } from '../src/runtime/to-events.js';
 import type { SpoolInput } from '../src/spool/index.js';
-import type { Checkpoint } from '../src/tail/index.js';
+import { LogTailer, type Checkpoint } from '../src/tail/index.js';
 import { cycles } from './helpers/sim.js';
 
 const WSUS = 'http://wsus.corp.example:8530';
@@ -26,7 +26,8 @@ function memorySpool(start: WireEvent[] = []) {
     // Someone else appends too (policy, probes): log events are told apart by their content.
     other: () =>
       events.push({ seq: (events.at(-1)?.seq ?? 0) + 1, time: '2026-11-20T00:00:00.000Z', kind: 'probe', data: {} }),
-    logEventsAfter: (seq: number) => Promise.resolve(events.filter((e) => e.seq > seq && isLogEvent(e)).length),
+    logEventsAfter: (seq: number) =>
+      Promise.resolve(events.filter((e) => e.seq > seq && isLogEvent(e)).map((e) => e.seq)),
   };
 }
 
@@ -129,4 +130,127 @@ test('isLogEvent: what the log tail spools, not event-channel findings or other 
   t.true(isLogEvent({ kind: 'network_error', data: { line: 12, hresult: '0x80244022' } }));
   t.false(isLogEvent({ kind: 'install', data: { recordId: 4, channel: 'System' } }));
   t.false(isLogEvent({ kind: 'probe', data: {} }));
+});
+
+// With a real tailer over a file, two chunks in flight: what the review of the exactly-once resume found.
+const LOG_TEXT = Buffer.concat(CHUNKS);
+const CHUNK_BYTES = Math.ceil(LOG_TEXT.length / CHUNKS.length);
+
+/** A spool whose `failOn`-th append fails, and with `until: 'fixed'` every one after it until `broken` is cleared. */
+function flakySpool(failOn: number, until: 'once' | 'fixed' = 'once') {
+  const spool = memorySpool();
+  let calls = 0;
+  const flaky = {
+    ...spool,
+    broken: true,
+    append: (input: SpoolInput[]) => {
+      calls++;
+      const fails = until === 'once' ? calls === failOn : calls >= failOn && flaky.broken;
+      return fails ? Promise.reject(new Error('EIO: write failed')) : spool.append(input);
+    },
+  };
+  return flaky;
+}
+
+/** A sink and a tailer over `dir`'s log, for the poll start() queues and one more. */
+async function tail(dir: string, spool: ReturnType<typeof memorySpool>, tweak?: (s: LogSink) => void) {
+  const s = sink(dir, spool);
+  tweak?.(s);
+  const tl = new LogTailer({
+    path: join(dir, 'WindowsUpdate.log'),
+    store: s.store,
+    chunkBytes: CHUNK_BYTES,
+    maxInFlight: 2,
+    pollMs: 60_000,
+    onChunk: (buf, m) => s.onChunk(buf, m),
+    onReport: (r) => s.onReport(r),
+  });
+  await tl.start();
+  await tl.pollNow();
+  await tl.stop();
+}
+
+const logEventsOf = (spool: ReturnType<typeof memorySpool>) =>
+  spool.events.filter(isLogEvent).map(({ seq: _seq, ...e }) => e);
+
+test('a chunk whose append failed while the next was in flight, read again by the next poll: every event once', async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(join(dir, 'WindowsUpdate.log'), LOG_TEXT);
+  // Only the third append fails: the fourth, already in flight, must not be spooled before the third is.
+  const spool = flakySpool(3, 'once');
+  await tail(dir, spool);
+  t.deepEqual(logEventsOf(spool), await uninterrupted(t));
+});
+
+test('a chunk whose append failed while the next was in flight, then a restart: every event once', async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(join(dir, 'WindowsUpdate.log'), LOG_TEXT);
+  const spool = flakySpool(3, 'fixed');
+  await tail(dir, spool);
+  t.true(logEventsOf(spool).length < (await uninterrupted(t)).length, 'the first run stopped at the failed chunk');
+  spool.broken = false;
+  await tail(dir, spool);
+  t.deepEqual(logEventsOf(spool), await uninterrupted(t));
+});
+
+test('a failed checkpoint save does not hand the chunks after it to the sink again', async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(join(dir, 'WindowsUpdate.log'), LOG_TEXT);
+  const spool = memorySpool();
+  let saves = 0;
+  const offsets: number[] = [];
+  await tail(dir, spool, (s) => {
+    const save = s.store.save.bind(s.store);
+    s.store.save = async (cp) => {
+      if (++saves === 2) throw new Error('EPERM: rename refused');
+      return save(cp);
+    };
+    const onChunk = s.onChunk.bind(s);
+    s.onChunk = (buf, m) => {
+      offsets.push(m.offsetAfter);
+      return onChunk(buf, m);
+    };
+  });
+  t.true(
+    offsets.every((o, i) => i === 0 || o > offsets[i - 1]!),
+    `each chunk handed over once: ${offsets.join(' ')}`,
+  );
+  t.is(offsets.at(-1), LOG_TEXT.length);
+  t.deepEqual(logEventsOf(spool), await uninterrupted(t));
+});
+
+test('killed twice while catching up: the second restart still spools every event once', async (t) => {
+  const stateDir = await tempDir(t);
+  const spool = memorySpool();
+  const first = sink(stateDir, spool);
+  await first.onChunk(CHUNKS[0]!, meta(0));
+  await first.store.save(cp(ends[0]!));
+  await first.onChunk(CHUNKS[1]!, meta(1));
+  await first.onChunk(CHUNKS[2]!, meta(2)); // killed before the checkpoints of chunks 2 and 3
+  const second = sink(stateDir, spool);
+  await second.store.load();
+  await second.onChunk(CHUNKS[1]!, meta(1)); // all of it already spooled
+  await second.store.save(cp(ends[1]!)); // killed again before chunk 3's checkpoint
+  const third = sink(stateDir, spool);
+  await third.store.load();
+  for (let i = 2; i < CHUNKS.length; i++) await third.onChunk(CHUNKS[i]!, meta(i));
+  t.deepEqual(logEventsOf(spool), await uninterrupted(t));
+});
+
+test('a file replaced while the agent was down: the cycle open at its checkpoint is reported unfinished', async (t) => {
+  const stateDir = await tempDir(t);
+  const spool = memorySpool();
+  const before = sink(stateDir, spool);
+  const open = Buffer.from(cycles('2026-11-20', 0, 0, WSUS, null).split('\n').slice(0, 2).join('\n') + '\n');
+  await before.onChunk(open, { offsetAfter: open.length, fileId: FILE_ID });
+  await before.store.save(cp(open.length));
+  t.is(spool.events.length, 0, 'the cycle is still open');
+  const after = sink(stateDir, spool);
+  await after.store.load();
+  after.onReport({ kind: 'replaced', path: '/x/WindowsUpdate.log', reason: 'file_id', drainedBytes: 0 });
+  await new Promise((r) => setTimeout(r, 10));
+  t.deepEqual(
+    spool.events.map((e) => [e.kind, e.data.outcome]),
+    [['detection', 'unfinished']],
+  );
 });

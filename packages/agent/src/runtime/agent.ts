@@ -140,13 +140,13 @@ export class Agent {
     await this.tailer.start();
   }
 
-  /** How many log events the spool holds after `seq` (see LogSink on resuming). */
-  private async spooledLogEventsAfter(seq: number): Promise<number> {
-    let count = 0;
+  /** The seqs of the log events the spool holds after `seq` (see LogSink on resuming). */
+  private async spooledLogEventsAfter(seq: number): Promise<number[]> {
+    const seqs: number[] = [];
     for (let after = seq; ;) {
       const batch = await this.spool.peek(after, 1000, 4 * 1024 * 1024);
-      if (batch.length === 0) return count;
-      for (const e of batch) if (isLogEvent(e)) count++;
+      if (batch.length === 0) return seqs;
+      for (const e of batch) if (isLogEvent(e)) seqs.push(e.seq);
       after = batch[batch.length - 1]!.seq;
     }
   }

@@ -8,13 +8,18 @@
  * made it before the crash (seqs after the checkpoint's `logSeq`), and that many are not spooled again. If the
  * spool no longer holds some of them (acknowledged and deleted in the moment before the crash) fewer are skipped:
  * a repeat, never a loss.
+ *
+ * A chunk that fails (the spool could not write it) fails every chunk after it without spooling anything, so the
+ * spool never holds a later chunk's events without the earlier one's. The tailer then hands over the failed chunk
+ * again; it does not start where the parser stands, so the parser (and the log seq) go back to the progress
+ * recorded for where it does start.
  */
 import { join } from 'node:path';
-import { makeError, WuLogParser, type Finding, type WireEvent } from '@wuwatch/core';
+import { makeError, WuLogParser, type Finding, type ParserState, type WireEvent } from '@wuwatch/core';
 import type { Logger } from 'pino';
 import type { ChunkMeta, TailReport } from '../tail/index.js';
 import type { SpoolInput } from '../spool/index.js';
-import { ParserCheckpointStore } from './parser-checkpoint.js';
+import { ParserCheckpointStore, type TailProgress } from './parser-checkpoint.js';
 import { logFindingToEvent } from './to-events.js';
 
 /** What a {@link LogSink} needs, passed in. */
@@ -24,8 +29,8 @@ export interface LogSinkDeps {
   offsetMinutes: number;
   /** Appends to the spool (in call order); resolves with the stored events once on disk. */
   append: (events: SpoolInput[]) => Promise<WireEvent[]>;
-  /** How many log events the spool holds with seq > `seq`. */
-  spooledLogEventsAfter: (seq: number) => Promise<number>;
+  /** The seqs, in order, of the log events the spool holds with seq > `seq`. */
+  spooledLogEventsAfter: (seq: number) => Promise<number[]>;
   /** The spool's last seq when the agent started: every log event spooled before is at or below it. */
   initialLogSeq: number;
   log: Logger;
@@ -37,11 +42,13 @@ export class LogSink {
   readonly store: ParserCheckpointStore;
   private readonly findings: Finding[] = [];
   private parser: WuLogParser;
-  private resumed = false;
-  // Events of re-read chunks still to drop, known once `skipReady` settles; applied in chunk order.
-  private skipLeft = 0;
+  // Where the parser stands: the end of the last chunk it was given (null: a new file, nothing read yet).
+  private at: { fileId: string; offset: number } | null = null;
+  private started = false;
+  // Seqs of spooled events a re-read repeats, known once `skipReady` settles; used up in chunk order.
+  private skipSeqs: number[] = [];
   private skipReady: Promise<void> = Promise.resolve();
-  // Seq of the last log event spooled, as of the latest chunk: each chunk's value follows the one before it.
+  // Seq of the last log event spooled as of the latest chunk; rejects from a failed chunk on, until a rewind.
   private lastLogSeq: Promise<number>;
   private logSeqNow: number;
 
@@ -57,11 +64,15 @@ export class LogSink {
 
   /** The tailer's sink: parses the chunk now, resolves once its events are on disk and its progress recorded. */
   async onChunk(buf: Buffer, meta: ChunkMeta): Promise<void> {
-    if (!this.resumed) {
-      this.resumed = true;
-      if (meta.offsetAfter - buf.length > 0) this.resume();
+    const start = meta.offsetAfter - buf.length;
+    if (!this.started) {
+      this.started = true;
+      if (start > 0) this.resume(meta.fileId, start);
+    } else if (this.at !== null && (this.at.fileId !== meta.fileId || this.at.offset !== start)) {
+      this.rewind(meta.fileId, start);
     }
     this.parser.push(buf);
+    this.at = { fileId: meta.fileId, offset: meta.offsetAfter };
     const parser = this.parser.snapshot();
     const logSeq = await this.spool(this.drain(), true);
     this.store.progressAt(meta.fileId, meta.offsetAfter, { parser, logSeq });
@@ -70,12 +81,20 @@ export class LogSink {
   /** The tailer's report listener: a truncated or replaced file ends the old file's open cycles. */
   onReport(report: TailReport): void {
     if (report.kind !== 'truncated' && report.kind !== 'replaced') return;
+    if (!this.started && this.store.loadedState !== null) {
+      // The file changed while the agent was down: the cycles open at its checkpoint end here.
+      this.parser.restore(this.store.loadedState);
+    }
+    this.started = true;
     // A new file: cycles left open in the old one end there, and line numbers restart.
     this.parser.end();
     const events = this.drain();
     this.parser = this.newParser();
+    this.at = null;
     this.store.clearPending();
-    this.resumed = true;
+    this.skipSeqs = [];
+    // A chunk of the old file that failed stays failed; the new file starts from what is known to be spooled.
+    this.lastLogSeq = this.lastLogSeq.catch(() => this.logSeqNow);
     this.spool(events, false).catch((err: unknown) => this.deps.log.error({ err }, 'could not spool findings'));
   }
 
@@ -88,9 +107,8 @@ export class LogSink {
     return this.findings.splice(0).map((f) => logFindingToEvent(f, this.deps.offsetMinutes, now));
   }
 
-  // Going on from a saved offset: the parser from the state saved with it (open cycles, line count), and the events
-  // the spool already holds from after that offset are counted.
-  private resume(): void {
+  // Going on from the saved checkpoint: the parser from the state saved with it (open cycles, line count).
+  private resume(fileId: string, start: number): void {
     const { store } = this;
     const log = this.deps.log;
     if (store.loadProblem !== null) {
@@ -98,44 +116,79 @@ export class LogSink {
       log.warn({ err }, err.message);
     }
     if (store.loadedState === null) return;
-    this.parser.restore(store.loadedState);
     log.info(
       { lineNo: store.loadedState.lineNo, openCycles: store.loadedState.detection.open.length },
       'log parser resumed from its checkpoint',
     );
-    // Only with the state saved beside it (never with a line count alone or a fresh parser): a re-read from another
-    // state would yield other events, and counting them off would drop the wrong ones.
-    const after = store.loadedLogSeq;
-    if (after === null) return;
-    this.skipReady = this.deps.spooledLogEventsAfter(after).then(
-      (n) => {
-        this.skipLeft = n;
-        if (n > 0) log.info({ events: n }, 'log events spooled before the restart are not spooled again');
-      },
-      (err: unknown) => log.warn({ err }, 'could not count the log events spooled before the restart'),
+    const progress = store.progressFor(fileId, start);
+    // A file from before the log seq was saved: go on from its state, without knowing what of the re-read is spooled.
+    if (progress === null) this.restart(store.loadedState, this.deps.initialLogSeq, false);
+    else this.restart(progress.parser, progress.logSeq, true);
+  }
+
+  // The chunk does not start where the parser stands: an earlier chunk failed and the tailer reads again from the
+  // checkpoint. The parser goes back to the progress recorded for that point.
+  private rewind(fileId: string, start: number): void {
+    const progress: TailProgress | null =
+      start === 0
+        ? { parser: this.newParser().snapshot(), logSeq: this.logSeqNow }
+        : this.store.progressFor(fileId, start);
+    if (progress === null) {
+      // Not expected: every chunk boundary the tailer can read again from has its progress kept.
+      this.deps.log.error({ fileId, offset: start }, 'log tail: no parser state for where the re-read starts');
+      this.lastLogSeq = this.lastLogSeq.catch(() => this.logSeqNow);
+      return;
+    }
+    this.deps.log.info({ offset: start }, 'log tail: reading again after a failed chunk');
+    this.restart(progress.parser, progress.logSeq, true);
+  }
+
+  // A parser from `state`, the log seq from `logSeq`, and (with `count`) the spooled events the re-read repeats.
+  private restart(state: ParserState, logSeq: number, count: boolean): void {
+    this.parser = this.newParser();
+    this.parser.restore(state);
+    this.lastLogSeq = Promise.resolve(logSeq);
+    this.skipSeqs = [];
+    if (!count) return;
+    const log = this.deps.log;
+    // Awaited by the next chunks before anything else, so the count is in place before they spool.
+    this.skipReady = this.skipReady.then(() =>
+      this.deps.spooledLogEventsAfter(logSeq).then(
+        (seqs) => {
+          this.skipSeqs = seqs;
+          if (seqs.length > 0) log.info({ events: seqs.length }, 'log events already spooled are not spooled again');
+        },
+        (err: unknown) =>
+          log.warn({ err }, 'could not count the log events already spooled; the re-read may repeat some'),
+      ),
     );
   }
 
-  // Spools events in call order (each call's continuation runs after the one before it, as all await the same
-  // `skipReady`), dropping what a resumed re-read repeats; resolves with the seq of the last log event spooled.
+  // Spools events in call order, each after the one before it succeeded, dropping what a re-read repeats; resolves
+  // with the seq of the last log event spooled. Every call's continuation runs after the one before it, as all
+  // await `skipReady`, so the skip is used up in order.
   private spool(events: SpoolInput[], fromChunk: boolean): Promise<number> {
     const previous = this.lastLogSeq;
     const done = this.skipReady.then(async () => {
       let fresh = events;
+      let skippedSeq = 0;
       if (fromChunk) {
-        const n = Math.min(this.skipLeft, events.length);
-        this.skipLeft -= n;
-        if (n > 0) fresh = events.slice(n);
-      } else {
-        this.skipLeft = 0; // the file ended: what is left to skip was of the old file
+        const n = Math.min(this.skipSeqs.length, events.length);
+        if (n > 0) {
+          skippedSeq = this.skipSeqs[n - 1]!;
+          this.skipSeqs = this.skipSeqs.slice(n);
+          fresh = events.slice(n);
+        }
       }
+      const before = await previous; // an earlier chunk failed: this one fails too, spooling nothing
       const stored = fresh.length === 0 ? [] : await this.deps.append(fresh);
-      const seq = Math.max(await previous, stored.at(-1)?.seq ?? 0);
+      const seq = Math.max(before, skippedSeq, stored.at(-1)?.seq ?? 0);
       this.logSeqNow = Math.max(this.logSeqNow, seq);
       return seq;
     });
-    // A failed append fails its chunk; the next chunk goes on from the seq before it.
-    this.lastLogSeq = done.catch(() => previous);
+    this.lastLogSeq = done;
+    // Later calls see a failure through `lastLogSeq`; this copy only keeps it from going unobserved.
+    done.catch(() => undefined);
     return done;
   }
 }

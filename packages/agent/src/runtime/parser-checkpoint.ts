@@ -40,6 +40,8 @@ export class ParserCheckpointStore implements CheckpointStore {
   // Progress recorded as chunks were taken, by `fileId:offset`, until their checkpoint is saved: with chunks in
   // flight the parser has already gone on when an earlier chunk's checkpoint is written.
   private readonly pending = new Map<string, TailProgress>();
+  // The progress last written (or loaded), by `fileId:offset`: where a re-read after a failed chunk starts.
+  private saved: { key: string; progress: TailProgress } | null = null;
 
   /**
    * `progressNow` returns the tail's progress as it stands; it is saved with a checkpoint that no
@@ -71,6 +73,12 @@ export class ParserCheckpointStore implements CheckpointStore {
       else this.loadProblem = parsed.error.issues[0]?.message ?? 'unknown shape';
     }
     if (typeof v.logSeq === 'number' && Number.isSafeInteger(v.logSeq) && v.logSeq >= 0) this.loadedLogSeq = v.logSeq;
+    if (this.loadedState !== null && this.loadedLogSeq !== null) {
+      this.saved = {
+        key: `${cp.fileId}:${cp.offset}`,
+        progress: { parser: this.loadedState, logSeq: this.loadedLogSeq },
+      };
+    }
     // Files written before the parser state was saved hold only the line count.
     if (this.loadedState === null && typeof v.lines === 'number' && Number.isInteger(v.lines) && v.lines >= 0) {
       this.loadedState = emptyParserState(v.lines);
@@ -92,6 +100,7 @@ export class ParserCheckpointStore implements CheckpointStore {
       parser: cp.offset === 0 ? null : progress.parser,
       logSeq: progress.logSeq,
     });
+    this.saved = { key, progress };
     // Saves come in file order: states of this offset and before it are done with.
     if (this.pending.has(key))
       for (const k of this.pending.keys()) {
@@ -101,6 +110,12 @@ export class ParserCheckpointStore implements CheckpointStore {
         }
         this.pending.delete(k);
       }
+  }
+
+  /** The progress recorded, saved or loaded for the chunk boundary at `offset` of `fileId`; null if none is kept. */
+  progressFor(fileId: string, offset: number): TailProgress | null {
+    const key = `${fileId}:${offset}`;
+    return this.pending.get(key) ?? (this.saved?.key === key ? this.saved.progress : null);
   }
 
   /** Forgets progress not yet saved (the tail moved to another file, or the parser was replaced). */

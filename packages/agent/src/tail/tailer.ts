@@ -114,8 +114,9 @@ export class LogTailer {
   private missingReported = false;
   private errorReported = false;
   private drainedBytes = 0;
-  // The last chunk handed to the sink, settled once its checkpoint was saved: the next one saves after it.
-  private lastDelivery: Promise<void> = Promise.resolve();
+  // Settles once the last chunk handed to the sink was accepted (see deliver); the next one moves after it.
+  private lastAccepted: Promise<void> = Promise.resolve();
+  private saving: Promise<void> = Promise.resolve();
   // Chunks handed to the sink in this poll and not checkpointed yet, in file order; `accepted` once their sink
   // resolved.
   private unsaved: { offsetAfter: number; accepted: boolean }[] = [];
@@ -317,7 +318,7 @@ export class LogTailer {
     let pos = this.cp.offset;
     let delivered = 0;
     const inFlight: Promise<void>[] = [];
-    this.lastDelivery = Promise.resolve(); // whatever an earlier poll handed out has settled
+    this.lastAccepted = Promise.resolve(); // whatever an earlier poll handed out has settled
     this.unsaved = [];
     let failure: { err: unknown } | null = null;
     try {
@@ -367,10 +368,12 @@ export class LogTailer {
     } catch (err) {
       sunk = Promise.reject(err);
     }
-    const previous = this.lastDelivery;
+    const previous = this.lastAccepted;
     const entry = { offsetAfter, accepted: false };
     this.unsaved.push(entry);
-    const done = (async () => {
+    // Accepted: this chunk's sink and every earlier one resolved, and the checkpoint moved past it in memory. A later
+    // chunk waits for this, not for the save, so a failed save never makes a chunk the sink took go round again.
+    const accepted = (async () => {
       try {
         await sunk;
       } catch (err) {
@@ -380,25 +383,37 @@ export class LogTailer {
       }
       entry.accepted = true;
       await previous;
-      if (this.cp === null || this.cp.offset >= offsetAfter) return; // an earlier save already covered this chunk
-      // Later chunks whose sinks resolved meanwhile are covered by the same save: when the disk is the bottleneck,
-      // one checkpoint write instead of one per chunk.
+      if (this.cp === null || this.cp.offset >= offsetAfter) return false; // moved already with an earlier chunk
+      // Later chunks whose sinks resolved meanwhile move with it: when the disk is the bottleneck, one checkpoint
+      // write covers them all.
       let upTo = offsetAfter;
       while (this.unsaved[0]?.accepted === true) upTo = this.unsaved.shift()!.offsetAfter;
       this.cp = { ...this.cp, offset: upTo };
       this.dirty = true;
-      await this.saveCheckpoint();
+      return true;
     })();
-    // Later chunks wait for this one; they see its failure through `previous`, so this copy need not be observed.
+    this.lastAccepted = accepted.then(() => undefined);
+    // Later chunks see a failure through `lastAccepted`; this copy only keeps it from going unobserved.
+    this.lastAccepted.catch(() => undefined);
+    const done = accepted.then((moved) => (moved ? this.saveInOrder() : undefined));
+    // readOn awaits it, but may be reading the next chunk when it fails: mark it observed now.
     done.catch(() => undefined);
-    this.lastDelivery = done;
     return done;
+  }
+
+  // Saves run one after another (a failed one does not stop the next), each writing the checkpoint as it is then.
+  private saveInOrder(): Promise<void> {
+    const run = this.saving.then(() => (this.dirty ? this.saveCheckpoint() : undefined));
+    this.saving = run.catch(() => undefined);
+    return run;
   }
 
   private async saveCheckpoint(): Promise<void> {
     if (this.cp === null) return;
-    await this.store.save({ ...this.cp });
-    this.dirty = false;
+    const cp = { ...this.cp };
+    await this.store.save(cp);
+    // Clean only if nothing moved while this save was being written.
+    if (this.cp?.offset === cp.offset && this.cp.fileId === cp.fileId) this.dirty = false;
   }
 
   private async statPath(): Promise<BigIntStats | null> {
