@@ -11,8 +11,13 @@
  *
  * A chunk that fails (the spool could not write it) fails every chunk after it without spooling anything, so the
  * spool never holds a later chunk's events without the earlier one's. The tailer then hands over the failed chunk
- * again; it does not start where the parser stands, so the parser (and the log seq) go back to the progress
- * recorded for where it does start.
+ * again; it does not start where the parser stands, so the parser goes back to the state recorded for where it does
+ * start (the end of the last chunk that was spooled, or the start of the file or of this run) and nothing is skipped.
+ * Events that end a file (truncated, replaced) whose append failed go out with the next chunk's.
+ *
+ * A new file gets its checkpoint at offset 0 (the tailer saves a fresh position before it reads) with the seq of the
+ * last log event spooled before it, once that is on disk, so a crash during the first chunks of a file is resumed
+ * like any other.
  */
 import { join } from 'node:path';
 import { makeError, WuLogParser, type Finding, type ParserState, type WireEvent } from '@wuwatch/core';
@@ -51,15 +56,22 @@ export class LogSink {
   // Seq of the last log event spooled as of the latest chunk; rejects from a failed chunk on, until a rewind.
   private lastLogSeq: Promise<number>;
   private logSeqNow: number;
+  // Events that end a file, not spooled yet because their append failed.
+  private unsent: SpoolInput[] = [];
 
   constructor(private readonly deps: LogSinkDeps) {
     this.parser = this.newParser();
     this.logSeqNow = deps.initialLogSeq;
     this.lastLogSeq = Promise.resolve(deps.initialLogSeq);
-    this.store = new ParserCheckpointStore(join(deps.stateDir, 'tail-checkpoint.json'), () => ({
-      parser: this.parser.snapshot(),
-      logSeq: this.logSeqNow,
-    }));
+    this.store = new ParserCheckpointStore(join(deps.stateDir, 'tail-checkpoint.json'), () => this.progressNow());
+  }
+
+  // Asked only for an offset with nothing recorded, saved or loaded: before the first chunk of a run (a checkpoint
+  // in an older format), or the start of a new file. The log seq counts once what was spooled is on disk.
+  private async progressNow(): Promise<TailProgress> {
+    if (!this.started) return { parser: this.store.loadedState, logSeq: this.deps.initialLogSeq };
+    const logSeq = await this.lastLogSeq.catch(() => this.logSeqNow);
+    return { parser: this.at === null ? null : this.parser.snapshot(), logSeq };
   }
 
   /** The tailer's sink: parses the chunk now, resolves once its events are on disk and its progress recorded. */
@@ -67,9 +79,14 @@ export class LogSink {
     const start = meta.offsetAfter - buf.length;
     if (!this.started) {
       this.started = true;
-      if (start > 0) this.resume(meta.fileId, start);
+      this.resume(meta.fileId, start);
     } else if (this.at !== null && (this.at.fileId !== meta.fileId || this.at.offset !== start)) {
       this.rewind(meta.fileId, start);
+    }
+    if (this.store.progressFor(meta.fileId, start) === null) {
+      // Where this run or file starts, if no checkpoint says it: a failed first chunk is read again from here.
+      const parser = start === 0 ? null : this.parser.snapshot();
+      this.store.progressAt(meta.fileId, start, { parser, logSeq: this.logSeqNow });
     }
     this.parser.push(buf);
     this.at = { fileId: meta.fileId, offset: meta.offsetAfter };
@@ -81,10 +98,8 @@ export class LogSink {
   /** The tailer's report listener: a truncated or replaced file ends the old file's open cycles. */
   onReport(report: TailReport): void {
     if (report.kind !== 'truncated' && report.kind !== 'replaced') return;
-    if (!this.started && this.store.loadedState !== null) {
-      // The file changed while the agent was down: the cycles open at its checkpoint end here.
-      this.parser.restore(this.store.loadedState);
-    }
+    // Seen at the first poll, the file changed while the agent was down: its state at the checkpoint is not ended
+    // here, since the run before may have spooled the rest of that file after its last checkpoint.
     this.started = true;
     // A new file: cycles left open in the old one end there, and line numbers restart.
     this.parser.end();
@@ -93,9 +108,11 @@ export class LogSink {
     this.at = null;
     this.store.clearPending();
     this.skipSeqs = [];
-    // A chunk of the old file that failed stays failed; the new file starts from what is known to be spooled.
+    // A chunk of the old file that failed stays unspooled; the new file starts from what is known to be spooled.
     this.lastLogSeq = this.lastLogSeq.catch(() => this.logSeqNow);
-    this.spool(events, false).catch((err: unknown) => this.deps.log.error({ err }, 'could not spool findings'));
+    this.spool(events, false).catch((err: unknown) => {
+      this.deps.log.warn({ err }, 'could not spool the end of the old log file; it goes with the next chunk');
+    });
   }
 
   private newParser(): WuLogParser {
@@ -107,7 +124,8 @@ export class LogSink {
     return this.findings.splice(0).map((f) => logFindingToEvent(f, this.deps.offsetMinutes, now));
   }
 
-  // Going on from the saved checkpoint: the parser from the state saved with it (open cycles, line count).
+  // The first chunk of this run: going on from the saved checkpoint, the parser from the state saved with it (open
+  // cycles, line count), and what the spool holds from after it is counted.
   private resume(fileId: string, start: number): void {
     const { store } = this;
     const log = this.deps.log;
@@ -115,38 +133,39 @@ export class LogSink {
       const err = makeError('WULOG_STATE_INVALID', [store.loadProblem]);
       log.warn({ err }, err.message);
     }
-    if (store.loadedState === null) return;
-    log.info(
-      { lineNo: store.loadedState.lineNo, openCycles: store.loadedState.detection.open.length },
-      'log parser resumed from its checkpoint',
-    );
     const progress = store.progressFor(fileId, start);
-    // A file from before the log seq was saved: go on from its state, without knowing what of the re-read is spooled.
-    if (progress === null) this.restart(store.loadedState, this.deps.initialLogSeq, false);
-    else this.restart(progress.parser, progress.logSeq, true);
+    if (progress !== null) {
+      if (start > 0) log.info({ offset: start }, 'log parser resumed from its checkpoint');
+      this.restart(progress.parser, progress.logSeq, true);
+    } else if (start > 0 && store.loadedState !== null) {
+      // A checkpoint from before the log seq was saved: go on from its state, without knowing what is spooled.
+      log.info({ offset: start }, 'log parser resumed from its checkpoint');
+      this.restart(store.loadedState, this.deps.initialLogSeq, false);
+    }
   }
 
   // The chunk does not start where the parser stands: an earlier chunk failed and the tailer reads again from the
-  // checkpoint. The parser goes back to the progress recorded for that point.
+  // end of the last one spooled. Nothing after that was spooled (a failure stops every later chunk), so nothing is
+  // skipped, and the log seq stays what was spooled.
   private rewind(fileId: string, start: number): void {
-    const progress: TailProgress | null =
-      start === 0
-        ? { parser: this.newParser().snapshot(), logSeq: this.logSeqNow }
-        : this.store.progressFor(fileId, start);
+    const progress = start === 0 ? { parser: null } : this.store.progressFor(fileId, start);
     if (progress === null) {
-      // Not expected: every chunk boundary the tailer can read again from has its progress kept.
+      // Not expected: the start of every chunk the tailer can read again from has its state kept.
       this.deps.log.error({ fileId, offset: start }, 'log tail: no parser state for where the re-read starts');
-      this.lastLogSeq = this.lastLogSeq.catch(() => this.logSeqNow);
-      return;
+    } else {
+      this.deps.log.info({ offset: start }, 'log tail: reading again after a failed chunk');
+      this.parser = this.newParser();
+      if (progress.parser !== null) this.parser.restore(progress.parser);
     }
-    this.deps.log.info({ offset: start }, 'log tail: reading again after a failed chunk');
-    this.restart(progress.parser, progress.logSeq, true);
+    this.skipSeqs = [];
+    this.lastLogSeq = this.lastLogSeq.catch(() => this.logSeqNow);
   }
 
-  // A parser from `state`, the log seq from `logSeq`, and (with `count`) the spooled events the re-read repeats.
-  private restart(state: ParserState, logSeq: number, count: boolean): void {
+  // A parser from `state` (null: a new one), the log seq from `logSeq`, and (with `count`) the spooled events the
+  // re-read repeats.
+  private restart(state: ParserState | null, logSeq: number, count: boolean): void {
     this.parser = this.newParser();
-    this.parser.restore(state);
+    if (state !== null) this.parser.restore(state);
     this.lastLogSeq = Promise.resolve(logSeq);
     this.skipSeqs = [];
     if (!count) return;
@@ -181,7 +200,17 @@ export class LogSink {
         }
       }
       const before = await previous; // an earlier chunk failed: this one fails too, spooling nothing
-      const stored = fresh.length === 0 ? [] : await this.deps.append(fresh);
+      // End-of-file events whose append failed go first (they come before anything of the new file).
+      const carried = this.unsent;
+      this.unsent = [];
+      const batch = carried.length === 0 ? fresh : [...carried, ...fresh];
+      let stored: WireEvent[];
+      try {
+        stored = batch.length === 0 ? [] : await this.deps.append(batch);
+      } catch (err) {
+        this.unsent = fromChunk ? carried : batch;
+        throw err;
+      }
       const seq = Math.max(before, skippedSeq, stored.at(-1)?.seq ?? 0);
       this.logSeqNow = Math.max(this.logSeqNow, seq);
       return seq;

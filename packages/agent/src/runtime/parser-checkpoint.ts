@@ -24,7 +24,8 @@ export function emptyParserState(lineNo: number): ParserState {
 
 /** Where the tail stands after a chunk: the parser's state and the seq of the last log event spooled. */
 export interface TailProgress {
-  parser: ParserState;
+  /** Null at the start of a file: a new parser. */
+  parser: ParserState | null;
   /** Seq of the last event the log tail put in the spool up to this point (0: none yet). */
   logSeq: number;
 }
@@ -44,12 +45,12 @@ export class ParserCheckpointStore implements CheckpointStore {
   private saved: { key: string; progress: TailProgress } | null = null;
 
   /**
-   * `progressNow` returns the tail's progress as it stands; it is saved with a checkpoint that no
-   * {@link progressAt} call covers (nothing in flight: a new file, a widened head).
+   * `progressNow` returns the tail's progress as it stands once what was spooled is on disk; it is saved with a
+   * checkpoint whose offset no recorded, saved or loaded progress covers (a new file at offset 0).
    */
   constructor(
     private readonly file: string,
-    private readonly progressNow: () => TailProgress,
+    private readonly progressNow: () => Promise<TailProgress>,
   ) {}
 
   /** Loads the checkpoint; a damaged file restarts from the beginning of the log (re-read, not lost). */
@@ -73,11 +74,10 @@ export class ParserCheckpointStore implements CheckpointStore {
       else this.loadProblem = parsed.error.issues[0]?.message ?? 'unknown shape';
     }
     if (typeof v.logSeq === 'number' && Number.isSafeInteger(v.logSeq) && v.logSeq >= 0) this.loadedLogSeq = v.logSeq;
-    if (this.loadedState !== null && this.loadedLogSeq !== null) {
-      this.saved = {
-        key: `${cp.fileId}:${cp.offset}`,
-        progress: { parser: this.loadedState, logSeq: this.loadedLogSeq },
-      };
+    // At offset 0 no state is saved: the file starts with a new parser.
+    if ((cp.offset === 0 || this.loadedState !== null) && this.loadedLogSeq !== null) {
+      const parser = cp.offset === 0 ? null : this.loadedState;
+      this.saved = { key: `${cp.fileId}:${cp.offset}`, progress: { parser, logSeq: this.loadedLogSeq } };
     }
     // Files written before the parser state was saved hold only the line count.
     if (this.loadedState === null && typeof v.lines === 'number' && Number.isInteger(v.lines) && v.lines >= 0) {
@@ -94,7 +94,9 @@ export class ParserCheckpointStore implements CheckpointStore {
   /** Saves the checkpoint with the progress that belongs to its offset (no parser state at offset 0). */
   async save(cp: Checkpoint): Promise<void> {
     const key = `${cp.fileId}:${cp.offset}`;
-    const progress = this.pending.get(key) ?? this.progressNow();
+    // What was recorded for this offset, or saved or loaded with it (a widened head, a save after a failed chunk),
+    // before the progress as it stands, which is only right when nothing was handed over since.
+    const progress = this.progressFor(cp.fileId, cp.offset) ?? (await this.progressNow());
     await writeJsonAtomic(this.file, {
       checkpoint: cp,
       parser: cp.offset === 0 ? null : progress.parser,

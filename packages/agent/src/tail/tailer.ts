@@ -264,6 +264,9 @@ export class LogTailer {
     const head = await readAt(fh, HEAD_BYTES, 0);
     const size = Number((await fh.stat({ bigint: true })).size);
     this.cp = await this.position(fileId, size, head);
+    // A new position (a new file, a widened head) is saved before anything of it is read, so a crash while its
+    // first chunks are handed over finds a checkpoint for it.
+    if (this.dirty) await this.saveInOrder();
     await this.readOn(this.file, false, size);
   }
 
