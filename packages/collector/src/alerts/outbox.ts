@@ -14,6 +14,7 @@ interface OutboxRow {
   id: string;
   channel: string;
   attempts: number;
+  created_at: Date;
   payload: Notification & { createdAt: string; alert: Notification['alert'] };
 }
 
@@ -90,10 +91,13 @@ export class OutboxWorker {
            SELECT id, channel FROM alert_notifications
            WHERE state = 'pending' AND next_attempt_at <= $2 AND (leased_until IS NULL OR leased_until < $2)
            ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-         RETURNING id, channel, attempts, payload`,
+         RETURNING id, channel, attempts, payload, created_at`,
         [this.opts.batch ?? 50, now, this.opts.leaseMs],
       ),
     );
+    // RETURNING comes in no particular order: a receiver must get an alert's firing before its resolved.
+    const at = (r: OutboxRow) => new Date(r.created_at).getTime();
+    rows.sort((a, b) => at(a) - at(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     let delivered = 0;
     for (const row of rows) {
       const channel = this.channels.get(row.channel);
