@@ -321,6 +321,7 @@ export class LogTailer {
     let pos = this.cp.offset;
     let delivered = 0;
     const inFlight: Promise<void>[] = [];
+    const saves: Promise<void>[] = [];
     this.lastAccepted = Promise.resolve(); // whatever an earlier poll handed out has settled
     this.unsaved = [];
     let failure: { err: unknown } | null = null;
@@ -339,7 +340,10 @@ export class LogTailer {
         if (take === 0) break; // only a partial line is left: wait for its LF
         pos += take;
         delivered += take;
-        inFlight.push(this.deliver(take === buf.length ? buf : buf.subarray(0, take), pos, file.fileId));
+        const { accepted, saved } = this.deliver(take === buf.length ? buf : buf.subarray(0, take), pos, file.fileId);
+        inFlight.push(accepted);
+        saves.push(saved);
+        // Backpressure on the sink, not on checkpoint writes: those coalesce behind it.
         if (inFlight.length >= this.maxInFlight) await inFlight.shift();
         if (atEnd) break;
       }
@@ -347,7 +351,7 @@ export class LogTailer {
       failure = { err };
     }
     // Every chunk handed out settles before the poll ends, so no checkpoint save outlives it.
-    for (const r of await Promise.allSettled(inFlight))
+    for (const r of await Promise.allSettled([...inFlight, ...saves]))
       if (failure === null && r.status === 'rejected') failure = { err: r.reason };
     if (failure !== null) throw failure.err;
     return delivered;
@@ -364,7 +368,7 @@ export class LogTailer {
 
   // Hands a chunk to the sink now; the returned promise settles once the chunk, and every chunk before it, was
   // accepted and the checkpoint moved past it. A chunk whose sink failed stops every later one from moving it.
-  private deliver(buf: Buffer, offsetAfter: number, fileId: string): Promise<void> {
+  private deliver(buf: Buffer, offsetAfter: number, fileId: string): { accepted: Promise<void>; saved: Promise<void> } {
     let sunk: Promise<void>;
     try {
       sunk = this.onChunk(buf, { offsetAfter, fileId });
@@ -396,12 +400,11 @@ export class LogTailer {
       return true;
     })();
     this.lastAccepted = accepted.then(() => undefined);
-    // Later chunks see a failure through `lastAccepted`; this copy only keeps it from going unobserved.
+    const saved = accepted.then((moved) => (moved ? this.saveInOrder() : undefined));
+    // readOn awaits both, but may be reading the next chunk when one fails: mark them observed now.
     this.lastAccepted.catch(() => undefined);
-    const done = accepted.then((moved) => (moved ? this.saveInOrder() : undefined));
-    // readOn awaits it, but may be reading the next chunk when it fails: mark it observed now.
-    done.catch(() => undefined);
-    return done;
+    saved.catch(() => undefined);
+    return { accepted: this.lastAccepted, saved };
   }
 
   // Saves run one after another (a failed one does not stop the next), each writing the checkpoint as it is then.
