@@ -54,7 +54,7 @@ export async function writeJsonAtomic(file: string, value: unknown, options: Wri
 }
 
 // The directory exists on every save but the first: create it only when the open says it is missing, rather than
-// paying a mkdir per tail checkpoint (one per 256 KiB chunk while catching up).
+// paying a mkdir per tail checkpoint (as often as one per chunk while catching up).
 async function openCreatingDir(tmp: string) {
   try {
     return await open(tmp, 'w');

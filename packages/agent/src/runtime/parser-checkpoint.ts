@@ -30,6 +30,9 @@ export interface TailProgress {
   logSeq: number;
 }
 
+// Progress is kept per chunk boundary of a file.
+const keyOf = (fileId: string, offset: number) => `${fileId}:${offset}`;
+
 /** A checkpoint store that saves, with each checkpoint, the tail's progress belonging to its offset. */
 export class ParserCheckpointStore implements CheckpointStore {
   /** The parser state loaded with the checkpoint; null when there was none or it was unusable. */
@@ -77,7 +80,7 @@ export class ParserCheckpointStore implements CheckpointStore {
     // At offset 0 no state is saved: the file starts with a new parser.
     if ((cp.offset === 0 || this.loadedState !== null) && this.loadedLogSeq !== null) {
       const parser = cp.offset === 0 ? null : this.loadedState;
-      this.saved = { key: `${cp.fileId}:${cp.offset}`, progress: { parser, logSeq: this.loadedLogSeq } };
+      this.saved = { key: keyOf(cp.fileId, cp.offset), progress: { parser, logSeq: this.loadedLogSeq } };
     }
     // Files written before the parser state was saved hold only the line count.
     if (this.loadedState === null && typeof v.lines === 'number' && Number.isInteger(v.lines) && v.lines >= 0) {
@@ -88,12 +91,12 @@ export class ParserCheckpointStore implements CheckpointStore {
 
   /** Records the tail's progress once the chunk ending at `offset` of file `fileId` was parsed and spooled. */
   progressAt(fileId: string, offset: number, progress: TailProgress): void {
-    this.pending.set(`${fileId}:${offset}`, progress);
+    this.pending.set(keyOf(fileId, offset), progress);
   }
 
   /** Saves the checkpoint with the progress that belongs to its offset (no parser state at offset 0). */
   async save(cp: Checkpoint): Promise<void> {
-    const key = `${cp.fileId}:${cp.offset}`;
+    const key = keyOf(cp.fileId, cp.offset);
     // What was recorded for this offset, or saved or loaded with it (a widened head, a save after a failed chunk),
     // before the progress as it stands, which is only right when nothing was handed over since.
     const progress = this.progressFor(cp.fileId, cp.offset) ?? (await this.progressNow());
@@ -116,7 +119,7 @@ export class ParserCheckpointStore implements CheckpointStore {
 
   /** The progress recorded, saved or loaded for the chunk boundary at `offset` of `fileId`; null if none is kept. */
   progressFor(fileId: string, offset: number): TailProgress | null {
-    const key = `${fileId}:${offset}`;
+    const key = keyOf(fileId, offset);
     return this.pending.get(key) ?? (this.saved?.key === key ? this.saved.progress : null);
   }
 

@@ -111,10 +111,14 @@ export function encodeFrame(event: WireEvent): Buffer {
 /** Why a frame could not be decoded. `torn` means the bytes simply run out (a write cut short). */
 export type FrameFault = 'torn' | 'bad_length' | 'bad_checksum' | 'bad_record';
 
-/** Outcome of decoding the frame that starts at some position of a buffer. */
-export type DecodeResult =
-  | { readonly ok: true; readonly event: WireEvent; readonly frameBytes: number }
-  | { readonly ok: false; readonly fault: FrameFault; readonly needBytes?: number };
+/** A frame that did not decode, and why; `needBytes` (for `torn`) is the full frame size. */
+export type FrameFailure = { readonly ok: false; readonly fault: FrameFault; readonly needBytes?: number };
+
+/** Outcome of decoding the frame that starts at some position of a buffer into an `E`. */
+export type Decoded<E> = { readonly ok: true; readonly event: E; readonly frameBytes: number } | FrameFailure;
+
+/** Outcome of {@link decodeFrame}. */
+export type DecodeResult = Decoded<WireEvent>;
 
 const KINDS: ReadonlySet<string> = new Set<string>(EventKind.options);
 
@@ -133,9 +137,7 @@ function checkFrame(
   buf: Buffer,
   pos: number,
   end: number,
-):
-  | { readonly ok: true; readonly frameBytes: number }
-  | { readonly ok: false; readonly fault: FrameFault; readonly needBytes?: number } {
+): { readonly ok: true; readonly frameBytes: number } | FrameFailure {
   if (end - pos < FRAME_HEADER_BYTES) return { ok: false, fault: 'torn', needBytes: FRAME_HEADER_BYTES };
   const length = buf.readUInt32LE(pos);
   // Zero-filled tails (a size extended before its data reached disk) would otherwise pass: crc32('') is 0.
@@ -174,9 +176,7 @@ export interface RawEvent {
 }
 
 /** Outcome of {@link decodeFrameRaw}. */
-export type RawDecodeResult =
-  | { readonly ok: true; readonly event: RawEvent; readonly frameBytes: number }
-  | { readonly ok: false; readonly fault: FrameFault; readonly needBytes?: number };
+export type RawDecodeResult = Decoded<RawEvent>;
 
 const SEQ_PREFIX = Buffer.from('{"seq":', 'latin1');
 

@@ -9,7 +9,7 @@ import { FRAME_HEADER_BYTES } from './frame.js';
 import type { RawEvent } from './frame.js';
 import { errorCode } from './fsutil.js';
 import { readFrames, readRawFrames } from './segment.js';
-import type { SegmentPosition, SegmentState } from './segment.js';
+import type { FrameStep, SegmentPosition, SegmentState } from './segment.js';
 import type { SpoolLogger } from './types.js';
 
 /** What a read may return: events after `afterSeq`, at most `maxCount` of them and `maxBytes` of payload. */
@@ -29,15 +29,7 @@ export interface ReadContext {
   readonly logger: SpoolLogger;
 }
 
-type FrameReader<E> = (
-  fh: FileHandle,
-  start: number,
-  end: number,
-  chunkBytes: number,
-) => AsyncGenerator<
-  | { readonly offset: number; readonly event: E; readonly frameBytes: number; readonly fault?: undefined }
-  | { readonly offset: number; readonly fault: string }
->;
+type FrameReader<E> = (fh: FileHandle, start: number, end: number, chunkBytes: number) => AsyncGenerator<FrameStep<E>>;
 
 /**
  * Events after `limits.afterSeq` in order. The byte limit counts JSON payloads and never stops the first

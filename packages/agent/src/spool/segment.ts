@@ -7,7 +7,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WireEvent } from '@wuwatch/core';
 import { decodeFrame, decodeFrameRaw } from './frame.js';
-import type { FrameFault, RawEvent } from './frame.js';
+import type { Decoded, FrameFault, RawEvent } from './frame.js';
 import { readFully } from './fsutil.js';
 
 /** Bytes between two sparse-index marks: bounds how far a lookup by seq has to read. */
@@ -95,33 +95,24 @@ export function noteFrame(seg: SegmentState, seq: number, offset: number, frameB
   seg.size = offset + frameBytes;
 }
 
-/** One step of a frame stream: a decoded record, or the fault that ends the stream early. */
-export type FrameItem =
-  | { readonly offset: number; readonly event: WireEvent; readonly frameBytes: number; readonly fault?: undefined }
+/** One step of a frame stream: a decoded `E` at `offset`, or the fault that ends the stream there. */
+export type FrameStep<E> =
+  | { readonly offset: number; readonly event: E; readonly frameBytes: number; readonly fault?: undefined }
   | { readonly offset: number; readonly fault: FrameFault };
+
+/** One step of {@link readFrames}. */
+export type FrameItem = FrameStep<WireEvent>;
 
 /** One step of a raw frame stream (see {@link readRawFrames}). */
-export type RawFrameItem =
-  | { readonly offset: number; readonly event: RawEvent; readonly frameBytes: number; readonly fault?: undefined }
-  | { readonly offset: number; readonly fault: FrameFault };
-
-type Decoder<E> = (
-  buf: Buffer,
-  pos: number,
-) =>
-  | { readonly ok: true; readonly event: E; readonly frameBytes: number }
-  | { readonly ok: false; readonly fault: FrameFault; readonly needBytes?: number };
+export type RawFrameItem = FrameStep<RawEvent>;
 
 async function* streamFrames<E>(
   fh: FileHandle,
   start: number,
   end: number,
   chunkBytes: number,
-  decode: Decoder<E>,
-): AsyncGenerator<
-  | { readonly offset: number; readonly event: E; readonly frameBytes: number; readonly fault?: undefined }
-  | { readonly offset: number; readonly fault: FrameFault }
-> {
+  decode: (buf: Buffer, pos: number) => Decoded<E>,
+): AsyncGenerator<FrameStep<E>> {
   let buf = Buffer.alloc(0);
   let bufStart = start;
   let pos = 0;

@@ -14,7 +14,6 @@ interface OutboxRow {
   id: string;
   channel: string;
   attempts: number;
-  created_at: Date;
   payload: Notification & { createdAt: string; alert: Notification['alert'] };
 }
 
@@ -86,18 +85,19 @@ export class OutboxWorker {
   async deliverDue(now: Date = new Date()): Promise<number> {
     const { rows } = await this.db.withTransaction((tx) =>
       tx.query<OutboxRow>(
-        `UPDATE alert_notifications SET leased_until = $2::timestamptz + make_interval(secs => $3 / 1000.0)
-         WHERE (id, channel) IN (
-           SELECT id, channel FROM alert_notifications
-           WHERE state = 'pending' AND next_attempt_at <= $2 AND (leased_until IS NULL OR leased_until < $2)
-           ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-         RETURNING id, channel, attempts, payload, created_at`,
+        // RETURNING comes in no particular order; the outer SELECT puts the batch in creation order, so a receiver
+        // gets an alert's firing before its resolved.
+        `WITH leased AS (
+           UPDATE alert_notifications SET leased_until = $2::timestamptz + make_interval(secs => $3 / 1000.0)
+           WHERE (id, channel) IN (
+             SELECT id, channel FROM alert_notifications
+             WHERE state = 'pending' AND next_attempt_at <= $2 AND (leased_until IS NULL OR leased_until < $2)
+             ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+           RETURNING id, channel, attempts, payload, created_at)
+         SELECT id, channel, attempts, payload FROM leased ORDER BY created_at, id`,
         [this.opts.batch ?? 50, now, this.opts.leaseMs],
       ),
     );
-    // RETURNING comes in no particular order: a receiver must get an alert's firing before its resolved.
-    const at = (r: OutboxRow) => new Date(r.created_at).getTime();
-    rows.sort((a, b) => at(a) - at(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     let delivered = 0;
     for (const row of rows) {
       const channel = this.channels.get(row.channel);
