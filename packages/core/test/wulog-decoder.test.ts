@@ -98,6 +98,35 @@ test('cuts lines longer than maxLineBytes at a character boundary, whatever the 
   t.deepEqual(decode(bytewise(buf), { maxLineBytes: 8 }), whole);
 });
 
+test('a chunk bigger than one decoded piece (32 KiB) gives the same lines, whatever falls on a piece edge', (t) => {
+  // Lines of every length around the piece size, a line longer than a piece, CRLF and LF, non-ASCII text (UTF-8
+  // and Windows-1252) and empty lines, in one 400 KiB chunk; a line can end on, just before or just after an edge.
+  const lines: string[] = [];
+  const parts: Buffer[] = [];
+  let n = 0;
+  for (let size = 0; parts.reduce((a, b) => a + b.length, 0) < 400 * 1024; size = (size * 7 + 13) % 9000, n++) {
+    const text = n % 97 === 5 ? 'x'.repeat(40 * 1024) : n % 13 === 3 ? `café ${n}` : `${n} ${'a'.repeat(size)}`;
+    lines.push(n % 31 === 7 ? '' : text);
+    parts.push(Buffer.from(`${n % 31 === 7 ? '' : text}${n % 2 === 0 ? '\r\n' : '\n'}`, 'utf8'));
+    if (n % 41 === 9) {
+      parts.push(Buffer.from([0x41, 0xe9, 0x0a])); // "Aé" in Windows-1252: not UTF-8
+      lines.push('Aé');
+    }
+  }
+  const all = Buffer.concat(parts);
+  t.deepEqual(decode([all]), lines);
+  t.deepEqual(decode([all.subarray(0, 100_000), all.subarray(100_000)]), lines);
+  // The parser's fast path gets the same lines as slices of the pieces.
+  const sliced: string[] = [];
+  const d = new LineDecoder({
+    line: (l) => sliced.push(l),
+    slice: (_bytes, _bs, _be, text, cs, ce) => sliced.push(text.slice(cs, ce)),
+  });
+  d.push(all);
+  d.end();
+  t.deepEqual(sliced, lines);
+});
+
 test('decodeCp1252 maps the 0x80–0x9F range and Latin-1 above it', (t) => {
   t.is(decodeCp1252(Buffer.from([0x80, 0x8a, 0x9f, 0xa0, 0xe9, 0xff])), '\u20ac\u0160\u0178\u00a0\u00e9\u00ff');
   t.is(decodeCp1252(Buffer.from([0x8d, 0x8f, 0x90, 0x9d])), '\u008d\u008f\u0090\u009d');

@@ -35,6 +35,8 @@ export interface LineDecoderOptions {
 }
 
 const LF = 0x0a;
+// Bytes decoded into one string at a time (see emitRegion); well under V8's large-object threshold (128 KiB).
+const PIECE_BYTES = 32 * 1024;
 const CR = 0x0d;
 const DEFAULT_MAX_LINE_BYTES = 1 << 20;
 
@@ -144,8 +146,25 @@ export class LineDecoder {
     if (restStart < buf.length) this.appendCarry(buf.subarray(restStart));
   }
 
-  /** Emits the complete lines of `region` (which excludes the final LF). */
+  /**
+   * Emits the complete lines of `region` (which excludes the final LF), in pieces of about {@link PIECE_BYTES}: one
+   * string per chunk would be a large object to V8, which gets fresh pages (page faults) for each and frees them at
+   * the next collection, where pieces this size are made in, and die in, the young generation.
+   */
   private emitRegion(region: Buffer): void {
+    let p = 0;
+    while (region.length - p > PIECE_BYTES) {
+      let cut = region.lastIndexOf(LF, p + PIECE_BYTES);
+      if (cut < p) cut = region.indexOf(LF, p + PIECE_BYTES); // a line longer than a piece goes whole
+      if (cut < 0) break;
+      this.emitLines(region.subarray(p, cut));
+      p = cut + 1;
+    }
+    this.emitLines(region.subarray(p));
+  }
+
+  /** Emits the lines of `region` (which excludes the final LF). */
+  private emitLines(region: Buffer): void {
     const sink = this.sink;
     const fast = sink.slice !== undefined;
     // Latin-1 decoding is a plain copy and keeps string indices equal to byte indices, which is right for every
