@@ -28,6 +28,8 @@ interface Setup {
   maxInFlight: number;
   /** After a poll that reported an error: keep polling in-process (retry), or stop() and start a new agent. */
   onError: 'retry' | 'restart';
+  /** The tailer's checkpoint spacing (0: a save after every chunk). */
+  checkpointEveryBytes?: number;
 }
 const DEFAULT_SETUP: Setup = { chunkBytes: CHUNK_BYTES, maxInFlight: 2, onError: 'retry' };
 
@@ -144,6 +146,7 @@ function agent(w: World, stateDir: string, logPath: string, setup: Setup) {
     pollMs: 1e9,
     chunkBytes: setup.chunkBytes,
     maxInFlight: setup.maxInFlight,
+    checkpointEveryBytes: setup.checkpointEveryBytes ?? 0,
     onChunk: (buf, meta) => sink.onChunk(buf, meta),
     onReport: (r) => {
       if (r.kind === 'error') errors.push(r.error.message);
@@ -205,7 +208,7 @@ async function scenario(root: string, plan: Plan, setup: Setup, maxLives = 20, p
 // Uninterrupted runs, one per chunk size and chunks in flight: what every faulty run must end with.
 const baselines = new Map<string, Promise<string[]>>();
 function baseline(root: string, setup: Setup): Promise<string[]> {
-  const key = `${setup.chunkBytes}/${setup.maxInFlight}`;
+  const key = `${setup.chunkBytes}/${setup.maxInFlight}/${setup.checkpointEveryBytes ?? 0}`;
   let want = baselines.get(key);
   if (want === undefined) {
     want = scenario(root, new Map(), setup, 1).then((r) => r.events);
@@ -243,7 +246,7 @@ async function expectExactlyOnce(t: ExecutionContext, cases: { plan: Plan; setup
       const { events, trace, finished } = await scenario(root, plan, setup);
       const diff = difference(events, want) ?? (finished ? null : 'no agent got through its polls');
       if (diff !== null) {
-        const what = `${describePlan(plan)} (chunk ${setup.chunkBytes}, ${setup.maxInFlight} in flight, ${setup.onError}): ${diff}; steps ${trace.join(' ')}`;
+        const what = `${describePlan(plan)} (chunk ${setup.chunkBytes}, ${setup.maxInFlight} in flight, checkpoint every ${setup.checkpointEveryBytes ?? 0} bytes, ${setup.onError}): ${diff}; steps ${trace.join(' ')}`;
         bad.push(what);
         t.log(what);
       }
@@ -324,4 +327,25 @@ test('random runs of up to five faults, 1 to 3 chunks in flight, varying chunk s
     return { plan, setup };
   });
   await expectExactlyOnce(t, cases);
+});
+
+// The agent saves the tail checkpoint every few megabytes while catching up, not after every chunk: a crash then
+// re-reads more, and the count of what the spool holds after the checkpoint's log seq must still cover all of it.
+test('checkpoints spaced over several chunks: single faults retried or restarted, and random runs, every log event once', async (t) => {
+  const spaced: Setup = { ...DEFAULT_SETUP, checkpointEveryBytes: 3 * CHUNK_BYTES };
+  const random = mulberry32(20261126);
+  const randomRuns = Array.from({ length: 200 }, () => {
+    const chunkBytes = 700 + Math.floor(random() * 9000);
+    const setup: Setup = {
+      chunkBytes,
+      maxInFlight: 1 + Math.floor(random() * 3),
+      onError: random() < 0.3 ? 'restart' : 'retry',
+      checkpointEveryBytes: Math.floor(random() * 6 * chunkBytes),
+    };
+    const plan = new Map<number, Fault>();
+    const faults = 1 + Math.floor(random() * 5);
+    for (let k = 0; k < faults; k++) plan.set(1 + Math.floor(random() * 40), random() < 0.5 ? 'fail' : 'crash');
+    return { plan, setup };
+  });
+  await expectExactlyOnce(t, [...singles(spaced), ...singles({ ...spaced, onError: 'restart' }), ...randomRuns]);
 });

@@ -97,6 +97,34 @@ test('a partial last line is held back and the checkpoint stays before it', asyn
   await tl.stop();
 });
 
+test('checkpointEveryBytes spaces the saves within a poll, and the end of every poll is saved', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'WindowsUpdate.log');
+  const one = line(1); // every line has the same length: chunks of one line each
+  await writeFile(path, one.repeat(10));
+  const inner = memoryCheckpointStore();
+  const saved: number[] = [];
+  const store: CheckpointStore = {
+    load: () => inner.load(),
+    save: async (cp) => {
+      saved.push(cp.offset / one.length);
+      await inner.save(cp);
+    },
+  };
+  const rec = recorder();
+  const tl = tailer(path, store, rec, { chunkBytes: one.length, checkpointEveryBytes: 3 * one.length });
+  await tl.start();
+  await tl.pollNow();
+  // Lines 3, 6 and 9 asked for a save; line 10 ended the poll. (Offset 0 is the fresh file's position.)
+  t.deepEqual(saved, [0, 3, 6, 9, 10]);
+  await appendFile(path, one.repeat(2));
+  await tl.pollNow();
+  t.deepEqual(saved, [0, 3, 6, 9, 10, 12], 'a short poll is saved at its end');
+  t.is(inner.current?.offset, 12 * one.length);
+  await tl.stop();
+  t.throws(() => tailer(path, store, rec, { checkpointEveryBytes: -1 }), { code: 'WUW_CONFIG_INVALID' });
+});
+
 test('restart from a file checkpoint continues without gaps or repeats, also across a held-back line', async (t) => {
   const dir = await tempDir(t);
   const path = join(dir, 'WindowsUpdate.log');

@@ -130,6 +130,9 @@ export class Agent {
       pollMs: config.intervals.tailMs,
       // While catching up, chunk N+1 is parsed while chunk N's events and checkpoint are being fsync'ed.
       maxInFlight: 2,
+      // While catching up, one checkpoint write (write, fsync, rename) per 8 MiB rather than per chunk: a crash
+      // re-reads at most that much more, and the log sink's resume still spools each event once.
+      checkpointEveryBytes: 8 * 1024 * 1024,
       // The checkpoint (and the parser state with it) moves only after this resolves: the events are on disk first.
       onChunk: (buf, meta) => sink.onChunk(buf, meta),
       onReport: (r) => {

@@ -9,8 +9,8 @@
  *   was rotated away is delivered as it is (no LF will ever come).
  * - The checkpoint moves only after the sink's promise resolves (for that chunk and every earlier one), so a
  *   restart continues exactly after the last accepted chunk. A crash between a sink resolving and its save
- *   finishing repeats the chunks not yet checkpointed, at most `maxInFlight` of them (at-least-once at the
- *   crash boundary, exactly-once otherwise).
+ *   finishing repeats the chunks not yet checkpointed (at-least-once at the crash boundary, exactly-once
+ *   otherwise): at most `maxInFlight` of them, plus up to `checkpointEveryBytes` of chunks while catching up.
  * - Each poll reads up to the size the file had when the poll looked; what is appended meanwhile waits for
  *   the next poll.
  * - Rotation by rename or delete while running (holdOpen, the default): the handle kept open between
@@ -74,6 +74,13 @@ export interface TailerOptions {
    * order, each only once its own chunk and every earlier one resolved.
    */
   maxInFlight?: number;
+  /**
+   * While a poll reads on, the checkpoint is saved once at least this many bytes were handed over since the last
+   * save, and always when the poll ends (default 0: after every chunk). A save is a file write, an fsync and a
+   * rename; spacing them out while catching up keeps the disk work per megabyte down, at the price of re-reading
+   * up to this much after a crash.
+   */
+  checkpointEveryBytes?: number;
   /** Without any checkpoint: read the existing file from its start (default) or only what comes next. */
   startAt?: 'beginning' | 'end';
   /** Keep the file open between polls so a rotated-away file can be finished (default true). */
@@ -89,7 +96,7 @@ const LF = 0x0a;
 const DEFAULT_POLL_MS = 1000;
 const DEFAULT_CHUNK_BYTES = 512 * 1024;
 
-/** Tails one log file by polling, handing complete lines to a sink and checkpointing after each chunk. */
+/** Tails one log file by polling, handing complete lines to a sink and checkpointing what it accepted. */
 export class LogTailer {
   readonly path: string;
   private readonly store: CheckpointStore;
@@ -100,6 +107,7 @@ export class LogTailer {
   private readonly startAt: 'beginning' | 'end';
   private readonly holdOpen: boolean;
   private readonly maxInFlight: number;
+  private readonly checkpointEveryBytes: number;
 
   private current: TailState = 'idle';
   private cp: Checkpoint | null = null;
@@ -120,6 +128,8 @@ export class LogTailer {
   // Chunks handed to the sink in this poll and not checkpointed yet, in file order; `accepted` once their sink
   // resolved.
   private unsaved: { offsetAfter: number; accepted: boolean }[] = [];
+  // Bytes handed to the sink in this poll since the last chunk that asked for a save.
+  private bytesSinceSave = 0;
 
   constructor(options: TailerOptions) {
     this.path = options.path;
@@ -131,16 +141,19 @@ export class LogTailer {
     this.startAt = options.startAt ?? 'beginning';
     this.holdOpen = options.holdOpen ?? true;
     this.maxInFlight = options.maxInFlight ?? 1;
+    this.checkpointEveryBytes = options.checkpointEveryBytes ?? 0;
     if (
+      !Number.isInteger(this.checkpointEveryBytes) ||
+      this.checkpointEveryBytes < 0 ||
       !Number.isInteger(this.chunkBytes) ||
       this.chunkBytes < 1 ||
       !Number.isInteger(this.maxInFlight) ||
       this.maxInFlight < 1 ||
       !(this.pollMs >= 1)
     ) {
-      const got = `chunkBytes ${this.chunkBytes}, maxInFlight ${this.maxInFlight}, pollMs ${this.pollMs}`;
+      const got = `chunkBytes ${this.chunkBytes}, maxInFlight ${this.maxInFlight}, pollMs ${this.pollMs}, checkpointEveryBytes ${this.checkpointEveryBytes}`;
       throw makeError('CONFIG_INVALID', [
-        `tail chunkBytes and maxInFlight must be positive integers and pollMs >= 1, got ${got}`,
+        `tail chunkBytes and maxInFlight must be positive integers, pollMs >= 1 and checkpointEveryBytes an integer >= 0, got ${got}`,
       ]);
     }
   }
@@ -324,6 +337,7 @@ export class LogTailer {
     const saves: Promise<void>[] = [];
     this.lastAccepted = Promise.resolve(); // whatever an earlier poll handed out has settled
     this.unsaved = [];
+    this.bytesSinceSave = 0;
     let failure: { err: unknown } | null = null;
     try {
       while (!this.stopRequested) {
@@ -350,9 +364,11 @@ export class LogTailer {
     } catch (err) {
       failure = { err };
     }
-    // Every chunk handed out settles before the poll ends, so no checkpoint save outlives it.
-    for (const r of await Promise.allSettled([...inFlight, ...saves]))
-      if (failure === null && r.status === 'rejected') failure = { err: r.reason };
+    // Every chunk handed out settles before the poll ends, so no checkpoint save outlives it; what was accepted
+    // since the last save (saves are spaced by checkpointEveryBytes) is saved now.
+    const settled = await Promise.allSettled([...inFlight, ...saves]);
+    if (this.dirty) settled.push(...(await Promise.allSettled([this.saveInOrder()])));
+    for (const r of settled) if (failure === null && r.status === 'rejected') failure = { err: r.reason };
     if (failure !== null) throw failure.err;
     return delivered;
   }
@@ -400,7 +416,10 @@ export class LogTailer {
       return true;
     })();
     this.lastAccepted = accepted.then(() => undefined);
-    const saved = accepted.then((moved) => (moved ? this.saveInOrder() : undefined));
+    this.bytesSinceSave += buf.length;
+    const saveNow = this.bytesSinceSave >= this.checkpointEveryBytes;
+    if (saveNow) this.bytesSinceSave = 0;
+    const saved = accepted.then((moved) => (moved && saveNow ? this.saveInOrder() : undefined));
     // readOn awaits both, but may be reading the next chunk when one fails: mark them observed now.
     this.lastAccepted.catch(() => undefined);
     saved.catch(() => undefined);
