@@ -97,6 +97,38 @@ test('with maxInFlight 2 the next chunk reaches the sink before the first resolv
   t.is(store.current?.offset, 100);
 });
 
+test('with spaced saves, a chunk that asked for a save gets one even when an earlier chunk moved the checkpoint past it', async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'WindowsUpdate.log');
+  await writeFile(path, TEN_LINES);
+  const sink = holdingSink();
+  const store = loggingStore();
+  const tl = new LogTailer({
+    path,
+    store,
+    onChunk: sink.onChunk,
+    chunkBytes: 20,
+    maxInFlight: 2,
+    checkpointEveryBytes: 40,
+    pollMs: 60_000,
+  });
+  await tl.start();
+  await until(() => sink.held.length === 2, 'two chunks');
+  // Chunk 2 asks for a save (40 bytes); it resolves first, so chunk 1's acceptance moves the checkpoint to 40.
+  sink.held[1]!.resolve();
+  await quiet();
+  sink.held[0]!.resolve();
+  await until(() => store.saved.length > 1, 'the save chunk 2 asked for');
+  t.deepEqual(store.saved, [0, 40], 'saved at 40 while the poll is still reading on');
+  for (let i = 2; i < 5; i++) {
+    await until(() => sink.held.length > i, `chunk ${i + 1}`);
+    sink.held[i]!.resolve();
+  }
+  await until(() => store.saved.at(-1) === 100, 'the save at the end of the poll');
+  await tl.stop();
+  t.deepEqual(store.saved, [0, 40, 80, 100]);
+});
+
 test('a chunk whose sink fails stops the checkpoint before it; the next poll reads on from there', async (t) => {
   const dir = await tempDir(t);
   const path = join(dir, 'WindowsUpdate.log');

@@ -131,7 +131,8 @@ export class Agent {
       // While catching up, chunk N+1 is parsed while chunk N's events and checkpoint are being fsync'ed.
       maxInFlight: 2,
       // While catching up, one checkpoint write (write, fsync, rename) per 8 MiB rather than per chunk: a crash
-      // re-reads at most that much more, and the log sink's resume still spools each event once.
+      // re-reads up to that much more, and the log sink's resume does not spool again what the spool still holds
+      // (only events the collector acknowledged and the spool deleted meanwhile can repeat; see log-sink.ts).
       checkpointEveryBytes: 8 * 1024 * 1024,
       // The checkpoint (and the parser state with it) moves only after this resolves: the events are on disk first.
       onChunk: (buf, meta) => sink.onChunk(buf, meta),

@@ -10,7 +10,7 @@
  * - The checkpoint moves only after the sink's promise resolves (for that chunk and every earlier one), so a
  *   restart continues exactly after the last accepted chunk. A crash between a sink resolving and its save
  *   finishing repeats the chunks not yet checkpointed (at-least-once at the crash boundary, exactly-once
- *   otherwise): at most `maxInFlight` of them, plus up to `checkpointEveryBytes` of chunks while catching up.
+ *   otherwise): at most `maxInFlight` of them, plus up to `checkpointEveryBytes` and a chunk while catching up.
  * - Each poll reads up to the size the file had when the poll looked; what is appended meanwhile waits for
  *   the next poll.
  * - Rotation by rename or delete while running (holdOpen, the default): the handle kept open between
@@ -75,10 +75,10 @@ export interface TailerOptions {
    */
   maxInFlight?: number;
   /**
-   * While a poll reads on, the checkpoint is saved once at least this many bytes were handed over since the last
-   * save, and always when the poll ends (default 0: after every chunk). A save is a file write, an fsync and a
-   * rename; spacing them out while catching up keeps the disk work per megabyte down, at the price of re-reading
-   * up to this much after a crash.
+   * While a poll reads on, a checkpoint save is asked for by the chunk that brings the bytes handed over since the
+   * last such chunk to at least this many, and always when the poll ends (default 0: after every chunk). A save is
+   * a file write, an fsync and a rename; spacing them out while catching up keeps the disk work per megabyte down,
+   * at the price of re-reading after a crash up to this many bytes plus a chunk, on top of the chunks in flight.
    */
   checkpointEveryBytes?: number;
   /** Without any checkpoint: read the existing file from its start (default) or only what comes next. */
@@ -419,7 +419,9 @@ export class LogTailer {
     this.bytesSinceSave += buf.length;
     const saveNow = this.bytesSinceSave >= this.checkpointEveryBytes;
     if (saveNow) this.bytesSinceSave = 0;
-    const saved = accepted.then((moved) => (moved && saveNow ? this.saveInOrder() : undefined));
+    // Also when an earlier chunk's acceptance already moved the checkpoint past this one (sinks resolving out of
+    // order): that one did not save, so this one does; saveInOrder does nothing if nothing is left to save.
+    const saved = accepted.then(() => (saveNow ? this.saveInOrder() : undefined));
     // readOn awaits both, but may be reading the next chunk when one fails: mark them observed now.
     this.lastAccepted.catch(() => undefined);
     saved.catch(() => undefined);
