@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LogTailer, memoryCheckpointStore } from '../src/tail/index.js';
-import type { Checkpoint, CheckpointStore, ChunkMeta } from '../src/tail/index.js';
+import type { Checkpoint, CheckpointStore, ChunkMeta, TailerOptions } from '../src/tail/index.js';
 
 async function tempDir(t: { teardown(fn: () => Promise<void>): void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'wuwatch-tail-inflight-'));
@@ -60,17 +60,34 @@ async function until(cond: () => boolean, what: string): Promise<void> {
   }
 }
 
-/** Gives the tailer time to do what it should not (for checks that something did not happen). */
-const quiet = () => new Promise((r) => setTimeout(r, 40));
-
-test('with maxInFlight 2 the next chunk reaches the sink before the first resolved, never a third', async (t) => {
+/**
+ * TEN_LINES in a fresh log, tailed in chunks of 20 bytes, two in flight, by a tailer whose sink holds every chunk and
+ * whose store logs its saves; started. Polls beyond the first are driven by the test.
+ */
+async function heldTailer(t: { teardown(fn: () => Promise<void>): void }, extra: Partial<TailerOptions> = {}) {
   const dir = await tempDir(t);
   const path = join(dir, 'WindowsUpdate.log');
   await writeFile(path, TEN_LINES);
   const sink = holdingSink();
   const store = loggingStore();
-  const tl = new LogTailer({ path, store, onChunk: sink.onChunk, chunkBytes: 20, maxInFlight: 2, pollMs: 60_000 });
+  const tl = new LogTailer({
+    path,
+    store,
+    onChunk: sink.onChunk,
+    chunkBytes: 20,
+    maxInFlight: 2,
+    pollMs: 60_000,
+    ...extra,
+  });
   await tl.start();
+  return { sink, store, tl };
+}
+
+/** Gives the tailer time to do what it should not (for checks that something did not happen). */
+const quiet = () => new Promise((r) => setTimeout(r, 40));
+
+test('with maxInFlight 2 the next chunk reaches the sink before the first resolved, never a third', async (t) => {
+  const { sink, store, tl } = await heldTailer(t);
   await until(() => sink.held.length === 2, 'two chunks');
   await quiet();
   t.deepEqual(
@@ -98,21 +115,7 @@ test('with maxInFlight 2 the next chunk reaches the sink before the first resolv
 });
 
 test('with spaced saves, a chunk that asked for a save gets one even when an earlier chunk moved the checkpoint past it', async (t) => {
-  const dir = await tempDir(t);
-  const path = join(dir, 'WindowsUpdate.log');
-  await writeFile(path, TEN_LINES);
-  const sink = holdingSink();
-  const store = loggingStore();
-  const tl = new LogTailer({
-    path,
-    store,
-    onChunk: sink.onChunk,
-    chunkBytes: 20,
-    maxInFlight: 2,
-    checkpointEveryBytes: 40,
-    pollMs: 60_000,
-  });
-  await tl.start();
+  const { sink, store, tl } = await heldTailer(t, { checkpointEveryBytes: 40 });
   await until(() => sink.held.length === 2, 'two chunks');
   // Chunk 2 asks for a save (40 bytes); it resolves first, so chunk 1's acceptance moves the checkpoint to 40.
   sink.held[1]!.resolve();
@@ -130,22 +133,8 @@ test('with spaced saves, a chunk that asked for a save gets one even when an ear
 });
 
 test('a chunk whose sink fails stops the checkpoint before it; the next poll reads on from there', async (t) => {
-  const dir = await tempDir(t);
-  const path = join(dir, 'WindowsUpdate.log');
-  await writeFile(path, TEN_LINES);
-  const sink = holdingSink();
-  const store = loggingStore();
   const reports: string[] = [];
-  const tl = new LogTailer({
-    path,
-    store,
-    onChunk: sink.onChunk,
-    onReport: (r) => void reports.push(r.kind),
-    chunkBytes: 20,
-    maxInFlight: 2,
-    pollMs: 60_000,
-  });
-  await tl.start();
+  const { sink, store, tl } = await heldTailer(t, { onReport: (r) => void reports.push(r.kind) });
   await until(() => sink.held.length === 2, 'two chunks');
   sink.held[0]!.resolve();
   await until(() => sink.held.length === 3, 'the third chunk');

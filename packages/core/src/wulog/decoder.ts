@@ -15,7 +15,8 @@ export interface LineSink {
   /**
    * Optional fast path, called instead of {@link line} for lines inside a chunk: bytes `[byteStart, byteEnd)` of
    * `bytes` and characters `[charStart, charEnd)` of `text`, which usually hold a whole piece of the chunk (one
-   * string per ~32 KiB instead of one per line). Lets a parser read the (ASCII) header as bytes and slice only what it needs.
+   * string per ~32 KiB instead of one per line). Lets a parser read the (ASCII) header as bytes and slice only what
+   * it needs.
    */
   slice?(bytes: Buffer, byteStart: number, byteEnd: number, text: string, charStart: number, charEnd: number): void;
 }
