@@ -16,7 +16,7 @@ await build({
   splitting: true,
   format: 'esm',
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   sourcemap: true,
   // Without comments the output is ASCII, so V8 holds each chunk's source as one byte per character, not two.
   minifyWhitespace: true,
