@@ -6,3 +6,4 @@ export * from './catalogue/index.js';
 export * from './policy/index.js';
 export * from './events/index.js';
 export * from './protocol/index.js';
+export * from './backoff/index.js';
