@@ -13,9 +13,9 @@ import { AuthStore } from './auth/store.js';
 import { AgentEndpoint } from './transport/agent-endpoint.js';
 import { Metrics } from './api/metrics.js';
 import { buildApi, type ApiDeps } from './api/app.js';
-import type { PolicyAssessor } from './ingest/projection.js';
+import type { PolicyAssessor } from './machines/projection.js';
+import { MachineService, type MachineChange } from './machines/refresh.js';
 import type { BatchResult } from './ingest/writer.js';
-import { sweepStatuses, touchConnected } from './status/sweep.js';
 import type { AssessmentFacts } from './status/types.js';
 import { createChannel, type Channel } from './alerts/channels/index.js';
 import { AlertEvaluator } from './alerts/engine.js';
@@ -42,7 +42,8 @@ export interface Collector {
 export interface CollectorExtensions {
   plugins?: ApiDeps['plugins'];
   onBatch?: (result: BatchResult) => void;
-  onStatusChange?: (changes: { machineId: string; before: string; after: string }[]) => void;
+  /** Machines whose status changed (a batch, a hello or the sweep), after the change committed. */
+  onStatusChange?: (changes: MachineChange[]) => void;
   /** Dashboard tunables, e.g. a faster status-history sample in tests and demos. */
   dashboard?: Partial<DashboardOptions>;
 }
@@ -72,18 +73,24 @@ export async function startCollector(
   const auth = new AuthStore(db, config.adminToken);
   const thresholds = config.status;
   const alerts = startAlerts(config, db, log);
+  const machines = new MachineService(db, thresholds);
+  machines.onChange((changes) => {
+    alerts?.evaluator.poke();
+    ext.onStatusChange?.(changes);
+  });
   const endpoint = new AgentEndpoint({
     db,
     auth,
     metrics,
     log: log.child({ component: 'agents' }),
     assessor: coreAssessor,
-    thresholds,
+    machines,
     maxPayloadBytes: config.agent.maxPayloadBytes,
     heartbeatMs: config.agent.heartbeatSeconds * 1000,
     maxConcurrentWrites: config.agent.maxConcurrentWrites,
     onBatch: (result) => {
-      if (result.inserted > 0 || result.statusBefore !== result.verdict.status) alerts?.evaluator.poke();
+      // A status change is emitted by the machines module; new events alone can still move an alert.
+      if (result.inserted > 0) alerts?.evaluator.poke();
       ext.onBatch?.(result);
     },
   });
@@ -138,13 +145,9 @@ export async function startCollector(
     if (sweeping) return sweeping;
     sweeping = (async () => {
       try {
-        await touchConnected(db, endpoint.agentIds);
-        const changes = await sweepStatuses(db, thresholds);
-        if (changes.length > 0) {
-          log.info({ changes: changes.length }, 'status sweep changed machines');
-          alerts?.evaluator.poke();
-          ext.onStatusChange?.(changes);
-        }
+        await machines.touch(endpoint.agentIds);
+        const changes = await machines.sweep();
+        if (changes.length > 0) log.info({ changes: changes.length }, 'status sweep changed machines');
       } catch (err) {
         metrics.databaseErrors.inc();
         log.error({ err }, 'status sweep failed');

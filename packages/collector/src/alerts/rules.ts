@@ -3,7 +3,16 @@
  * Conditions are not alerts yet: state.ts turns conditions seen over time into alerts (hysteresis, repeats,
  * silences). Conventions follow docs section 7: K consecutive failures, staleness, one incident per dead WSUS.
  */
-import { describeHresult, httpReason, normalizeWsusUrl, remedyForClass, type HresultDescription } from '@wuwatch/core';
+import {
+  describeHresult,
+  failingStreak,
+  httpReason,
+  isOrphanPointer,
+  isUnreachableProbe,
+  normalizeWsusUrl,
+  remedyForClass,
+  type HresultDescription,
+} from '@wuwatch/core';
 import type { ProbeData } from '@wuwatch/core';
 import * as z from 'zod';
 import type { AlertCondition, AlertEvidence, AlertMachineRef, AlertMachineSnapshot, AlertSeverity } from './types.js';
@@ -71,9 +80,6 @@ export interface AlertRulesInput {
   wsusMachineCounts?: Readonly<Record<string, number>>;
 }
 
-const UNREACHABLE_PROBE = new Set<string>(['dns', 'refused', 'timeout', 'tls', 'proxy_auth']);
-const UNREACHABLE_HTTP = new Set<number>([407, 408, 502, 503, 504]);
-
 const PROBE_WHAT: Readonly<Record<string, string>> = {
   dns: 'its name does not resolve',
   refused: 'the connection is refused',
@@ -136,8 +142,10 @@ function machineUrl(m: AlertMachineSnapshot): string | undefined {
 }
 
 function detectFailures(m: AlertMachineSnapshot, threshold: number): AlertCondition | null {
-  const n = m.consecutiveDetectionFailures;
-  if (n < threshold) return null;
+  // The streak is core's definition (fleet/detection.ts), the same the status engine reads at threshold 1.
+  const streak = failingStreak(m, threshold);
+  if (!streak) return null;
+  const n = streak.count;
   const d = describe(m.lastDetectionHresult);
   const url = machineUrl(m);
   const code = d ? ` with ${d.code} (${d.name})` : m.lastDetectionHresult ? ` with ${m.lastDetectionHresult}` : '';
@@ -234,11 +242,6 @@ function agentSilent(m: AlertMachineSnapshot, now: Date, cfg: AlertRulesConfig['
   };
 }
 
-function isUnreachableProbe(p: ProbeData): boolean {
-  if (p.ok) return false;
-  return UNREACHABLE_PROBE.has(p.class) || (p.class === 'http_status' && UNREACHABLE_HTTP.has(p.httpStatus ?? 0));
-}
-
 function probeWhat(p: ProbeData): string {
   if (p.class === 'http_status' && p.httpStatus !== null) {
     return `it answers HTTP ${p.httpStatus} ${httpReason(p.httpStatus)}`;
@@ -298,7 +301,8 @@ function wsusUnreachable(input: AlertRulesInput, afterMinutes: number): AlertCon
       return u !== undefined && wsusKey(u) === url;
     }).length;
     const pointing = Math.max(input.wsusMachineCounts?.[url] ?? counted, failing.length);
-    const orphan = pointing === 1;
+    // Core's orphan rule (fleet/wsus.ts), the one the WSUS servers view applies.
+    const orphan = isOrphanPointer({ machines: pointing, unreachable: failing.length });
     const since = new Date(Math.min(...failing.map((f) => f.since.getTime())));
     const top = mostCommon(failing, (f) => `${f.probe.class}:${f.probe.httpStatus}`);
     if (!top) continue;

@@ -1,7 +1,6 @@
 /** Alerts, silences and the notification outbox in the database (raw SQL; the evaluator's transaction is passed in). */
-import type { ProbeData } from '@wuwatch/core';
 import { toJsonbText, type Queryable } from '../db/index.js';
-import type { MachineStatus, StatusReason } from '../status/types.js';
+import { alertFacts } from '../machines/repository.js';
 import { subjectsForMachine } from './rules.js';
 import type { Silence } from './state.js';
 import type { Alert, AlertMachineSnapshot, Notification } from './types.js';
@@ -174,28 +173,7 @@ export async function loadMachineSnapshots(q: Queryable): Promise<{
   wsusMachineCounts: Record<string, number>;
   dataVersions: Map<string, number>;
 }> {
-  const { rows } = await q.query<{
-    id: string;
-    hostname: string;
-    status: MachineStatus;
-    status_reasons: StatusReason[];
-    wsus_url: string | null;
-    consecutive_detection_failures: number;
-    last_detection_hresult: string | null;
-    first_failure_at: Date | null;
-    last_detection_at: Date | null;
-    last_success_detection_at: Date | null;
-    first_seen: Date;
-    last_seen: Date | null;
-    last_goodbye_at: Date | null;
-    probe_failing_since: Date | null;
-    last_probe: ProbeData | null;
-    updated_at: Date;
-  }>(
-    `SELECT id, hostname, status, status_reasons, wsus_url, consecutive_detection_failures, last_detection_hresult,
-       first_failure_at, last_detection_at, last_success_detection_at, first_seen, last_seen, last_goodbye_at,
-       probe_failing_since, last_probe, updated_at FROM machines`,
-  );
+  const rows = await alertFacts(q);
   const wsusMachineCounts: Record<string, number> = {};
   const dataVersions = new Map<string, number>();
   const machines = rows.map((r) => {

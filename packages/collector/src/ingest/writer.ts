@@ -1,14 +1,15 @@
 /**
- * Writes one agent batch: events appended (deduplicated on (agent_id, seq)), the machine's projection and
- * status updated, the agent's acknowledged seq advanced — all in one transaction, so an ack always means
- * "committed" and a redelivered batch changes nothing.
+ * Writes one agent batch: events appended (deduplicated on (agent_id, seq)), folded into the machine's projection and
+ * settled by the machines module (rules, save), the agent's acknowledged seq advanced — all in one transaction, so an
+ * ack always means "committed" and a redelivered batch changes nothing. A status change is emitted after commit.
  */
 import type { WireEvent } from '@wuwatch/core';
-import { insertEvents, toJsonbText, type Database, type Queryable } from '../db/index.js';
-import { computeStatus } from '../status/rules.js';
-import type { StatusThresholds, StatusVerdict } from '../status/types.js';
-import { MACHINE_STATE_COLUMNS, rowToProjection, toFacts, type MachineStateRow } from './machine-row.js';
-import { applyEvents, type MachineProjection, type PolicyAssessor } from './projection.js';
+import { insertEvents, type Database } from '../db/index.js';
+import { applyEvents, type PolicyAssessor } from '../machines/projection.js';
+import { changeOf, settleMachine, type MachineService } from '../machines/refresh.js';
+import { lockMachine } from '../machines/repository.js';
+import { rowToProjection } from '../machines/row.js';
+import type { StatusVerdict } from '../status/types.js';
 
 /** Result of writing one batch. */
 export interface BatchResult {
@@ -20,84 +21,14 @@ export interface BatchResult {
   verdict: StatusVerdict;
 }
 
-/** Loads a machine row with a row lock (the caller is in a transaction). */
-export async function lockMachine(q: Queryable, agentId: string): Promise<MachineStateRow | null> {
-  const { rows } = await q.query<MachineStateRow>(
-    `SELECT ${MACHINE_STATE_COLUMNS} FROM machines WHERE agent_id = $1 FOR UPDATE`,
-    [agentId],
-  );
-  return rows[0] ?? null;
-}
-
-/**
- * Writes the projection and verdict back to the machine row. `seen` (the agent just sent something) moves last_seen;
- * a re-evaluation by the clock must not, or a silent machine would look freshly seen and flap back.
- */
-export async function saveMachine(
-  q: Queryable,
-  row: MachineStateRow,
-  p: MachineProjection,
-  verdict: StatusVerdict,
-  now: Date,
-  seen = false,
-): Promise<void> {
-  await q.query(
-    `UPDATE machines SET policy = $2::jsonb, policy_assessment = $3::jsonb, wsus_url = $4, last_probe = $5::jsonb,
-       last_probe_at = $6, last_probe_ok = $7, probe_failing_since = $8, last_detection_at = $9,
-       last_detection_outcome = $10, last_detection_hresult = $11, last_detection_source = $12,
-       consecutive_detection_failures = $13, first_failure_at = $14, last_success_detection_at = $15,
-       last_wua = $16::jsonb, last_goodbye_at = $17, status = $18, status_reasons = $19::jsonb,
-       status_changed_at = CASE WHEN status = $18 THEN status_changed_at ELSE $20 END, updated_at = $20,
-       last_seen = CASE WHEN $21 THEN GREATEST(last_seen, $20) ELSE last_seen END
-     WHERE id = $1`,
-    [
-      row.id,
-      p.policy === null ? null : toJsonbText(p.policy),
-      p.assessment === null ? null : toJsonbText(p.assessment),
-      p.wsusUrl,
-      p.lastProbe === null ? null : toJsonbText(p.lastProbe),
-      p.lastProbeAt,
-      p.lastProbeOk,
-      p.probeFailingSince,
-      p.lastDetectionAt,
-      p.lastDetectionOutcome,
-      p.lastDetectionHresult,
-      p.lastDetectionSource,
-      p.consecutiveDetectionFailures,
-      p.firstFailureAt,
-      p.lastSuccessDetectionAt,
-      p.lastWua === null ? null : toJsonbText(p.lastWua),
-      p.lastGoodbyeAt,
-      verdict.status,
-      toJsonbText(verdict.reasons),
-      now,
-      seen,
-    ],
-  );
-}
-
-async function recordWsusServer(q: Queryable, p: MachineProjection, now: Date): Promise<void> {
-  if (!p.wsusUrl) return;
-  const answered = p.lastProbe?.ok ? (p.lastProbeAt ?? now) : null;
-  await q.query(
-    `INSERT INTO wsus_servers (url, first_seen, last_answer_at, last_probe_at, last_probe_class)
-     VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (url) DO UPDATE SET
-       last_answer_at = GREATEST(wsus_servers.last_answer_at, EXCLUDED.last_answer_at),
-       last_probe_at = GREATEST(wsus_servers.last_probe_at, EXCLUDED.last_probe_at),
-       last_probe_class = COALESCE(EXCLUDED.last_probe_class, wsus_servers.last_probe_class)`,
-    [p.wsusUrl, now, answered, p.lastProbeAt, p.lastProbe?.class ?? null],
-  );
-}
-
 /** Writes a batch for an agent in one transaction and returns what to acknowledge. */
 export async function writeBatch(
   db: Database,
   agentId: string,
   events: readonly WireEvent[],
-  deps: { assessor: PolicyAssessor; thresholds: StatusThresholds; now?: () => Date },
+  deps: { assessor: PolicyAssessor; machines: MachineService; now?: () => Date },
 ): Promise<BatchResult> {
-  return db.withTransaction(async (tx) => {
+  const result = await db.withTransaction(async (tx) => {
     const now = deps.now?.() ?? new Date();
     const { rows: agentRows } = await tx.query<{ last_acked_seq: string }>(
       'SELECT last_acked_seq FROM agents WHERE id = $1 AND revoked_at IS NULL FOR UPDATE',
@@ -127,12 +58,14 @@ export async function writeBatch(
       );
       projection = applyEvents(before, fresh, deps.assessor);
     }
-    const verdict = computeStatus(toFacts(row, projection, now, true), deps.thresholds);
-    await saveMachine(tx, row, projection, verdict, now, true);
-    if (projection.lastProbeAt !== before.lastProbeAt || projection.wsusUrl !== before.wsusUrl) {
-      await recordWsusServer(tx, projection, now);
-    }
+    const settled = await settleMachine(tx, row, projection, deps.machines.thresholds, {
+      now,
+      seen: true,
+      connected: true,
+    });
     await tx.query('UPDATE agents SET last_acked_seq = $2 WHERE id = $1', [agentId, maxSeq]);
-    return { upTo: maxSeq, inserted, machineId: row.id, statusBefore: row.status, verdict };
+    return { upTo: maxSeq, inserted, machineId: row.id, statusBefore: row.status, verdict: settled.verdict };
   });
+  deps.machines.emit([changeOf({ machineId: result.machineId, before: result.statusBefore, verdict: result.verdict })]);
+  return result;
 }

@@ -4,12 +4,8 @@
  * silent > misconfigured > wsus_unreachable > wsus_error > detect_failing > detect_stale > healthy > unknown.
  * Silence wins because every other fact about a silent machine may be out of date.
  */
-import { STATUS_PRECEDENCE, describeHresult, type HresultDescription } from '@wuwatch/core';
+import { STATUS_PRECEDENCE, describeHresult, failingStreak, probeReach, type HresultDescription } from '@wuwatch/core';
 import type { MachineFacts, MachineStatus, StatusReason, StatusThresholds, StatusVerdict } from './types.js';
-
-/** Probe classes that mean the server cannot be reached (as opposed to answering wrongly). */
-const UNREACHABLE_PROBE = new Set(['dns', 'refused', 'timeout', 'tls', 'proxy_auth']);
-const UNREACHABLE_HTTP = new Set([407, 408, 502, 503, 504]);
 
 const HOUR = 3_600_000;
 
@@ -58,9 +54,8 @@ function policyReasons(f: MachineFacts): StatusReason[] {
 function probeReasons(f: MachineFacts): StatusReason[] {
   const p = f.lastProbe;
   if (!p || p.data.ok) return [];
-  const unreachable =
-    UNREACHABLE_PROBE.has(p.data.class) ||
-    (p.data.class === 'http_status' && UNREACHABLE_HTTP.has(p.data.httpStatus ?? 0));
+  // Unreachable vs. answering wrongly is core's one definition (fleet/probe.ts), shared with alerts and the WSUS view.
+  const unreachable = probeReach(p.data) === 'unreachable';
   const what =
     p.data.class === 'http_status'
       ? `answers HTTP ${p.data.httpStatus}`
@@ -85,24 +80,25 @@ function probeReasons(f: MachineFacts): StatusReason[] {
 }
 
 function detectionReasons(f: MachineFacts): StatusReason[] {
-  if (f.lastDetectionOutcome !== 'failed' || f.consecutiveDetectionFailures < 1) return [];
-  const ev = hresultEvidence(f.lastDetectionHresult);
+  const streak = failingStreak(f);
+  if (!streak) return [];
+  const ev = hresultEvidence(streak.hresult);
   const status: MachineStatus =
     ev.hresultClass === 'unreachable' && f.assessment?.source === 'wsus'
       ? 'wsus_unreachable'
       : ev.hresultClass === 'server_error' && f.assessment?.source === 'wsus'
         ? 'wsus_error'
         : 'detect_failing';
-  const n = f.consecutiveDetectionFailures;
+  const n = streak.count;
   return [
     {
       code: 'DETECTION_FAILING',
       status,
-      message: `Detection has failed ${n} time${n === 1 ? '' : 's'} in a row since ${iso(f.firstFailureAt)}${f.lastDetectionHresult ? ` with ${f.lastDetectionHresult}${ev.hresultName ? ` (${ev.hresultName})` : ''}` : ''}.`,
+      message: `Detection has failed ${n} time${n === 1 ? '' : 's'} in a row since ${iso(streak.since)}${streak.hresult ? ` with ${streak.hresult}${ev.hresultName ? ` (${ev.hresultName})` : ''}` : ''}.`,
       evidence: {
         ...ev,
         count: n,
-        since: iso(f.firstFailureAt),
+        since: iso(streak.since),
         at: iso(f.lastDetectionAt),
         url: f.assessment?.wsusUrl ?? null,
       },

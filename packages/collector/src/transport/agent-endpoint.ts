@@ -23,14 +23,10 @@ import type { Database } from '../db/index.js';
 import type { AuthStore } from '../auth/store.js';
 import { bearerToken } from '../auth/tokens.js';
 import { writeBatch, type BatchResult } from '../ingest/writer.js';
-import type { PolicyAssessor } from '../ingest/projection.js';
-import type { StatusThresholds } from '../status/types.js';
+import type { PolicyAssessor } from '../machines/projection.js';
+import type { MachineService } from '../machines/refresh.js';
 import type { Metrics } from '../api/metrics.js';
 import { Semaphore } from './semaphore.js';
-import { recordDisconnect, recordHello, verdictUnchanged } from './machines.js';
-import { computeStatus } from '../status/rules.js';
-import { rowToProjection, toFacts } from '../ingest/machine-row.js';
-import { refreshMachineStatus } from '../status/sweep.js';
 
 /** What the endpoint needs from the rest of the collector. */
 export interface AgentEndpointDeps {
@@ -39,7 +35,8 @@ export interface AgentEndpointDeps {
   log: Logger;
   metrics: Metrics;
   assessor: PolicyAssessor;
-  thresholds: StatusThresholds;
+  /** Owner of machine rows: hello, disconnect and the status refresh go through it. */
+  machines: MachineService;
   maxPayloadBytes: number;
   heartbeatMs: number;
   maxConcurrentWrites: number;
@@ -134,7 +131,7 @@ export class AgentEndpoint {
       this.connections.delete(conn);
       this.deps.metrics.connectedAgents.set(this.connections.size);
       if (conn.machineId) {
-        recordDisconnect(this.deps.db, agentId, conn.graceful).catch((err: unknown) =>
+        this.deps.machines.disconnect(agentId, conn.graceful).catch((err: unknown) =>
           log.warn({ err }, 'could not record disconnect'),
         );
       }
@@ -215,14 +212,8 @@ export class AgentEndpoint {
 
   private async onHello(conn: Connection, hello: Hello, log: Logger): Promise<void> {
     if (conn.machineId) return this.fail(conn, makeError('PROTOCOL_INVALID_FRAME', ['hello sent twice']));
-    const { machineId, ackedSeq, row } = await recordHello(this.deps.db, conn.agentId, hello);
+    const { machineId, ackedSeq } = await this.deps.machines.hello(conn.agentId, hello);
     conn.machineId = machineId;
-    // A machine that was silent is back: its status must not wait for its next event. Most reconnects change
-    // nothing, though, and in a reconnect storm each skipped locked refresh is four statements saved.
-    const verdict = computeStatus(toFacts(row, rowToProjection(row), new Date(), true), this.deps.thresholds);
-    if (!verdictUnchanged(row, verdict)) {
-      await this.deps.db.withTransaction((tx) => refreshMachineStatus(tx, conn.agentId, this.deps.thresholds));
-    }
     log.info({ hostname: hello.hostname, mode: hello.mode, ackedSeq }, 'agent connected');
     this.send(conn, { type: 'welcome', protocol: PROTOCOL_VERSION, ackedSeq });
   }
@@ -232,7 +223,7 @@ export class AgentEndpoint {
     try {
       const result = await writeBatch(this.deps.db, conn.agentId, batch.events, {
         assessor: this.deps.assessor,
-        thresholds: this.deps.thresholds,
+        machines: this.deps.machines,
       });
       this.deps.metrics.eventsIngested.inc(result.inserted);
       this.deps.metrics.ingestLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);

@@ -7,6 +7,7 @@ import { page } from '../layout.js';
 const STATE_BADGE: Readonly<Record<WsusServerView['state'], string>> = {
   ok: 'ok',
   unreachable: 'st-wsus_unreachable',
+  error: 'st-wsus_error',
   partial: 'warn',
   unprobed: 'info',
 };

@@ -1,6 +1,7 @@
 // The time-driven status sweep against a real database: silence and staleness without any event arriving.
 import test from 'ava';
-import { refreshMachineStatus, sweepStatuses, touchConnected } from '../src/status/sweep.js';
+import { MachineService, refreshMachineStatus, type MachineChange } from '../src/machines/refresh.js';
+import { touchConnected } from '../src/machines/repository.js';
 import type { StatusThresholds } from '../src/status/types.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { insertFleet } from './helpers/fleet.js';
@@ -12,6 +13,13 @@ const HOUR = 60 * MIN;
 const at = (ms: number) => new Date(T0.getTime() + ms);
 
 let tdb: TestDatabase;
+/** What the refresh service emitted during the test (each sweep runs on a fresh service). */
+const emitted: MachineChange[][] = [];
+const sweepStatuses = (db: TestDatabase['db'], t: StatusThresholds, now: Date) => {
+  const service = new MachineService(db, t);
+  service.onChange((changes) => emitted.push(changes));
+  return service.sweep(now);
+};
 test.before(async () => {
   tdb = await createTestDatabase();
 });
@@ -52,18 +60,22 @@ test.serial('a machine goes silent once and stays silent: the sweep does not ref
   );
   t.is((await machine(id)).status, 'healthy');
 
+  emitted.length = 0;
   const first = await sweepStatuses(tdb.db, T, at(20 * MIN));
   t.deepEqual(
     first.filter((c) => c.before === 'healthy'),
     [{ machineId: first[0]!.machineId, before: 'healthy', after: 'silent' }],
   );
+  t.deepEqual(emitted, [first], 'the refresh service emits exactly the changes the sweep returns, once');
   const silent = await machine(id);
   t.is(silent.status, 'silent');
   t.deepEqual(silent.last_seen, at(-MIN), 'last_seen is when the agent was last heard from, not when we swept');
 
   for (const later of [21 * MIN, 40 * MIN, 3 * HOUR]) {
+    emitted.length = 0;
     const changes = await sweepStatuses(tdb.db, T, at(later));
     t.deepEqual(changes, [], `sweep at +${later / MIN} min changes nothing`);
+    t.deepEqual(emitted, [], 'and emits nothing');
   }
   const still = await machine(id);
   t.is(still.status, 'silent');

@@ -6,7 +6,7 @@ import {
   emptyProjection,
   SAME_ATTEMPT_WINDOW_MS,
   type MachineProjection,
-} from '../src/ingest/projection.js';
+} from '../src/machines/projection.js';
 import { coreAssessor } from '../src/server.js';
 import { detectionEvent, policyEvent, probe503, probeEvent, wsusPolicy, wuaEvent } from './helpers/events.js';
 

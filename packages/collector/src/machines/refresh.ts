@@ -1,0 +1,152 @@
+/**
+ * The refresh service: the one way a machine's status changes. Every entry point (a batch from the ingest, a hello,
+ * the clock's sweep) goes load facts (repository) → pure status rules (status/rules.ts) → save (repository) → emit
+ * the change to listeners once the transaction has committed, so the alert evaluator never reads a status that may
+ * still roll back.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { Hello } from '@wuwatch/core';
+import { toJsonbText, type Database, type Queryable } from '../db/index.js';
+import { computeStatus } from '../status/rules.js';
+import type { MachineStatus, StatusThresholds, StatusVerdict } from '../status/types.js';
+import type { MachineProjection } from './projection.js';
+import {
+  lockMachine,
+  markDisconnected,
+  saveMachine,
+  saveWsusServer,
+  sweepCandidates,
+  touchConnected,
+  upsertHello,
+  type HelloRow,
+} from './repository.js';
+import { rowToProjection, toFacts, type MachineStateRow } from './row.js';
+
+/** A machine whose status changed. */
+export interface MachineChange {
+  machineId: string;
+  before: string;
+  after: MachineStatus;
+}
+
+/** What a settle did: the machine, its status before, the verdict now stored. */
+export interface Settled {
+  machineId: string;
+  before: string;
+  verdict: StatusVerdict;
+}
+
+/** How a settle treats the row: `seen` moves last_seen (the agent spoke), `connected` is what the rules assume. */
+export interface SettleOptions {
+  now: Date;
+  seen: boolean;
+  connected: boolean;
+}
+
+/**
+ * Runs the status rules over a locked row and its (possibly new) projection and stores both, in the caller's
+ * transaction; the `wsus_servers` projection is written only when the pointer or the probe moved.
+ */
+export async function settleMachine(
+  q: Queryable,
+  row: MachineStateRow,
+  projection: MachineProjection,
+  thresholds: StatusThresholds,
+  opts: SettleOptions,
+): Promise<Settled> {
+  const verdict = computeStatus(toFacts(row, projection, opts.now, opts.connected), thresholds);
+  await saveMachine(q, row, projection, verdict, opts.now, opts.seen);
+  if (projection.lastProbeAt?.getTime() !== row.last_probe_at?.getTime() || projection.wsusUrl !== row.wsus_url) {
+    await saveWsusServer(q, projection, opts.now);
+  }
+  return { machineId: row.id, before: row.status, verdict };
+}
+
+/** Re-evaluates one machine's stored facts inside a transaction (nothing new arrived; the clock or a hello moved). */
+export async function refreshMachineStatus(
+  q: Queryable,
+  agentId: string,
+  thresholds: StatusThresholds,
+  now: Date = new Date(),
+): Promise<Settled | null> {
+  const row = await lockMachine(q, agentId);
+  if (!row) return null;
+  return settleMachine(q, row, rowToProjection(row), thresholds, { now, seen: false, connected: row.connected });
+}
+
+/** True when the stored status and reasons already are `verdict` (compared as stored JSON, key order aside). */
+export function verdictUnchanged(row: HelloRow, verdict: StatusVerdict): boolean {
+  return (
+    row.status === verdict.status && isDeepStrictEqual(row.status_reasons, JSON.parse(toJsonbText(verdict.reasons)))
+  );
+}
+
+/** The change a settle made, or null when the status stayed. */
+export function changeOf(s: Settled | null): MachineChange | null {
+  return s && s.before !== s.verdict.status ? { machineId: s.machineId, before: s.before, after: s.verdict.status } : null;
+}
+
+/** Called after commit with the machines whose status changed (never with an empty list). */
+export type MachineChangeListener = (changes: MachineChange[]) => void;
+
+/** The machines module's service: hello, disconnect, the clock's sweep, and change notification. */
+export class MachineService {
+  private readonly listeners = new Set<MachineChangeListener>();
+
+  constructor(
+    private readonly db: Database,
+    readonly thresholds: StatusThresholds,
+  ) {}
+
+  /** Subscribes to status changes; returns the unsubscribe function. */
+  onChange(listener: MachineChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Tells listeners about committed changes (the ingest calls it after its transaction). */
+  emit(changes: readonly (MachineChange | null)[]): void {
+    const real = changes.filter((c): c is MachineChange => c !== null);
+    if (real.length === 0) return;
+    for (const l of this.listeners) l(real);
+  }
+
+  /**
+   * Registers (or refreshes) the machine behind an agent at hello. A machine that was silent is back: its status
+   * must not wait for its next event. Most reconnects change nothing, though, and in a reconnect storm each skipped
+   * locked refresh is four statements saved.
+   */
+  async hello(agentId: string, hello: Hello, now: Date = new Date()): Promise<{ machineId: string; ackedSeq: number }> {
+    const { row, ackedSeq } = await upsertHello(this.db, agentId, hello);
+    const verdict = computeStatus(toFacts(row, rowToProjection(row), now, true), this.thresholds);
+    if (!verdictUnchanged(row, verdict)) {
+      const settled = await this.db.withTransaction((tx) => refreshMachineStatus(tx, agentId, this.thresholds));
+      this.emit([changeOf(settled)]);
+    }
+    return { machineId: row.id, ackedSeq };
+  }
+
+  /** Marks a machine disconnected; `graceful` records that the agent said goodbye first. */
+  async disconnect(agentId: string, graceful: boolean): Promise<void> {
+    await markDisconnected(this.db, agentId, graceful);
+  }
+
+  /** Refreshes last_seen of the agents connected to this collector. */
+  async touch(agentIds: readonly string[], now: Date = new Date()): Promise<void> {
+    await touchConnected(this.db, agentIds, now);
+  }
+
+  /**
+   * Re-evaluates the machines whose status the clock alone may have changed (silence, staleness), each in its own
+   * transaction; returns (and emits) the changed ones.
+   */
+  async sweep(now: Date = new Date()): Promise<MachineChange[]> {
+    const changed: MachineChange[] = [];
+    for (const agentId of await sweepCandidates(this.db, this.thresholds, now)) {
+      const c = changeOf(await this.db.withTransaction((tx) => refreshMachineStatus(tx, agentId, this.thresholds, now)));
+      if (c) changed.push(c);
+    }
+    this.emit(changed);
+    return changed;
+  }
+}

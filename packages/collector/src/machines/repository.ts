@@ -1,0 +1,305 @@
+/**
+ * The machines repository: the only SQL in the collector that reads or writes `machines` rows and the projections
+ * kept beside them (`wsus_servers`, a machine's events as its timeline). Everything else asks here, so a column,
+ * an index or a locking rule changes in one file.
+ */
+import type { Hello, MachineStatus, ProbeData } from '@wuwatch/core';
+import { toJsonbText, type Queryable } from '../db/index.js';
+import type { StatusReason, StatusThresholds, StatusVerdict } from '../status/types.js';
+import type { MachineProjection } from './projection.js';
+import { MACHINE_STATE_COLUMNS, type MachineStateRow } from './row.js';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Write side: the refresh service (refresh.ts) and the ingest call these inside their transaction.
+
+/** Loads a machine row with a row lock (the caller is in a transaction). */
+export async function lockMachine(q: Queryable, agentId: string): Promise<MachineStateRow | null> {
+  const { rows } = await q.query<MachineStateRow>(
+    `SELECT ${MACHINE_STATE_COLUMNS} FROM machines WHERE agent_id = $1 FOR UPDATE`,
+    [agentId],
+  );
+  return rows[0] ?? null;
+}
+
+/**
+ * Writes the projection and verdict back to the machine row. `seen` (the agent just sent something) moves last_seen;
+ * a re-evaluation by the clock must not, or a silent machine would look freshly seen and flap back.
+ */
+export async function saveMachine(
+  q: Queryable,
+  row: MachineStateRow,
+  p: MachineProjection,
+  verdict: StatusVerdict,
+  now: Date,
+  seen = false,
+): Promise<void> {
+  await q.query(
+    `UPDATE machines SET policy = $2::jsonb, policy_assessment = $3::jsonb, wsus_url = $4, last_probe = $5::jsonb,
+       last_probe_at = $6, last_probe_ok = $7, probe_failing_since = $8, last_detection_at = $9,
+       last_detection_outcome = $10, last_detection_hresult = $11, last_detection_source = $12,
+       consecutive_detection_failures = $13, first_failure_at = $14, last_success_detection_at = $15,
+       last_wua = $16::jsonb, last_goodbye_at = $17, status = $18, status_reasons = $19::jsonb,
+       status_changed_at = CASE WHEN status = $18 THEN status_changed_at ELSE $20 END, updated_at = $20,
+       last_seen = CASE WHEN $21 THEN GREATEST(last_seen, $20) ELSE last_seen END
+     WHERE id = $1`,
+    [
+      row.id,
+      p.policy === null ? null : toJsonbText(p.policy),
+      p.assessment === null ? null : toJsonbText(p.assessment),
+      p.wsusUrl,
+      p.lastProbe === null ? null : toJsonbText(p.lastProbe),
+      p.lastProbeAt,
+      p.lastProbeOk,
+      p.probeFailingSince,
+      p.lastDetectionAt,
+      p.lastDetectionOutcome,
+      p.lastDetectionHresult,
+      p.lastDetectionSource,
+      p.consecutiveDetectionFailures,
+      p.firstFailureAt,
+      p.lastSuccessDetectionAt,
+      p.lastWua === null ? null : toJsonbText(p.lastWua),
+      p.lastGoodbyeAt,
+      verdict.status,
+      toJsonbText(verdict.reasons),
+      now,
+      seen,
+    ],
+  );
+}
+
+/** Records the WSUS server a projection points at, with its freshest probe (the `wsus_servers` projection). */
+export async function saveWsusServer(q: Queryable, p: MachineProjection, now: Date): Promise<void> {
+  if (!p.wsusUrl) return;
+  const answered = p.lastProbe?.ok ? (p.lastProbeAt ?? now) : null;
+  await q.query(
+    `INSERT INTO wsus_servers (url, first_seen, last_answer_at, last_probe_at, last_probe_class)
+     VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (url) DO UPDATE SET
+       last_answer_at = GREATEST(wsus_servers.last_answer_at, EXCLUDED.last_answer_at),
+       last_probe_at = GREATEST(wsus_servers.last_probe_at, EXCLUDED.last_probe_at),
+       last_probe_class = COALESCE(EXCLUDED.last_probe_class, wsus_servers.last_probe_class)`,
+    [p.wsusUrl, now, answered, p.lastProbeAt, p.lastProbe?.class ?? null],
+  );
+}
+
+/** A machine row as hello leaves it, with the stored verdict to compare against. */
+export type HelloRow = MachineStateRow & { status_reasons: unknown };
+
+/**
+ * Registers (or refreshes) the machine behind an agent at hello, in one statement; returns the refreshed row and the
+ * seq the collector has stored for the agent.
+ */
+export async function upsertHello(
+  q: Queryable,
+  agentId: string,
+  hello: Hello,
+): Promise<{ row: HelloRow; ackedSeq: number }> {
+  const { rows } = await q.query<HelloRow & { acked_seq: string | null }>(
+    `INSERT INTO machines (agent_id, hostname, os_version, agent_version, mode, connected, last_seen, last_goodbye_at)
+     VALUES ($1, $2, $3, $4, $5, true, now(), NULL)
+     ON CONFLICT (agent_id) DO UPDATE SET hostname = EXCLUDED.hostname, os_version = EXCLUDED.os_version,
+       agent_version = EXCLUDED.agent_version, mode = EXCLUDED.mode, connected = true, last_seen = now(),
+       last_goodbye_at = NULL
+     RETURNING ${MACHINE_STATE_COLUMNS}, status_reasons, (SELECT last_acked_seq FROM agents WHERE id = $1) AS acked_seq`,
+    [agentId, hello.hostname, hello.osVersion, hello.agentVersion, hello.mode],
+  );
+  const { acked_seq, ...row } = rows[0]!;
+  return { row, ackedSeq: Number(acked_seq ?? 0) };
+}
+
+/** Marks a machine disconnected; `graceful` records that the agent said goodbye first. */
+export async function markDisconnected(q: Queryable, agentId: string, graceful: boolean): Promise<void> {
+  await q.query(
+    `UPDATE machines SET connected = false, last_seen = now(),
+       last_goodbye_at = CASE WHEN $2 THEN now() ELSE last_goodbye_at END
+     WHERE agent_id = $1`,
+    [agentId, graceful],
+  );
+}
+
+/** Refreshes last_seen for agents connected to this collector, so live-but-quiet agents never look silent. */
+export async function touchConnected(q: Queryable, agentIds: readonly string[], now: Date = new Date()): Promise<void> {
+  if (agentIds.length === 0) return;
+  await q.query(
+    'UPDATE machines SET last_seen = GREATEST(last_seen, $2), connected = true WHERE agent_id = ANY($1::text[])',
+    [agentIds, now],
+  );
+}
+
+/**
+ * Agents whose machine's status may have changed with time alone (silence, staleness), at most `limit`.
+ * Staleness is matched on the stored reasons, not the status: a failing machine is stale too (its status stays
+ * detect_failing), and selecting it on every sweep would fill the LIMIT and starve real transitions.
+ */
+export async function sweepCandidates(
+  q: Queryable,
+  thresholds: StatusThresholds,
+  now: Date,
+  limit = 5000,
+): Promise<string[]> {
+  const { rows } = await q.query<{ agent_id: string }>(
+    `SELECT agent_id FROM machines
+     WHERE (status <> 'silent' AND last_seen < $1::timestamptz - make_interval(secs => $2::float8 * 60))
+        OR (status = 'silent' AND last_seen >= $1::timestamptz - make_interval(secs => $2::float8 * 60))
+        OR (NOT status_reasons @> '[{"code":"DETECTION_STALE"}]' AND COALESCE(last_success_detection_at, first_seen) <
+            $1::timestamptz - make_interval(secs => $3::float8 * 3600 *
+              COALESCE((policy_assessment->>'detectionIntervalHours')::float8, $4::float8)))
+        OR (status_reasons @> '[{"code":"DETECTION_STALE"}]' AND COALESCE(last_success_detection_at, first_seen) >=
+            $1::timestamptz - make_interval(secs => $3::float8 * 3600 *
+              COALESCE((policy_assessment->>'detectionIntervalHours')::float8, $4::float8)))
+     LIMIT $5`,
+    [now, thresholds.silentAfterMinutes, thresholds.staleAfterIntervals, thresholds.defaultDetectionIntervalHours, limit],
+  );
+  return rows.map((r) => r.agent_id);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Read side: the query API, the dashboard (through the API's queries) and the alert evaluator.
+
+/** Filters of a machine listing; `after` is the keyset position (hostname, id) of the previous page's last row. */
+export interface MachineListFilter {
+  status?: string | undefined;
+  /** A normalised WSUS URL. */
+  wsusUrl?: string | undefined;
+  /** Substring of the hostname, case-insensitive (matched literally). */
+  hostnameContains?: string | undefined;
+  after?: readonly [hostname: string, id: string] | undefined;
+}
+
+const LIST_COLUMNS = `id, hostname, status, status_changed_at, wsus_url, os_version, agent_version, mode, connected,
+  first_seen, last_seen, last_detection_at, last_detection_outcome, last_detection_hresult,
+  consecutive_detection_failures, last_success_detection_at, last_probe_ok, last_probe_at, status_reasons`;
+
+/** Machines ordered by (hostname, id), at most `limit`, keyset-paged so deep pages cost the same as the first. */
+export async function listMachineRows(
+  q: Queryable,
+  filter: MachineListFilter,
+  limit: number,
+): Promise<(Record<string, unknown> & { hostname: string; id: string })[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.status) {
+    params.push(filter.status);
+    where.push(`status = $${params.length}`);
+  }
+  if (filter.wsusUrl) {
+    params.push(filter.wsusUrl);
+    where.push(`wsus_url = $${params.length}`);
+  }
+  if (filter.hostnameContains) {
+    params.push(`%${filter.hostnameContains.replace(/[\\%_]/g, (c) => '\\' + c)}%`);
+    where.push(`hostname ILIKE $${params.length}`);
+  }
+  if (filter.after) {
+    params.push(filter.after[0], filter.after[1]);
+    where.push(`(hostname, id) > ($${params.length - 1}, $${params.length})`);
+  }
+  params.push(limit);
+  const sql = `SELECT ${LIST_COLUMNS} FROM machines ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+    ORDER BY hostname, id LIMIT $${params.length}`;
+  const { rows } = await q.query<Record<string, unknown> & { hostname: string; id: string }>(sql, params);
+  return rows;
+}
+
+/** Machines per stored status (statuses with no machine are absent). */
+export async function countByStatus(q: Queryable): Promise<{ status: string; count: number }[]> {
+  const { rows } = await q.query<{ status: string; n: string }>(
+    'SELECT status, count(*) AS n FROM machines GROUP BY status',
+  );
+  return rows.map((r) => ({ status: r.status, count: Number(r.n) }));
+}
+
+/** One machine row (every column) with its agent's acknowledged seq, or null. */
+export async function machineById(q: Queryable, id: string): Promise<Record<string, unknown> | null> {
+  const { rows } = await q.query(
+    `SELECT m.*, a.last_acked_seq FROM machines m JOIN agents a ON a.id = m.agent_id WHERE m.id = $1`,
+    [id],
+  );
+  return rows[0] ?? null;
+}
+
+/** A machine's newest events (at most 100) and its per-day detection timeline over the last `days` days. */
+export async function machineHistory(
+  q: Queryable,
+  id: string,
+  days: number,
+): Promise<{ recentEvents: unknown[]; timeline: unknown[] }> {
+  const { rows: recentEvents } = await q.query(
+    `SELECT seq, "time", received_at, kind, data FROM events WHERE machine_id = $1 ORDER BY "time" DESC, id DESC LIMIT 100`,
+    [id],
+  );
+  const { rows: timeline } = await q.query(
+    `SELECT to_char(date_trunc('day', "time" AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day,
+       count(*) FILTER (WHERE data->>'outcome' = 'succeeded')::int AS succeeded,
+       count(*) FILTER (WHERE data->>'outcome' = 'failed')::int AS failed,
+       array_remove(array_agg(DISTINCT data->>'hresult'), NULL) AS hresults
+     FROM events WHERE machine_id = $1 AND kind = 'detection' AND "time" > now() - make_interval(days => $2)
+     GROUP BY 1 ORDER BY 1`,
+    [id, days],
+  );
+  return { recentEvents, timeline };
+}
+
+/** One machine's WSUS pointer and last probe, as the fleet rules read them. */
+export interface PointerRow {
+  url: string;
+  hostname: string;
+  probe: Pick<ProbeData, 'url' | 'ok' | 'class' | 'httpStatus'> | null;
+  probeAt: Date | null;
+}
+
+/** Every machine pointing at a WSUS server, in (url, hostname) order, plus each server's last answer. */
+export async function wsusPointers(
+  q: Queryable,
+): Promise<{ pointers: PointerRow[]; lastAnswerAt: Map<string, Date | null> }> {
+  const { rows } = await q.query<{
+    url: string;
+    hostname: string;
+    probe: PointerRow['probe'];
+    probe_at: Date | null;
+  }>(
+    `SELECT wsus_url AS url, hostname, CASE WHEN last_probe IS NULL THEN NULL ELSE jsonb_build_object('url',
+         last_probe->'url', 'ok', last_probe->'ok', 'class', last_probe->'class', 'httpStatus', last_probe->'httpStatus')
+       END AS probe, last_probe_at AS probe_at
+     FROM machines WHERE wsus_url IS NOT NULL
+     ORDER BY 1, 2`,
+  );
+  const { rows: servers } = await q.query<{ url: string; last_answer_at: Date | null }>(
+    'SELECT url, last_answer_at FROM wsus_servers',
+  );
+  return {
+    pointers: rows.map((r) => ({ url: r.url, hostname: r.hostname, probe: r.probe, probeAt: r.probe_at })),
+    lastAnswerAt: new Map(servers.map((s) => [s.url, s.last_answer_at])),
+  };
+}
+
+/** The columns of every machine the alert rules read. */
+export interface AlertFactsRow {
+  id: string;
+  hostname: string;
+  status: MachineStatus;
+  status_reasons: StatusReason[];
+  wsus_url: string | null;
+  consecutive_detection_failures: number;
+  last_detection_hresult: string | null;
+  first_failure_at: Date | null;
+  last_detection_at: Date | null;
+  last_success_detection_at: Date | null;
+  first_seen: Date;
+  last_seen: Date | null;
+  last_goodbye_at: Date | null;
+  probe_failing_since: Date | null;
+  last_probe: ProbeData | null;
+  updated_at: Date;
+}
+
+/** Every machine, with the columns the alert rules read (one statement, so the snapshot is consistent). */
+export async function alertFacts(q: Queryable): Promise<AlertFactsRow[]> {
+  const { rows } = await q.query<AlertFactsRow>(
+    `SELECT id, hostname, status, status_reasons, wsus_url, consecutive_detection_failures, last_detection_hresult,
+       first_failure_at, last_detection_at, last_success_detection_at, first_seen, last_seen, last_goodbye_at,
+       probe_failing_since, last_probe, updated_at FROM machines`,
+  );
+  return rows;
+}
