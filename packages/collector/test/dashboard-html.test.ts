@@ -66,6 +66,8 @@ function listItem(over: Partial<MachineListItem> = {}): MachineListItem {
     last_detection_hresult: '0x80244022',
     consecutive_detection_failures: 3,
     last_probe_ok: false,
+    last_probe_class: 'http_status',
+    last_probe_http_status: 503,
     last_probe_at: NOW,
     status_reasons: [
       { code: 'PROBE_UNREACHABLE', status: 'wsus_unreachable', message: 'The WSUS server answers 503.' },

@@ -1,4 +1,5 @@
 /** Display helpers shared by the pages and charts: status labels and colours, times, small badges. */
+import { probeReach, type ProbeFacts, type ProbeReach } from '@wuwatch/core';
 import { MACHINE_STATUSES, type MachineStatus } from '../status/types.js';
 import { html, type SafeHtml } from './html.js';
 
@@ -47,6 +48,19 @@ export function isStatus(s: unknown): s is MachineStatus {
 export function statusBadge(status: unknown): SafeHtml {
   if (!isStatus(status)) return html`<span class="badge">${String(status)}</span>`;
   return html`<span class="badge st-${status}">${STATUS_LABELS[status]}</span>`;
+}
+
+const PROBE_BADGES: Readonly<Record<ProbeReach, { css: string; label: string }>> = {
+  ok: { css: 'ok', label: 'answers' },
+  unreachable: { css: 'st-wsus_unreachable', label: 'unreachable' },
+  server_error: { css: 'st-wsus_error', label: 'answers wrongly' },
+  invalid_url: { css: 'st-misconfigured', label: 'invalid URL' },
+};
+
+/** A badge for a probe result, read with core's probeReach (the rule status, alerts and the WSUS view use). */
+export function probeBadge(probe: ProbeFacts): SafeHtml {
+  const b = PROBE_BADGES[probeReach(probe)];
+  return html`<span class="badge ${b.css}">${b.label}</span>`;
 }
 
 function toDate(v: Date | string | null | undefined): Date | null {

@@ -83,7 +83,9 @@ export function verdictUnchanged(row: HelloRow, verdict: StatusVerdict): boolean
 
 /** The change a settle made, or null when the status stayed. */
 export function changeOf(s: Settled | null): MachineChange | null {
-  return s && s.before !== s.verdict.status ? { machineId: s.machineId, before: s.before, after: s.verdict.status } : null;
+  return s && s.before !== s.verdict.status
+    ? { machineId: s.machineId, before: s.before, after: s.verdict.status }
+    : null;
 }
 
 /** Called after commit with the machines whose status changed (never with an empty list). */
@@ -143,7 +145,9 @@ export class MachineService {
   async sweep(now: Date = new Date()): Promise<MachineChange[]> {
     const changed: MachineChange[] = [];
     for (const agentId of await sweepCandidates(this.db, this.thresholds, now)) {
-      const c = changeOf(await this.db.withTransaction((tx) => refreshMachineStatus(tx, agentId, this.thresholds, now)));
+      const c = changeOf(
+        await this.db.withTransaction((tx) => refreshMachineStatus(tx, agentId, this.thresholds, now)),
+      );
       if (c) changed.push(c);
     }
     this.emit(changed);

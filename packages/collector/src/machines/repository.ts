@@ -149,7 +149,13 @@ export async function sweepCandidates(
             $1::timestamptz - make_interval(secs => $3::float8 * 3600 *
               COALESCE((policy_assessment->>'detectionIntervalHours')::float8, $4::float8)))
      LIMIT $5`,
-    [now, thresholds.silentAfterMinutes, thresholds.staleAfterIntervals, thresholds.defaultDetectionIntervalHours, limit],
+    [
+      now,
+      thresholds.silentAfterMinutes,
+      thresholds.staleAfterIntervals,
+      thresholds.defaultDetectionIntervalHours,
+      limit,
+    ],
   );
   return rows.map((r) => r.agent_id);
 }
@@ -169,7 +175,8 @@ export interface MachineListFilter {
 
 const LIST_COLUMNS = `id, hostname, status, status_changed_at, wsus_url, os_version, agent_version, mode, connected,
   first_seen, last_seen, last_detection_at, last_detection_outcome, last_detection_hresult,
-  consecutive_detection_failures, last_success_detection_at, last_probe_ok, last_probe_at, status_reasons`;
+  consecutive_detection_failures, last_success_detection_at, last_probe_ok, last_probe->>'class' AS last_probe_class,
+  (last_probe->>'httpStatus')::int AS last_probe_http_status, last_probe_at, status_reasons`;
 
 /** Machines ordered by (hostname, id), at most `limit`, keyset-paged so deep pages cost the same as the first. */
 export async function listMachineRows(

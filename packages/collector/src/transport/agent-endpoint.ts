@@ -131,9 +131,9 @@ export class AgentEndpoint {
       this.connections.delete(conn);
       this.deps.metrics.connectedAgents.set(this.connections.size);
       if (conn.machineId) {
-        this.deps.machines.disconnect(agentId, conn.graceful).catch((err: unknown) =>
-          log.warn({ err }, 'could not record disconnect'),
-        );
+        this.deps.machines
+          .disconnect(agentId, conn.graceful)
+          .catch((err: unknown) => log.warn({ err }, 'could not record disconnect'));
       }
     });
     this.deps.metrics.connectedAgents.set(this.connections.size);

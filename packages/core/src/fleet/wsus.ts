@@ -40,7 +40,15 @@ export function countWsusPointers(pointers: Iterable<WsusPointer>): Map<string, 
   for (const p of pointers) {
     let c = byUrl.get(p.url);
     if (!c) {
-      c = { url: p.url, machines: 0, reachable: 0, unreachable: 0, failing: 0, lastProbeAt: null, sampleHostname: null };
+      c = {
+        url: p.url,
+        machines: 0,
+        reachable: 0,
+        unreachable: 0,
+        failing: 0,
+        lastProbeAt: null,
+        sampleHostname: null,
+      };
       byUrl.set(p.url, c);
     }
     c.machines++;

@@ -1,5 +1,6 @@
 /** Sections of the machine page: the policy, the probe evidence, the reasons, the alerts, recent events. */
-import { formatTime, statusBadge, timeCell } from '../format.js';
+import type { ProbeData } from '@wuwatch/core';
+import { formatTime, probeBadge, statusBadge, timeCell } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
 import { probeStepsChart, type ProbeStep } from '../svg.js';
 import type { MachineAlert } from '../alerts.js';
@@ -15,7 +16,7 @@ export interface ReasonView {
 /** The probe as stored in machines.last_probe (ProbeData). */
 export interface ProbeView {
   url: string;
-  class: string;
+  class: ProbeData['class'];
   ok: boolean;
   httpStatus: number | null;
   failedStep: string | null;
@@ -109,7 +110,7 @@ export function probeSection(
   if (!probe) return html`<p class="muted">No probe result yet (machines using Microsoft Update are not probed).</p>`;
   return html`<div class="grid2"><dl class="facts probe">
 <dt>URL</dt><dd><code>${probe.url}</code></dd>
-<dt>Result</dt><dd><span class="badge ${probe.ok ? 'ok' : 'st-wsus_unreachable'}">${probe.ok ? 'answers' : 'failed'}</span> <code>${probe.class}</code></dd>
+<dt>Result</dt><dd>${probeBadge(probe)} <code>${probe.class}</code></dd>
 ${probe.httpStatus !== null ? html`<dt>HTTP status</dt><dd>${probe.httpStatus}</dd>` : null}
 ${probe.failedStep ? html`<dt>Failed step</dt><dd>${probe.failedStep}</dd>` : null}
 ${probe.hresult ? html`<dt>Equivalent code</dt><dd><code>${probe.hresult}</code></dd>` : null}

@@ -1,4 +1,5 @@
 /** The machine page: status and why, alerts, the last error explained with its fix, policy, probe, timeline, events. */
+import { failingStreak } from '@wuwatch/core';
 import { formatTime, statusBadge, timeCell } from '../format.js';
 import { href, html, type SafeHtml } from '../html.js';
 import { page } from '../layout.js';
@@ -83,11 +84,15 @@ export function machinePage(v: MachineView): SafeHtml {
   const m = v.machine;
   const reasons = m.status_reasons ?? [];
   const codes = codesToExplain(m);
-  const failures = m.consecutive_detection_failures;
+  const streak = failingStreak({
+    consecutiveDetectionFailures: m.consecutive_detection_failures,
+    firstFailureAt: null,
+    lastDetectionHresult: m.last_detection_hresult,
+  });
   const body = html`<div class="panel"><dl class="facts header">
 <dt>Status</dt><dd>${statusBadge(m.status)} <span class="muted">since ${formatTime(m.status_changed_at)}</span></dd>
 <dt>WSUS server</dt><dd>${m.wsus_url ? html`<a href="${href('/machines', { wsus: m.wsus_url })}"><code>${m.wsus_url}</code></a>` : html`<span class="muted">none (Microsoft Update)</span>`}</dd>
-<dt>Last detection</dt><dd>${m.last_detection_outcome ?? 'none yet'} ${m.last_detection_hresult ? html`<code>${m.last_detection_hresult}</code>` : null} ${timeCell(m.last_detection_at, v.now)}${failures > 0 ? html` — <strong>${failures}</strong> failure${failures === 1 ? '' : 's'} in a row` : null}</dd>
+<dt>Last detection</dt><dd>${m.last_detection_outcome ?? 'none yet'} ${m.last_detection_hresult ? html`<code>${m.last_detection_hresult}</code>` : null} ${timeCell(m.last_detection_at, v.now)}${streak ? html` — <strong>${streak.count}</strong> failure${streak.count === 1 ? '' : 's'} in a row` : null}</dd>
 <dt>Last success</dt><dd>${formatTime(m.last_success_detection_at)}</dd>
 <dt>Agent</dt><dd>${m.connected ? 'connected' : 'not connected'}, last seen ${timeCell(m.last_seen, v.now)}; ${m.agent_version ?? '?'} in ${m.mode ?? '?'} mode</dd>
 <dt>OS</dt><dd>${m.os_version ?? '—'}</dd>

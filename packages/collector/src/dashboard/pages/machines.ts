@@ -1,5 +1,6 @@
 /** The machines page: a filterable, searchable table, paged with the API's keyset cursor. */
-import { isStatus, STATUS_LABELS, STATUS_ORDER, statusBadge, timeCell } from '../format.js';
+import type { ProbeFacts } from '@wuwatch/core';
+import { isStatus, probeBadge, STATUS_LABELS, STATUS_ORDER, statusBadge, timeCell } from '../format.js';
 import { href, html, type SafeHtml } from '../html.js';
 import { page } from '../layout.js';
 
@@ -16,6 +17,9 @@ export interface MachineListItem {
   last_detection_hresult: string | null;
   consecutive_detection_failures: number;
   last_probe_ok: boolean | null;
+  /** The last probe's class and HTTP status (null when never probed). */
+  last_probe_class: ProbeFacts['class'] | null;
+  last_probe_http_status: number | null;
   last_probe_at: Date | string | null;
   status_reasons: readonly { code: string; status: string; message: string }[] | null;
 }
@@ -49,8 +53,9 @@ function detectionCell(m: MachineListItem, now: Date): SafeHtml {
 }
 
 function probeCell(m: MachineListItem, now: Date): SafeHtml {
-  if (m.last_probe_ok === null) return html`<span class="muted">—</span>`;
-  return html`<span class="badge ${m.last_probe_ok ? 'ok' : 'st-wsus_unreachable'}">${m.last_probe_ok ? 'answers' : 'failing'}</span> ${timeCell(m.last_probe_at, now)}`;
+  if (m.last_probe_ok === null || m.last_probe_class === null) return html`<span class="muted">—</span>`;
+  const probe = { ok: m.last_probe_ok, class: m.last_probe_class, httpStatus: m.last_probe_http_status };
+  return html`${probeBadge(probe)} ${timeCell(m.last_probe_at, now)}`;
 }
 
 function row(m: MachineListItem, now: Date): SafeHtml {
