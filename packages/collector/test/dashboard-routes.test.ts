@@ -146,7 +146,21 @@ test.serial(
     t.is(r.status, 303);
     t.is(r.location, '/machines?status=healthy');
     const cookie = r.setCookie ?? '';
-    t.regex(cookie, /^wuwatch_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200$/);
+    // Exactly these attributes, in whatever order @fastify/cookie writes them.
+    const [pair, ...attributes] = cookie.split('; ');
+    t.regex(pair!, /^wuwatch_session=[A-Za-z0-9_-]{43}$/);
+    t.deepEqual(attributes.sort(), ['HttpOnly', 'Max-Age=43200', 'Path=/', 'SameSite=Strict']);
+    // The Cookie header as browsers and proxies send it: other cookies around it, duplicates (the first wins, as
+    // RFC 6265 orders them most specific first), percent-encoding.
+    const id = pair!.slice('wuwatch_session='.length);
+    const status = async (header: string) => (await get('/machines', { cookie: header })).status;
+    t.is(await status(`a=1; ${pair}; a=2; junk; q="x y"`), 200);
+    t.is(await status(`${pair}; wuwatch_session=forged`), 200);
+    t.is(await status(`wuwatch_session=forged; ${pair}`), 303);
+    // cookie 2 keeps DQUOTEs as part of the value (RFC 6265 cookie-value); the collector never quotes its id.
+    t.is(await status(`wuwatch_session="${id}"`), 303, 'a quoted id is another value, not the session');
+    t.is(await status(`wuwatch_session=%${id.charCodeAt(0).toString(16)}${id.slice(1)}`), 200);
+    t.is(await status(`wuwatch_session=%E0%A4%A; ${pair}`), 303, 'a broken encoding is a wrong id, not a crash');
     t.false(cookie.includes(created.body.token));
     t.false(cookie.includes(created.body.token.slice(4, 20)));
     const page = await get('/machines?status=healthy', { cookie: cookie.split(';')[0] });

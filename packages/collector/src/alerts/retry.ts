@@ -1,7 +1,9 @@
 /**
- * Delivery retry schedule, pure: exponential backoff with full jitter (AWS architecture blog) and a cap,
- * so a receiver that comes back is not hit by every queued notification at the same instant.
+ * Delivery retry schedule, pure: the delay is core's backoffDelay (exponential, full jitter, capped — the formula the
+ * agent's reconnects and its WSUS probe use too), so a receiver that comes back is not hit by every queued
+ * notification at the same instant. This file adds only the delivery policy: when to give up.
  */
+import { backoffDelay } from '@wuwatch/core';
 
 /** Backoff settings; `random` returns [0, 1) and is injectable for tests. */
 export interface RetryOptions {
@@ -23,11 +25,8 @@ export const DEFAULT_RETRY: Readonly<RetryOptions> = Object.freeze({
 /** Delay before the next try after `attempt` failed attempts (1 = the first failure): random in [0, min(max, base·2^(attempt−1))). */
 export function nextAttemptDelay(attempt: number, opts: Partial<RetryOptions> = {}): number {
   const { baseMs, maxMs, random } = { ...DEFAULT_RETRY, ...opts };
-  const n = Math.max(1, Math.floor(attempt));
-  // Cap the exponent: 2 ** 1100 is Infinity, and the cap is reached long before anyway.
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(n - 1, 52));
-  const r = Math.min(Math.max(random(), 0), 1 - Number.EPSILON);
-  return Math.floor(r * ceiling);
+  // backoffDelay counts failures before this one (0 = the first retry); attempt counts this one too.
+  return backoffDelay(Math.floor(attempt) - 1, { baseMs, capMs: maxMs }, random);
 }
 
 /** What to do after a failed delivery. */

@@ -1,4 +1,7 @@
-/** Credentials in the database: enrollment secrets, agent tokens, API tokens. Only hashes are stored. */
+/**
+ * Credentials in the database: enrollment secrets, agent tokens, API tokens. Only hashes are stored. Raw SQL through
+ * the Queryable like every other store in the collector (see ARCHITECTURE.md, "Data access").
+ */
 import { makeError } from '@wuwatch/core';
 import type { Database } from '../db/index.js';
 import { generateCredential, hashCredential, hashesEqual, newId } from './tokens.js';
@@ -29,45 +32,57 @@ export class AuthStore {
   async createEnrollSecret(comment: string | null, expiresAt: Date | null): Promise<{ id: string; secret: string }> {
     const c = generateCredential('enroll');
     const id = newId('ens');
-    await this.db.prisma.enrollmentSecret.create({
-      data: { id, secretHash: c.hash, prefix: c.prefix, comment, expiresAt },
-    });
+    await this.db.query(
+      'INSERT INTO enrollment_secrets (id, secret_hash, prefix, comment, expires_at) VALUES ($1, $2, $3, $4, $5)',
+      [id, c.hash, c.prefix, comment, expiresAt],
+    );
     return { id, secret: c.value };
   }
 
   /** Lists enrollment secrets, newest first. */
   async listEnrollSecrets(): Promise<CredentialListing[]> {
-    const rows = await this.db.prisma.enrollmentSecret.findMany({ orderBy: { createdAt: 'desc' } });
+    const { rows } = await this.db.query<{
+      id: string;
+      prefix: string;
+      comment: string | null;
+      created_at: Date;
+      revoked_at: Date | null;
+      expires_at: Date | null;
+    }>(
+      'SELECT id, prefix, comment, created_at, revoked_at, expires_at FROM enrollment_secrets ORDER BY created_at DESC',
+    );
     return rows.map((r) => ({
       id: r.id,
       prefix: r.prefix,
       label: r.comment,
-      createdAt: r.createdAt.toISOString(),
-      revokedAt: iso(r.revokedAt),
-      expiresAt: iso(r.expiresAt),
+      createdAt: r.created_at.toISOString(),
+      revokedAt: iso(r.revoked_at),
+      expiresAt: iso(r.expires_at),
     }));
   }
 
   /** Revokes an enrollment secret; agents already enrolled with it keep their tokens. */
   async revokeEnrollSecret(id: string): Promise<void> {
-    const n = await this.db.prisma.enrollmentSecret.updateMany({
-      where: { id, revokedAt: null },
-      data: { revokedAt: new Date() },
-    });
-    if (n.count === 0) throw makeError('NOT_FOUND', [`Active enrollment secret ${id}`]);
+    const n = await this.revoke('enrollment_secrets', id);
+    if (n === 0) throw makeError('NOT_FOUND', [`Active enrollment secret ${id}`]);
   }
 
   /** Exchanges a valid enrollment secret for a new agent id and token (the token is returned once). */
   async enroll(secret: string, hostnameHint: string | null): Promise<{ agentId: string; token: string }> {
-    const row = await this.db.prisma.enrollmentSecret.findUnique({ where: { secretHash: hashCredential(secret) } });
-    if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() < Date.now())) {
+    const { rows } = await this.db.query<{ id: string; revoked_at: Date | null; expires_at: Date | null }>(
+      'SELECT id, revoked_at, expires_at FROM enrollment_secrets WHERE secret_hash = $1',
+      [hashCredential(secret)],
+    );
+    const row = rows[0];
+    if (!row || row.revoked_at || (row.expires_at && row.expires_at.getTime() < Date.now())) {
       throw makeError('ENROLL_SECRET_INVALID');
     }
     const c = generateCredential('agent');
     const agentId = newId('agt');
-    await this.db.prisma.agent.create({
-      data: { id: agentId, tokenHash: c.hash, tokenPrefix: c.prefix, enrolledWith: row.id, hostnameHint },
-    });
+    await this.db.query(
+      'INSERT INTO agents (id, token_hash, token_prefix, enrolled_with, hostname_hint) VALUES ($1, $2, $3, $4, $5)',
+      [agentId, c.hash, c.prefix, row.id, hostnameHint],
+    );
     return { agentId, token: c.value };
   }
 
@@ -82,53 +97,65 @@ export class AuthStore {
 
   /** Lists agents and their credential state. */
   async listAgents(): Promise<CredentialListing[]> {
-    const rows = await this.db.prisma.agent.findMany({ orderBy: { createdAt: 'desc' } });
+    const { rows } = await this.db.query<{
+      id: string;
+      token_prefix: string;
+      hostname_hint: string | null;
+      created_at: Date;
+      revoked_at: Date | null;
+    }>('SELECT id, token_prefix, hostname_hint, created_at, revoked_at FROM agents ORDER BY created_at DESC');
     return rows.map((r) => ({
       id: r.id,
-      prefix: r.tokenPrefix,
-      label: r.hostnameHint,
-      createdAt: r.createdAt.toISOString(),
-      revokedAt: iso(r.revokedAt),
+      prefix: r.token_prefix,
+      label: r.hostname_hint,
+      createdAt: r.created_at.toISOString(),
+      revokedAt: iso(r.revoked_at),
     }));
   }
 
   /** Revokes an agent's token; the caller closes its live connection. */
   async revokeAgent(id: string): Promise<void> {
-    const n = await this.db.prisma.agent.updateMany({
-      where: { id, revokedAt: null },
-      data: { revokedAt: new Date() },
-    });
-    if (n.count === 0) throw makeError('NOT_FOUND', [`Active agent ${id}`]);
+    const n = await this.revoke('agents', id);
+    if (n === 0) throw makeError('NOT_FOUND', [`Active agent ${id}`]);
   }
 
   /** Creates an API token; the value is returned once. */
   async createApiToken(name: string): Promise<{ id: string; token: string }> {
     const c = generateCredential('api');
     const id = newId('tok');
-    await this.db.prisma.apiToken.create({ data: { id, tokenHash: c.hash, prefix: c.prefix, name } });
+    await this.db.query('INSERT INTO api_tokens (id, token_hash, prefix, name) VALUES ($1, $2, $3, $4)', [
+      id,
+      c.hash,
+      c.prefix,
+      name,
+    ]);
     return { id, token: c.value };
   }
 
   /** Lists API tokens, newest first. */
   async listApiTokens(): Promise<CredentialListing[]> {
-    const rows = await this.db.prisma.apiToken.findMany({ orderBy: { createdAt: 'desc' } });
+    const { rows } = await this.db.query<{
+      id: string;
+      prefix: string;
+      name: string;
+      created_at: Date;
+      revoked_at: Date | null;
+      last_used_at: Date | null;
+    }>('SELECT id, prefix, name, created_at, revoked_at, last_used_at FROM api_tokens ORDER BY created_at DESC');
     return rows.map((r) => ({
       id: r.id,
       prefix: r.prefix,
       label: r.name,
-      createdAt: r.createdAt.toISOString(),
-      revokedAt: iso(r.revokedAt),
-      lastUsedAt: iso(r.lastUsedAt),
+      createdAt: r.created_at.toISOString(),
+      revokedAt: iso(r.revoked_at),
+      lastUsedAt: iso(r.last_used_at),
     }));
   }
 
   /** Revokes an API token. */
   async revokeApiToken(id: string): Promise<void> {
-    const n = await this.db.prisma.apiToken.updateMany({
-      where: { id, revokedAt: null },
-      data: { revokedAt: new Date() },
-    });
-    if (n.count === 0) throw makeError('NOT_FOUND', [`Active API token ${id}`]);
+    const n = await this.revoke('api_tokens', id);
+    if (n === 0) throw makeError('NOT_FOUND', [`Active API token ${id}`]);
   }
 
   /** True for the configured admin token or a valid, unrevoked API token. */
@@ -139,5 +166,26 @@ export class AuthStore {
       [hashCredential(token)],
     );
     return rows.length > 0;
+  }
+
+  /**
+   * True when the API token with this hash has been revoked. Tokens are revoked, never deleted, so "no row" means the
+   * configured admin token (which only a restart can change, and a restart ends every dashboard session).
+   */
+  async apiTokenRevoked(tokenHash: string): Promise<boolean> {
+    const { rows } = await this.db.query<{ revoked: boolean }>(
+      'SELECT revoked_at IS NOT NULL AS revoked FROM api_tokens WHERE token_hash = $1',
+      [tokenHash],
+    );
+    return rows[0]?.revoked === true;
+  }
+
+  /** Marks an unrevoked credential revoked; returns how many rows changed (0: unknown or already revoked). */
+  private async revoke(table: 'enrollment_secrets' | 'agents' | 'api_tokens', id: string): Promise<number> {
+    const { rowCount } = await this.db.query(
+      `UPDATE ${table} SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`,
+      [id],
+    );
+    return rowCount;
   }
 }

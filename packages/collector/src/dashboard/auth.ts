@@ -2,31 +2,17 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthStore } from '../auth/store.js';
 import { bearerToken } from '../auth/tokens.js';
-import type { Queryable } from '../db/index.js';
 import { href } from './html.js';
 import { errorPage } from './pages/error.js';
-import { parseCookies, SESSION_COOKIE, type SessionStore } from './session.js';
+import { SESSION_COOKIE, type SessionStore } from './session.js';
 
 /** The `Content-Type` of every page. */
 export const HTML_TYPE = 'text/html; charset=utf-8';
 
 /** What the guard needs. */
 export interface GuardDeps {
-  db: Queryable;
   auth: AuthStore;
   sessions: SessionStore;
-}
-
-/**
- * True when the API token behind a session has been revoked since login. Tokens are revoked, never deleted, so
- * "no row" means the configured admin token (which only a restart can change, and a restart ends every session).
- */
-export async function sessionTokenRevoked(db: Queryable, tokenHash: string): Promise<boolean> {
-  const { rows } = await db.query<{ revoked: boolean }>(
-    'SELECT revoked_at IS NOT NULL AS revoked FROM api_tokens WHERE token_hash = $1',
-    [tokenHash],
-  );
-  return rows[0]?.revoked === true;
 }
 
 /** A local path to return to after login; anything else (absolute, protocol-relative, odd) becomes `/`. */
@@ -38,9 +24,9 @@ export function safeNext(next: unknown): string {
   return next;
 }
 
-/** The session id of a request's cookie, or null. */
+/** The session id of a request's cookie (parsed by @fastify/cookie), or null. */
 export function sessionId(req: FastifyRequest): string | null {
-  return parseCookies(req.headers.cookie)[SESSION_COOKIE] ?? null;
+  return req.cookies[SESSION_COOKIE] ?? null;
 }
 
 /** True when the request carries a live session whose token is still valid (ends the session otherwise). */
@@ -48,7 +34,7 @@ export async function hasLiveSession(req: FastifyRequest, deps: GuardDeps): Prom
   const id = sessionId(req);
   const s = id ? deps.sessions.get(id) : null;
   if (!id || !s) return false;
-  if (await sessionTokenRevoked(deps.db, s.tokenHash)) {
+  if (await deps.auth.apiTokenRevoked(s.tokenHash)) {
     deps.sessions.delete(id);
     return false;
   }

@@ -15,6 +15,7 @@
  * SameSite=Strict session cookie holding a random id (sessions live in memory); scripts may send
  * `Authorization: Bearer <token>` instead.
  */
+import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AuthStore } from '../auth/store.js';
@@ -55,6 +56,8 @@ export interface DashboardDeps extends Partial<DashboardOptions> {
 /** A fastify plugin serving the dashboard; it samples the fleet summary until the app closes. */
 export function dashboardPlugin(deps: DashboardDeps): (app: FastifyInstance) => Promise<void> {
   return async (app) => {
+    // Cookie parsing and serialising (RFC 6265 quoting, decoding, attributes) from the fastify team's plugin.
+    await app.register(fastifyCookie);
     const historyIntervalMs = deps.historyIntervalMs ?? 30_000;
     const history = new StatusHistory(deps.historyCapacity ?? 2880);
     const stop = startSampler(history, async () => (await summary(deps.db)).byStatus, historyIntervalMs, deps.log);

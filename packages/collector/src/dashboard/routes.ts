@@ -18,7 +18,7 @@ import { machinePage, type MachineDetail } from './pages/machine.js';
 import { machinesPage, type MachineListItem } from './pages/machines.js';
 import { summaryPage } from './pages/summary.js';
 import { wsusPage } from './pages/wsus.js';
-import { clearedSessionCookie, sessionCookie, type SessionStore } from './session.js';
+import { SESSION_COOKIE, sessionCookieOptions, type SessionStore } from './session.js';
 import { DASHBOARD_CSS, DASHBOARD_CSS_ETAG } from './style.js';
 
 /** What the routes need. */
@@ -107,14 +107,14 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
       return send(reply, loginPage({ now: new Date(), next, error }), 401);
     }
     const id = deps.sessions.create(hashCredential(token));
-    reply.header('set-cookie', sessionCookie(id, deps.sessions.maxAgeSeconds, deps.secureCookies));
+    reply.setCookie(SESSION_COOKIE, id, sessionCookieOptions(deps.sessions.maxAgeSeconds, deps.secureCookies));
     return reply.redirect(next, 303);
   });
 
   app.post('/logout', async (req, reply) => {
     const id = sessionId(req);
     if (id) deps.sessions.delete(id);
-    reply.header('set-cookie', clearedSessionCookie(deps.secureCookies));
+    reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(0, deps.secureCookies));
     return reply.redirect('/login', 303);
   });
 

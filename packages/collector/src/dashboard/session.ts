@@ -89,31 +89,10 @@ export class SessionStore {
   }
 }
 
-/** Parses a Cookie header into name → value (first occurrence wins; values are not decoded beyond %XX). */
-export function parseCookies(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    const name = part.slice(0, eq).trim();
-    if (!name || name in out) continue;
-    let value = part.slice(eq + 1).trim();
-    if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-    try {
-      out[name] = decodeURIComponent(value);
-    } catch {
-      out[name] = value;
-    }
-  }
-  return out;
-}
-
-/** A Set-Cookie value for the session: HttpOnly, SameSite=Strict, Path=/, Secure over TLS. */
-export function sessionCookie(id: string, maxAgeSeconds: number, secure: boolean): string {
-  return `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure ? '; Secure' : ''}`;
-}
-
-/** A Set-Cookie value that removes the session cookie. */
-export function clearedSessionCookie(secure: boolean): string {
-  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${secure ? '; Secure' : ''}`;
+/** Attributes of the session cookie (for @fastify/cookie): HttpOnly, SameSite=Strict, Path=/, Secure over TLS. */
+export function sessionCookieOptions(
+  maxAgeSeconds: number,
+  secure: boolean,
+): { path: string; httpOnly: true; sameSite: 'strict'; maxAge: number; secure: boolean } {
+  return { path: '/', httpOnly: true, sameSite: 'strict', maxAge: maxAgeSeconds, secure };
 }

@@ -4,7 +4,7 @@
  * acknowledged after commit. A socket is paused while its batch is being written, so a slow database
  * stops reading from sockets instead of buffering without bound.
  */
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import {
@@ -86,24 +86,24 @@ export class AgentEndpoint {
 
   /** Handles an HTTP upgrade request for the agent path: authenticates, then upgrades or answers 401. */
   async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const reject = (status: number, text: string, body: string) => {
+    const reject = (status: number, body: string) => {
       socket.end(
-        `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+        `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
       );
     };
-    if (this.state !== 'open') return reject(503, 'Service Unavailable', '{"code":"WUW_SHUTTING_DOWN"}');
+    if (this.state !== 'open') return reject(503, '{"code":"WUW_SHUTTING_DOWN"}');
     const token = bearerToken(req.headers.authorization);
     let agentId: string | null;
     try {
       agentId = token ? await this.deps.auth.authenticateAgent(token) : null;
     } catch (err) {
       this.deps.log.error({ err }, 'agent authentication failed: database error');
-      return reject(503, 'Service Unavailable', '{"code":"WUW_DATABASE"}');
+      return reject(503, '{"code":"WUW_DATABASE"}');
     }
     if (!agentId) {
       const e = makeError('UNAUTHORIZED', [token ? 'agent token unknown or revoked' : 'no agent token']);
       this.deps.log.warn({ remote: req.socket.remoteAddress }, 'agent connection refused: bad or missing token');
-      return reject(401, 'Unauthorized', JSON.stringify({ code: e.code, message: e.message }));
+      return reject(401, JSON.stringify({ code: e.code, message: e.message }));
     }
     const id = agentId;
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, id));
