@@ -7,8 +7,14 @@
  *   3. GET /v1/machines?status=… over 100,000 machines: p95 latency over 200 requests, and the plan.
  * The collector runs as a child process (so its RSS is its own) on a fresh database that is dropped at the end.
  * Run: npm run bench:ingest   (needs PostgreSQL on 127.0.0.1:5432 and `ulimit -n` ≥ 12000; writes bench/results/ingest.json)
+ * Knobs (for before/after comparisons on a busy machine, where many short interleaved runs beat one long one):
+ *   WUWATCH_BENCH_SCALE=0.2         every size × 0.2 (WUWATCH_BENCH_QUICK=1 is 0.1: a smoke run, its figures mean little)
+ *   WUWATCH_BENCH_ONLY=ingest,storm  run only these parts (ingest, storm, query)
+ *   WUWATCH_BENCH_OUT=/tmp/x.json    write the results there instead of bench/results/ingest.json
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import pg from 'pg';
 import { spawnCollector, type ChildCollector } from '../packages/collector/test/helpers/child-collector.js';
@@ -21,14 +27,24 @@ import { runStorm } from './lib/storm.js';
 import { openFileLimit, round } from './lib/stats.js';
 
 const TARGETS = { eventsPerSec: 30_000, copyRatio: 0.4, stormSeconds: 60, stormRssMiB: 1024, machinesP95Ms: 50 };
-// WUWATCH_BENCH_QUICK=1 shrinks every size by 10 (a smoke run of the benchmark itself; its figures mean little).
-const scale = process.env.WUWATCH_BENCH_QUICK === '1' ? 0.1 : 1;
+const scale = Number(process.env.WUWATCH_BENCH_SCALE ?? (process.env.WUWATCH_BENCH_QUICK === '1' ? 0.1 : 1));
+if (!(scale > 0 && scale <= 1)) {
+  console.error(`WUWATCH_BENCH_SCALE must be in (0, 1], got ${process.env.WUWATCH_BENCH_SCALE}`);
+  process.exit(2);
+}
+const PARTS = new Set((process.env.WUWATCH_BENCH_ONLY ?? 'ingest,storm,query').split(',').map((s) => s.trim()));
+for (const p of PARTS) {
+  if (!['ingest', 'storm', 'query'].includes(p)) {
+    console.error(`WUWATCH_BENCH_ONLY: unknown part "${p}" (ingest, storm, query)`);
+    process.exit(2);
+  }
+}
 const PHASES = [
-  { agents: 100 * scale, eventsPerAgent: 2_500, batchSize: 500, maxInFlight: 2 },
-  { agents: 1_000 * scale, eventsPerAgent: 500, batchSize: 500, maxInFlight: 2 },
+  { agents: Math.round(100 * scale), eventsPerAgent: 2_500, batchSize: 500, maxInFlight: 2 },
+  { agents: Math.round(1_000 * scale), eventsPerAgent: 500, batchSize: 500, maxInFlight: 2 },
 ];
-const STORM = { agents: 5_000 * scale, backlog: 20, spreadMs: 5_000 };
-const QUERY = { machines: 100_000 * scale, requests: 200 };
+const STORM = { agents: Math.round(5_000 * scale), backlog: 20, spreadMs: 5_000 };
+const QUERY = { machines: Math.round(100_000 * scale), requests: 200 };
 const URL1 = 'http://wsus01.corp.example:8530';
 const BASE = Date.UTC(2026, 0, 1);
 
@@ -39,9 +55,10 @@ function makeEvent(seq: number) {
 }
 
 const limit = openFileLimit();
-if (limit < 12_000) {
+const descriptors = PARTS.has('storm') ? Math.round(STORM.agents * 2.2) + 1000 : 1000;
+if (limit < descriptors) {
   console.error(
-    `ulimit -n is ${limit}: the 5,000-agent storm needs about 11,000 descriptors. Run "ulimit -n 20000" first.`,
+    `ulimit -n is ${limit}: the ${STORM.agents}-agent storm needs about ${descriptors} descriptors. Run "ulimit -n 20000" first.`,
   );
   process.exit(2);
 }
@@ -71,7 +88,7 @@ try {
     copy: { rowsPerSec: number; seconds: number; postgresCpuMicrosPerRow: number };
     ratioToCopy: number;
   })[] = [];
-  for (const [i, phase] of PHASES.entries()) {
+  for (const [i, phase] of PARTS.has('ingest') ? PHASES.entries() : []) {
     await pool.query('TRUNCATE events');
     const r = await runIngestPhase(collector, pool, { ...phase, makeEvent }, `agt_n${phase.agents}_${i}_`);
     // The ceiling: the same rows into the same table, emptied again so both start from the same state.
@@ -104,32 +121,42 @@ try {
 
   // A fresh collector process for the storm, so its RSS is the storm's alone.
   const port = collector.port;
-  await collector.stop();
-  collector = await spawnCollector({ ...env, WUWATCH_PORT: String(port) });
-  const storm = await runStorm(collector, pool, { ...STORM, makeEvent });
-  console.log(
-    `storm: ${storm.agents} agents × ${storm.backlogPerAgent} events, connecting within ${storm.connectSpreadSeconds} s: ` +
-      `all welcomed after ${storm.allWelcomedSeconds} s, drained and acknowledged after ${storm.drainedSeconds} s ` +
-      `[${verdict(storm.drainedSeconds <= TARGETS.stormSeconds)} ≤ 60 s]; collector peak RSS ${storm.collectorPeakRssMiB} MiB ` +
-      `[${verdict(storm.collectorPeakRssMiB < TARGETS.stormRssMiB)} < 1 GiB]; ack p99 ${storm.ackLatencyMs.p99} ms`,
-  );
+  let storm: Awaited<ReturnType<typeof runStorm>> | null = null;
+  if (PARTS.has('storm')) {
+    await collector.stop();
+    collector = await spawnCollector({ ...env, WUWATCH_PORT: String(port) });
+    const s = await runStorm(collector, pool, { ...STORM, makeEvent });
+    storm = s;
+    console.log(
+      `storm: ${s.agents} agents × ${s.backlogPerAgent} events, connecting within ${s.connectSpreadSeconds} s: ` +
+        `all welcomed after ${s.allWelcomedSeconds} s, drained and acknowledged after ${s.drainedSeconds} s ` +
+        `[${verdict(s.drainedSeconds <= TARGETS.stormSeconds)} ≤ 60 s]; collector peak RSS ${s.collectorPeakRssMiB} MiB ` +
+        `[${verdict(s.collectorPeakRssMiB < TARGETS.stormRssMiB)} < 1 GiB]; ack p99 ${s.ackLatencyMs.p99} ms`,
+    );
+  }
 
   // The query is measured on a settled collector: a fresh process over the 100,000-machine fleet.
   await collector.stop();
   collector = null;
-  await seedMachines(pool, QUERY.machines);
-  collector = await spawnCollector({ ...env, WUWATCH_PORT: String(port) });
-  const query = await runMachinesQuery({ url: collector.url, token: adminToken }, pool, QUERY);
-  console.log(
-    `GET /v1/machines?status=… over ${query.machines} machines, ${query.requests} requests: p50 ${query.latencyMs.p50} ms, ` +
-      `p95 ${query.latencyMs.p95} ms [${verdict(query.latencyMs.p95 < TARGETS.machinesP95Ms)} < 50 ms]; index: ${query.indexUsed}`,
-  );
-  console.log(query.plan.map((l) => `  ${l}`).join('\n'));
+  let query: Awaited<ReturnType<typeof runMachinesQuery>> | null = null;
+  if (PARTS.has('query')) {
+    await seedMachines(pool, QUERY.machines);
+    collector = await spawnCollector({ ...env, WUWATCH_PORT: String(port) });
+    const q = await runMachinesQuery({ url: collector.url, token: adminToken }, pool, QUERY);
+    query = q;
+    console.log(
+      `GET /v1/machines?status=… over ${q.machines} machines, ${q.requests} requests: p50 ${q.latencyMs.p50} ms, ` +
+        `p95 ${q.latencyMs.p95} ms [${verdict(q.latencyMs.p95 < TARGETS.machinesP95Ms)} < 50 ms]; index: ${q.indexUsed}`,
+    );
+    console.log(q.plan.map((l) => `  ${l}`).join('\n'));
+  }
 
   const results = {
     benchmark: 'ingest',
     date: new Date().toISOString(),
     command: 'npm run bench:ingest',
+    scale,
+    parts: [...PARTS],
     machine: { cores: availableParallelism(), node: process.version, postgres: server },
     collector: {
       process: 'child process (packages/collector/test/fixtures/collector/child.ts under tsx), default config',
@@ -142,13 +169,16 @@ try {
     pass: {
       eventsPerSec: ingest.every((r) => r.eventsPerSec >= TARGETS.eventsPerSec),
       copyRatio: ingest.every((r) => r.ratioToCopy >= TARGETS.copyRatio),
-      storm: storm.drainedSeconds <= TARGETS.stormSeconds && storm.collectorPeakRssMiB < TARGETS.stormRssMiB,
-      machinesQuery: query.latencyMs.p95 < TARGETS.machinesP95Ms,
+      storm: storm
+        ? storm.drainedSeconds <= TARGETS.stormSeconds && storm.collectorPeakRssMiB < TARGETS.stormRssMiB
+        : null,
+      machinesQuery: query ? query.latencyMs.p95 < TARGETS.machinesP95Ms : null,
     },
   };
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  writeFileSync(new URL('./results/ingest.json', import.meta.url), JSON.stringify(results, null, 2) + '\n');
-  console.log('wrote bench/results/ingest.json');
+  const out = process.env.WUWATCH_BENCH_OUT ?? fileURLToPath(new URL('./results/ingest.json', import.meta.url));
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+  console.log(`wrote ${out}`);
 } finally {
   await collector?.stop();
   await pool.end();
