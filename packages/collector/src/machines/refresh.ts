@@ -56,7 +56,7 @@ export async function settleMachine(
 ): Promise<Settled> {
   const verdict = computeStatus(toFacts(row, projection, opts.now, opts.connected), thresholds);
   await saveMachine(q, row, projection, verdict, opts.now, opts.seen);
-  if (projection.lastProbeAt?.getTime() !== row.last_probe_at?.getTime() || projection.wsusUrl !== row.wsus_url) {
+  if (projection.lastProbeAt?.getTime() !== row.lastProbeAt?.getTime() || projection.wsusUrl !== row.wsusUrl) {
     await saveWsusServer(q, projection, opts.now);
   }
   return { machineId: row.id, before: row.status, verdict };

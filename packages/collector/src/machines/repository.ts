@@ -7,7 +7,13 @@ import type { Hello, MachineStatus, ProbeData } from '@wuwatch/core';
 import { toJsonbText, type Queryable } from '../db/index.js';
 import type { StatusReason, StatusThresholds, StatusVerdict } from '../status/types.js';
 import type { MachineProjection } from './projection.js';
-import { MACHINE_STATE_COLUMNS, type MachineStateRow } from './row.js';
+import {
+  columnValue,
+  MACHINE_STATE_COLUMNS,
+  PROJECTION_COLUMNS,
+  PROJECTION_FIELDS,
+  type MachineStateRow,
+} from './row.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Write side: the refresh service (refresh.ts) and the ingest call these inside their transaction.
@@ -33,40 +39,29 @@ export async function saveMachine(
   now: Date,
   seen = false,
 ): Promise<void> {
-  await q.query(
-    `UPDATE machines SET policy = $2::jsonb, policy_assessment = $3::jsonb, wsus_url = $4, last_probe = $5::jsonb,
-       last_probe_at = $6, last_probe_ok = $7, probe_failing_since = $8, last_detection_at = $9,
-       last_detection_outcome = $10, last_detection_hresult = $11, last_detection_source = $12,
-       consecutive_detection_failures = $13, first_failure_at = $14, last_success_detection_at = $15,
-       last_wua = $16::jsonb, last_goodbye_at = $17, status = $18, status_reasons = $19::jsonb,
-       status_changed_at = CASE WHEN status = $18 THEN status_changed_at ELSE $20 END, updated_at = $20,
-       last_seen = CASE WHEN $21 THEN GREATEST(last_seen, $20) ELSE last_seen END
-     WHERE id = $1`,
-    [
-      row.id,
-      p.policy === null ? null : toJsonbText(p.policy),
-      p.assessment === null ? null : toJsonbText(p.assessment),
-      p.wsusUrl,
-      p.lastProbe === null ? null : toJsonbText(p.lastProbe),
-      p.lastProbeAt,
-      p.lastProbeOk,
-      p.probeFailingSince,
-      p.lastDetectionAt,
-      p.lastDetectionOutcome,
-      p.lastDetectionHresult,
-      p.lastDetectionSource,
-      p.consecutiveDetectionFailures,
-      p.firstFailureAt,
-      p.lastSuccessDetectionAt,
-      p.lastWua === null ? null : toJsonbText(p.lastWua),
-      p.lastGoodbyeAt,
-      verdict.status,
-      toJsonbText(verdict.reasons),
-      now,
-      seen,
-    ],
-  );
+  await q.query(SAVE_MACHINE_SQL, [
+    row.id,
+    ...PROJECTION_FIELDS.map((f) => columnValue(p, f, toJsonbText)),
+    verdict.status,
+    toJsonbText(verdict.reasons),
+    now,
+    seen,
+  ]);
 }
+
+// Built once from the projection's column list: $1 the id, then one parameter per projection field, then the verdict.
+const SAVE_MACHINE_SQL = (() => {
+  const n = PROJECTION_FIELDS.length;
+  const [status, reasons, now, seen] = [n + 2, n + 3, n + 4, n + 5];
+  const sets = PROJECTION_FIELDS.map((f, i) => {
+    const spec: { column: string; jsonb?: true } = PROJECTION_COLUMNS[f];
+    return `${spec.column} = $${i + 2}${spec.jsonb ? '::jsonb' : ''}`;
+  });
+  return `UPDATE machines SET ${sets.join(', ')}, status = $${status}, status_reasons = $${reasons}::jsonb,
+    status_changed_at = CASE WHEN status = $${status} THEN status_changed_at ELSE $${now} END, updated_at = $${now},
+    last_seen = CASE WHEN $${seen} THEN GREATEST(last_seen, $${now}) ELSE last_seen END
+  WHERE id = $1`;
+})();
 
 /** Records the WSUS server a projection points at, with its freshest probe (the `wsus_servers` projection). */
 export async function saveWsusServer(q: Queryable, p: MachineProjection, now: Date): Promise<void> {

@@ -1,61 +1,75 @@
-/** Mapping between a `machines` row and the pure projection/status types. */
-import type { ProbeData } from '@wuwatch/core';
-import type { AssessmentFacts, MachineFacts } from '../status/types.js';
+/**
+ * Mapping between a `machines` row and the pure projection/status types. PROJECTION_COLUMNS is the one list of which
+ * projection field lives in which column: the repository's SELECT and UPDATE and rowToProjection all derive from it,
+ * so a new projected fact is one line here (plus its column in prisma/schema.prisma and a migration).
+ */
+import type { MachineFacts } from '../status/types.js';
 import type { MachineProjection } from './projection.js';
 
-/** Columns of `machines` the ingest and the status sweep read. */
-export const MACHINE_STATE_COLUMNS = `id, agent_id, hostname, first_seen, last_seen, connected, last_goodbye_at, policy,
-  policy_assessment, wsus_url, last_probe, last_probe_at, last_probe_ok, probe_failing_since, last_detection_at,
-  last_detection_outcome, last_detection_hresult, last_detection_source, consecutive_detection_failures, first_failure_at,
-  last_success_detection_at, last_wua, status`;
+/** A projection field's column; `jsonb` columns are written as JSON text. */
+interface ColumnSpec {
+  column: string;
+  jsonb?: true;
+}
 
-/** A `machines` row as pg returns it. */
-export interface MachineStateRow {
+/** Every projection field and its `machines` column. */
+export const PROJECTION_COLUMNS = {
+  policy: { column: 'policy', jsonb: true },
+  assessment: { column: 'policy_assessment', jsonb: true },
+  wsusUrl: { column: 'wsus_url' },
+  lastProbe: { column: 'last_probe', jsonb: true },
+  lastProbeAt: { column: 'last_probe_at' },
+  lastProbeOk: { column: 'last_probe_ok' },
+  probeFailingSince: { column: 'probe_failing_since' },
+  lastDetectionAt: { column: 'last_detection_at' },
+  lastDetectionOutcome: { column: 'last_detection_outcome' },
+  lastDetectionHresult: { column: 'last_detection_hresult' },
+  lastDetectionSource: { column: 'last_detection_source' },
+  consecutiveDetectionFailures: { column: 'consecutive_detection_failures' },
+  firstFailureAt: { column: 'first_failure_at' },
+  lastSuccessDetectionAt: { column: 'last_success_detection_at' },
+  lastWua: { column: 'last_wua', jsonb: true },
+  lastGoodbyeAt: { column: 'last_goodbye_at' },
+} as const satisfies Record<keyof MachineProjection, ColumnSpec>;
+
+/** The projection's fields in a fixed order (the order of the UPDATE's parameters). */
+export const PROJECTION_FIELDS = Object.keys(PROJECTION_COLUMNS) as (keyof MachineProjection)[];
+
+/** Columns of `machines` the ingest, hello and the status sweep read (projection columns under their field names). */
+export const MACHINE_STATE_COLUMNS = [
+  'id',
+  'agent_id',
+  'hostname',
+  'first_seen',
+  'last_seen',
+  'connected',
+  'status',
+  ...PROJECTION_FIELDS.map((f) => `${PROJECTION_COLUMNS[f].column} AS "${f}"`),
+].join(', ');
+
+/** A `machines` row as the repository loads it: identity and bookkeeping columns, then the projection's fields. */
+export type MachineStateRow = {
   id: string;
   agent_id: string;
   hostname: string;
   first_seen: Date;
   last_seen: Date;
   connected: boolean;
-  last_goodbye_at: Date | null;
-  policy: unknown;
-  policy_assessment: AssessmentFacts | null;
-  wsus_url: string | null;
-  last_probe: ProbeData | null;
-  last_probe_at: Date | null;
-  last_probe_ok: boolean | null;
-  probe_failing_since: Date | null;
-  last_detection_at: Date | null;
-  last_detection_outcome: MachineProjection['lastDetectionOutcome'];
-  last_detection_hresult: string | null;
-  last_detection_source: 'log' | 'event' | null;
-  consecutive_detection_failures: number;
-  first_failure_at: Date | null;
-  last_success_detection_at: Date | null;
-  last_wua: unknown;
   status: string;
-}
+} & MachineProjection;
 
 /** The projection stored in a row. */
 export function rowToProjection(r: MachineStateRow): MachineProjection {
-  return {
-    policy: r.policy ?? null,
-    assessment: r.policy_assessment ?? null,
-    wsusUrl: r.wsus_url,
-    lastProbe: r.last_probe ?? null,
-    lastProbeAt: r.last_probe_at,
-    lastProbeOk: r.last_probe_ok,
-    probeFailingSince: r.probe_failing_since,
-    lastDetectionAt: r.last_detection_at,
-    lastDetectionOutcome: r.last_detection_outcome,
-    lastDetectionHresult: r.last_detection_hresult,
-    lastDetectionSource: r.last_detection_source,
-    consecutiveDetectionFailures: r.consecutive_detection_failures,
-    firstFailureAt: r.first_failure_at,
-    lastSuccessDetectionAt: r.last_success_detection_at,
-    lastWua: r.last_wua ?? null,
-    lastGoodbyeAt: r.last_goodbye_at,
-  };
+  const p = {} as Record<keyof MachineProjection, unknown>;
+  for (const f of PROJECTION_FIELDS) p[f] = r[f] ?? null;
+  p.consecutiveDetectionFailures = r.consecutiveDetectionFailures ?? 0;
+  return p as MachineProjection;
+}
+
+/** The value bound for a projection field in the repository's UPDATE. */
+export function columnValue(p: MachineProjection, f: keyof MachineProjection, toJson: (v: unknown) => string): unknown {
+  const v = p[f];
+  return 'jsonb' in PROJECTION_COLUMNS[f] && v !== null ? toJson(v) : v;
 }
 
 /** The status engine's facts for a row (and possibly a fresher projection). */
