@@ -4,7 +4,7 @@
  * without a browser; labels go through `html` like everything else.
  */
 import type { MachineStatus } from '../status/types.js';
-import { STATUS_COLORS, STATUS_LABELS, formatTime } from './format.js';
+import { STATUS_COLORS, STATUS_LABELS, STATUS_ORDER, formatTime } from './format.js';
 import { html, type SafeHtml } from './html.js';
 
 /** One sample of the fleet summary. */
@@ -28,17 +28,11 @@ export interface ProbeStep {
   ok: boolean;
 }
 
-/** Bottom to top of the stacked status chart: the worst statuses end up on top. */
-const STACK_ORDER: readonly MachineStatus[] = [
-  'healthy',
-  'unknown',
-  'silent',
-  'detect_stale',
-  'misconfigured',
-  'detect_failing',
-  'wsus_error',
-  'wsus_unreachable',
-];
+/**
+ * Bottom to top of the stacked status chart: healthy at the bottom, then the dashboard's order reversed, so the worst
+ * statuses end up on top. Derived, so a new status needs no edit here.
+ */
+const STACK_ORDER: readonly MachineStatus[] = ['healthy', ...STATUS_ORDER.filter((s) => s !== 'healthy').reverse()];
 
 const OK_COLOR = '#2e8540';
 const FAIL_COLOR = '#c62828';

@@ -122,7 +122,7 @@ export class MachineService {
     const { row, ackedSeq } = await upsertHello(this.db, agentId, hello);
     const verdict = computeStatus(toFacts(row, rowToProjection(row), now, true), this.thresholds);
     if (!verdictUnchanged(row, verdict)) {
-      const settled = await this.db.withTransaction((tx) => refreshMachineStatus(tx, agentId, this.thresholds));
+      const settled = await this.db.withTransaction((tx) => refreshMachineStatus(tx, agentId, this.thresholds, now));
       this.emit([changeOf(settled)]);
     }
     return { machineId: row.id, ackedSeq };

@@ -1,5 +1,6 @@
-// Hello against a real database: the machine row is registered or refreshed, the welcome says what is stored, and
-// the status is re-evaluated on the spot (a silent machine that is back must not wait for its next event).
+// The refresh service at hello, over a real agent socket and database: the machine row is registered or refreshed,
+// the welcome says what is stored, and the status is re-evaluated on the spot (a silent machine that is back must not
+// wait for its next event).
 import test from 'ava';
 import { startTestCollector, TestAgent, type TestCollector } from './helpers/collector.js';
 import { detectionEvent } from './helpers/events.js';
