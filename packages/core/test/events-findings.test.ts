@@ -32,8 +32,10 @@ const rows: [string, WinEvent, Partial<EventFinding> | null][] = [
       hresult: '0x8024402F',
       updatesFound: null,
       caller: null,
-      managed: null,
+      managed: true,
       serverUrl: null,
+      serviceId: '3DA21691-E39D-4DA6-8A4B-B43877BCB1B7',
+      serviceName: 'WSUS / Configuration Manager',
     },
   ],
   [
@@ -121,6 +123,8 @@ test('detection findings have exactly the log fields minus line/start/end plus t
     outcome: 'succeeded',
     hresult: null,
     updatesFound: 1,
+    serviceId: null,
+    serviceName: null,
   });
 });
 
@@ -157,6 +161,9 @@ test('fixture: installs from the System channel; other providers are dropped', (
       hresult: null,
       title:
         'Security Intelligence Update for Microsoft Defender Antivirus - KB2267602 (Version 1.405.386.0) - Current Channel (Broad)',
+      kb: 'KB2267602',
+      updateId: '9A1C0D8E-55B3-4A57-8A0F-6F0D2F2D8C10',
+      serviceId: '3DA21691-E39D-4DA6-8A4B-B43877BCB1B7',
     },
     {
       kind: 'install',
@@ -167,6 +174,9 @@ test('fixture: installs from the System channel; other providers are dropped', (
       outcome: 'failed',
       hresult: '0x80073701',
       title: '2024-02 Cumulative Update for Windows Server 2019 (1809) for x64-based Systems (KB5034768)',
+      kb: 'KB5034768',
+      updateId: '0B3F3E6A-7D2C-4B8A-A5C5-1C9D2E7F4A01',
+      serviceId: '3DA21691-E39D-4DA6-8A4B-B43877BCB1B7',
     },
   ]);
 });

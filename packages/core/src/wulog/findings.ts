@@ -9,7 +9,16 @@ import { parseCycleMarker } from './markers.js';
 import { InstallTracker, installVerdictDetails } from './install.js';
 import { bodyStart, skipBlanks, startsWithAt } from './message.js';
 import { matchNetworkError, NetworkTracker } from './network.js';
-import { isDetectionReport, isInstallReport, isReportEvent, parseReportEvent } from './report-event.js';
+import {
+  isDetectionReport,
+  isInstallReport,
+  isReportEvent,
+  isReportHead,
+  parseReportEvent,
+  parseReportFields,
+  reportHeadTime,
+  type ReportEvent,
+} from './report-event.js';
 import { SettingsTracker } from './settings.js';
 import type { ParserState } from './state.js';
 import type { Finding, LogRecord } from './types.js';
@@ -19,12 +28,16 @@ export type FindingHandler = (finding: Finding) => void;
 
 const STAR = 0x2a;
 const HASH = 0x23;
+const BRACE = 0x7b;
+/** Lines a pasted REPORT EVENT may be wrapped over (a web page breaks it at the hr field and before the message). */
+const MAX_REPORT_LINES = 5;
 const SPACE = 0x20;
 const CH_D = 0x44;
 const CH_E = 0x45;
 const CH_F = 0x46;
 const CH_G = 0x47;
 const CH_I = 0x49;
+const CH_L = 0x4c;
 const CH_R = 0x52;
 const CH_S = 0x53;
 const CH_T = 0x54;
@@ -53,7 +66,8 @@ const PREFIXES: readonly (readonly [string, number])[] = [
   ['Exi', SWITCH],
   ['Fou', SWITCH],
   ['Fai', SWITCH], // Failed to synchronize / Failed to install update
-  ['Ins', SWITCH],
+  ['Ins', SWITCH], // Installation Successful/Failure, Install call complete
+  ['Log', SWITCH], // LogHistory called. (modern per-update install result)
   ['REP', SWITCH],
   ['Ser', SWITCH], // ServiceID / ServiceId … Server URL / Server URL
   ['Ski', SWITCH],
@@ -118,6 +132,8 @@ export class FindingsMachine {
   private readonly settings: SettingsTracker;
   private readonly network: NetworkTracker;
   private readonly install: InstallTracker;
+  /** A pasted REPORT EVENT whose fields continue on the next bare lines (see {@link continueReport}). */
+  private wrapped: ParserState['report'] = null;
 
   constructor(emit: FindingHandler) {
     this.detection = new DetectionTracker(emit);
@@ -128,6 +144,7 @@ export class FindingsMachine {
 
   /** Processes the next record; `at` is where its message starts ({@link bodyStart}), if the caller knows it. */
   onRecord(r: LogRecord, at: number = bodyStart(r.text, r.severity)): void {
+    if (this.wrapped !== null && this.continueReport(r)) return;
     this.network.tick(r);
     const text = r.text;
     const c = text.charCodeAt(at);
@@ -145,29 +162,33 @@ export class FindingsMachine {
     }
     // Most lines start with something no matcher cares about: keep their path short.
     this.settings.onOther(r);
-    if (r.severity !== 'info') this.onNetworkLine(r, text, at);
+    if (c === BRACE && isReportHead(text, at)) this.startReport(r, at);
+    else if (r.severity !== 'info') this.onNetworkLine(r, text, at);
   }
 
   /** What is open between two lines (copied), for a checkpoint. */
-  snapshot(): Pick<ParserState, 'detection' | 'settings' | 'network' | 'install'> {
+  snapshot(): Pick<ParserState, 'detection' | 'settings' | 'network' | 'install' | 'report'> {
     return {
       detection: this.detection.snapshot(),
       settings: this.settings.snapshot(),
       network: this.network.snapshot(),
       install: this.install.snapshot(),
+      report: this.wrapped === null ? null : { ...this.wrapped },
     };
   }
 
   /** Continues from a {@link snapshot}, as if the lines before it had just been read. */
-  restore(state: Pick<ParserState, 'detection' | 'settings' | 'network' | 'install'>): void {
+  restore(state: Pick<ParserState, 'detection' | 'settings' | 'network' | 'install' | 'report'>): void {
     this.detection.restore(state.detection);
     this.settings.restore(state.settings);
     this.network.restore(state.network);
     this.install.restore(state.install);
+    this.wrapped = state.report === null ? null : { ...state.report };
   }
 
   /** Flushes everything still open: unfinished cycles, the last settings block, held network and install lines. */
   end(): void {
+    this.wrapped = null;
     this.settings.end();
     this.network.flush();
     this.install.finish();
@@ -198,7 +219,11 @@ export class FindingsMachine {
         break;
       case CH_I:
         if (startsWithAt(text, 'Installation ', at)) this.onInstallVerdictLine(r, at);
+        else if (startsWithAt(text, 'Install call complete', at)) this.install.onCallComplete(r, text.slice(at));
         if (this.install.isWarning(text, at)) this.install.onWarning(r, text.slice(at));
+        break;
+      case CH_L:
+        if (startsWithAt(text, 'LogHistory called', at)) this.install.onHistory(r, text.slice(at));
         break;
       case CH_R:
         if (isReportEvent(text, at)) this.onReportEvent(r, at);
@@ -250,7 +275,7 @@ export class FindingsMachine {
   }
 
   private onExitCode(r: LogRecord, at: number): void {
-    if (!this.detection.active || this.install.inCycle(r)) return;
+    if (this.install.inCycle(r) || this.install.onCallExit(r, r.text.slice(at))) return;
     const code = startsWithAt(r.text, EXIT_CODE, at) ? hexCodeAt(r.text, at + EXIT_CODE.length) : null;
     if (code !== null) this.detection.onExitCode(r, code);
   }
@@ -273,6 +298,12 @@ export class FindingsMachine {
 
   private onS(r: LogRecord, at: number): void {
     const text = r.text;
+    // A skipped scan is a failed detection even outside a cycle (its START lies before the excerpt, or none).
+    if (startsWithAt(text, SKIPPING, at)) {
+      const code = hexCodeAt(text, at + SKIPPING.length);
+      if (code !== null) this.detection.onSkip(r, code);
+      return;
+    }
     if (!this.detection.active) return;
     if (startsWithAt(text, 'ServiceI', at)) {
       // `ServiceID = {…} Managed` (agent) or `ServiceId = {…}, Server URL = …` (protocol talker)
@@ -281,24 +312,62 @@ export class FindingsMachine {
       const close = text.indexOf('}', at + 13);
       if (close < 0) return;
       if (text.charCodeAt(close + 1) === 0x2c) {
+        this.detection.onService(r, text.slice(at + 12, close), '');
         const url = text.indexOf(SERVER_URL, close);
         if (url >= 0 && this.detection.wantsServerUrl(r)) {
           this.detection.onServerUrl(r, tokenAt(text, url + SERVER_URL.length));
         }
       } else {
-        this.detection.onService(r, text.slice(close + 1).trim());
+        this.detection.onService(r, text.slice(at + 12, close), text.slice(close + 1));
       }
     } else if (startsWithAt(text, SERVER_URL, at)) {
       if (this.detection.wantsServerUrl(r)) this.detection.onServerUrl(r, tokenAt(text, at + SERVER_URL.length));
-    } else if (startsWithAt(text, SKIPPING, at)) {
-      const code = hexCodeAt(text, at + SKIPPING.length);
-      if (code !== null) this.detection.onSkip(r, code);
     }
   }
 
   private onReportEvent(r: LogRecord, at: number): void {
     const ev = parseReportEvent(r.text, at);
-    if (ev === null) return;
+    if (ev !== null) this.onReport(r, ev);
+  }
+
+  /**
+   * The text of a REPORT EVENT without prefix or header (CBS.log copies, web pages). When its fields do not all fit
+   * on this line, the next bare lines complete it (see {@link continueReport}).
+   */
+  private startReport(r: LogRecord, at: number): void {
+    const text = r.text.slice(at);
+    const ev = parseReportFields(text, 0);
+    // Its own time stands in for a missing log header.
+    const time = r.time ?? reportHeadTime(text);
+    if (ev !== null) {
+      this.onReport({ ...r, time }, ev);
+      return;
+    }
+    this.wrapped = { line: r.line, time, pid: r.pid, tid: r.tid, text, parts: 1 };
+  }
+
+  /**
+   * The next line while a pasted REPORT EVENT is open: a bare line is its continuation (joined with a blank, as the
+   * page broke it); a dated line, or too many lines, drops it. True when the line was consumed.
+   */
+  private continueReport(r: LogRecord): boolean {
+    const w = this.wrapped!;
+    if (r.time !== null || w.parts >= MAX_REPORT_LINES) {
+      this.wrapped = null;
+      return false;
+    }
+    w.text = w.text + ' ' + r.text.trim();
+    w.parts++;
+    const ev = parseReportFields(w.text, 0);
+    if (ev !== null) {
+      this.wrapped = null;
+      const head: LogRecord = { line: w.line, time: w.time, pid: w.pid, tid: w.tid, component: null, severity: 'info', text: w.text };
+      this.onReport(head, ev);
+    }
+    return true;
+  }
+
+  private onReport(r: LogRecord, ev: ReportEvent): void {
     if (isDetectionReport(ev)) {
       this.detection.onReport(r, ev);
     } else if (isInstallReport(ev)) {

@@ -68,7 +68,7 @@ class Pipeline implements LineSink {
     this.fast.release();
   }
 
-  snapshot(): Pick<ParserState, 'lineNo' | 'detection' | 'settings' | 'network' | 'install'> {
+  snapshot(): Pick<ParserState, 'lineNo' | 'detection' | 'settings' | 'network' | 'install' | 'report'> {
     return { lineNo: this.lineNo, ...this.findings.snapshot() };
   }
 
