@@ -1,4 +1,5 @@
 import test from 'ava';
+import { describeHresult } from '../src/catalogue/index.js';
 import { readFileSync } from 'node:fs';
 import { eventToFinding, eventsToFindings, parseWevtutilXml } from '@wuwatch/core';
 import type { EventFinding, WinEvent } from '@wuwatch/core';
@@ -179,4 +180,34 @@ test('fixture: installs from the System channel; other providers are dropped', (
       serviceId: '3DA21691-E39D-4DA6-8A4B-B43877BCB1B7',
     },
   ]);
+});
+
+test('event 25 with a call-cancelled code is a cancelled detection, not a failure; its service is named', (t) => {
+  t.like(eventToFinding(ev(25, { errorCode: '0x8024000B', serviceGuid: '{855E8A7C-ECB4-4CA3-B045-1DFA50104289}' })), {
+    kind: 'detection',
+    outcome: 'cancelled',
+    hresult: '0x8024000B',
+    serviceId: '855E8A7C-ECB4-4CA3-B045-1DFA50104289',
+    serviceName: 'Microsoft Store',
+    managed: false,
+  });
+  t.like(eventToFinding(ev(20, { errorCode: '0x8024000B', updateTitle: 'X (KB5034768)' })), {
+    kind: 'install',
+    outcome: 'cancelled',
+    kb: 'KB5034768',
+  });
+});
+
+test('events 19/20: title, KB, update ID, service and a code the catalogue explains', (t) => {
+  const [ok, failed] = eventsToFindings(parseWevtutilXml(fixture('system-installs.xml')));
+  t.like(ok, { eventId: 19, outcome: 'succeeded', kb: 'KB2267602' });
+  t.like(failed, {
+    eventId: 20,
+    outcome: 'failed',
+    kb: 'KB5034768',
+    serviceId: '3DA21691-E39D-4DA6-8A4B-B43877BCB1B7',
+  });
+  const why = describeHresult((failed as { hresult: string }).hresult);
+  t.is(why.code, '0x80073701');
+  t.not(why.class, 'unknown');
 });

@@ -4,7 +4,7 @@ import test from 'ava';
 import { findingsOf, lines, ofKind } from './helpers/wulog-fixtures.js';
 import { parseLog } from '../src/wulog/index.js';
 
-const shared = (name: string) => fileURLToPath(new URL(`../../../../shared/fixtures/wulog/${name}`, import.meta.url));
+const shared = (name: string) => fileURLToPath(new URL(`./fixtures/shared/wulog/${name}`, import.meta.url));
 const own = (name: string) => fileURLToPath(new URL(`./fixtures/wulog/${name}`, import.meta.url));
 
 const findings = findingsOf;

@@ -17,7 +17,12 @@
 import { isSuccessHresult, type Hresult } from '../hresult/normalize.js';
 
 /** Codes that mean "interrupted", not "failed" (see the module comment for the source of each). */
-export const CANCELLED_HRESULTS: ReadonlySet<Hresult> = new Set(['0x8024000B', '0x8024001E', '0x8024A10A', '0x800704C7']);
+export const CANCELLED_HRESULTS: ReadonlySet<Hresult> = new Set([
+  '0x8024000B',
+  '0x8024001E',
+  '0x8024A10A',
+  '0x800704C7',
+]);
 
 /** How an operation that ended counts. */
 export type EndedOutcome = 'succeeded' | 'failed' | 'cancelled';

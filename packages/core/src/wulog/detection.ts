@@ -195,7 +195,11 @@ export class DetectionTracker {
       caller: detach(ev.caller),
       managed: null,
       serverUrl: null,
-      outcome: !failed ? 'succeeded' : hresult !== null && outcomeOfCode(hresult) === 'cancelled' ? 'cancelled' : 'failed',
+      outcome: !failed
+        ? 'succeeded'
+        : hresult !== null && outcomeOfCode(hresult) === 'cancelled'
+          ? 'cancelled'
+          : 'failed',
       hresult,
       updatesFound: found === null ? null : Number(found[1]),
       serviceId: null,

@@ -361,7 +361,15 @@ export class FindingsMachine {
     const ev = parseReportFields(w.text, 0);
     if (ev !== null) {
       this.wrapped = null;
-      const head: LogRecord = { line: w.line, time: w.time, pid: w.pid, tid: w.tid, component: null, severity: 'info', text: w.text };
+      const head: LogRecord = {
+        line: w.line,
+        time: w.time,
+        pid: w.pid,
+        tid: w.tid,
+        component: null,
+        severity: 'info',
+        text: w.text,
+      };
       this.onReport(head, ev);
     }
     return true;

@@ -28,7 +28,8 @@ const MAX_CYCLES = 16;
 const KB = /\bKB\s?(\d{6,8})\b/i;
 const ID_UPDATE = /idUpdate\s*=\s*\{?([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})\}?/;
 const RESULT_MAPPED = /resultMapped\s*=\s*(?:0x)?([0-9A-Fa-f]{1,8})\b/;
-const CALL_COMPLETE = /^Install call complete\s*\(\s*succeeded\s*=\s*(\d+)\s*,\s*succeeded with errors\s*=\s*(\d+)\s*,\s*failed\s*=\s*(\d+)/;
+const CALL_COMPLETE =
+  /^Install call complete\s*\(\s*succeeded\s*=\s*(\d+)\s*,\s*succeeded with errors\s*=\s*(\d+)\s*,\s*failed\s*=\s*(\d+)/;
 const CALL_ERROR = /Call error code\s*=\s*(?:0x)?([0-9A-Fa-f]{1,8})\b/;
 
 /** `KB5034768` → `KB5034768` from a title or message; null when it names none. */
@@ -220,5 +221,15 @@ function installFinding(
   title: string | null,
   updateId: string | null,
 ): InstallFinding {
-  return { kind: 'install', line: r.line, time: r.time, outcome, hresult, title, kb: kbOf(title), updateId, serviceId: null };
+  return {
+    kind: 'install',
+    line: r.line,
+    time: r.time,
+    outcome,
+    hresult,
+    title,
+    kb: kbOf(title),
+    updateId,
+    serviceId: null,
+  };
 }

@@ -54,14 +54,17 @@ export function parseReportEvent(text: string, at: number): ReportEvent | null {
   return parseReportFields(text, at + PREFIX.length);
 }
 
-const HEAD = /^\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}\s+(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})[:.](\d{3})[+-]\d{4}(?:\s|$)/;
+const HEAD =
+  /^\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}\s+(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})[:.](\d{3})[+-]\d{4}(?:\s|$)/;
 
 /**
  * True when the message at `at` is the text of a REPORT EVENT without its `REPORT EVENT:` prefix and log header, as
  * pasted from CBS.log / CbsPersist or a web page: `{EventGUID} YYYY-MM-DD HH:MM:SS:mmm±zzzz 1 148 [AGENT_…] …`.
  */
 export function isReportHead(text: string, at: number): boolean {
-  return text.charCodeAt(at) === 0x7b && text.charCodeAt(at + 37) === 0x7d && HEAD.test(at === 0 ? text : text.slice(at));
+  return (
+    text.charCodeAt(at) === 0x7b && text.charCodeAt(at + 37) === 0x7d && HEAD.test(at === 0 ? text : text.slice(at))
+  );
 }
 
 /** The event's own time (`YYYY-MM-DDTHH:MM:SS.mmm`, in the zone it names) from a text {@link isReportHead} accepted. */

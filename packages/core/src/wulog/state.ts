@@ -76,7 +76,10 @@ export const ParserStateSchema = z.object({
       }),
     ),
     recent: z.array(detectionFinding),
-    loose: z.object({ ...thread, code: z.string() }).nullable().default(null),
+    loose: z
+      .object({ ...thread, code: z.string() })
+      .nullable()
+      .default(null),
   }),
   settings: z.object({ finding: settingsFinding, ...thread, seen: z.number().int() }).nullable(),
   network: z.object({ finding: networkFinding, ...thread }).nullable(),

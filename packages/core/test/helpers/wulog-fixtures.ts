@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseLog, type Finding } from '../../src/wulog/index.js';
 
-/** ../shared/fixtures/wulog/ (real logs, read-only). */
-export const sharedDir = fileURLToPath(new URL('../../../../../shared/fixtures/wulog/', import.meta.url));
+/** fixtures/shared/wulog/: the project's real logs (a copy of ../shared/fixtures, see its README). */
+export const sharedDir = fileURLToPath(new URL('../fixtures/shared/wulog/', import.meta.url));
 /** The core package's own fixture logs. */
 export const ownDir = fileURLToPath(new URL('../fixtures/wulog/', import.meta.url));
 
