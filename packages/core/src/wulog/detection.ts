@@ -16,7 +16,7 @@ import { normalizeServiceId, updateServiceById, updateServiceName } from '../cat
 import { isSuccessHresult, type Hresult } from '../hresult/normalize.js';
 import { detach, sameThread } from './codes.js';
 import type { ReportEvent } from './report-event.js';
-import { copyState, type ParserState } from './state.js';
+import { copyState, type ParsedParserState } from './state.js';
 import type { DetectionFinding, LogRecord } from './types.js';
 
 type Emit = (finding: DetectionFinding) => void;
@@ -65,13 +65,13 @@ export class DetectionTracker {
     this.emit = emit;
   }
 
-  /** The open and recently ended cycles, copied (see {@link ParserState}). */
-  snapshot(): ParserState['detection'] {
+  /** The open and recently ended cycles, copied (see {@link ParsedParserState}). */
+  snapshot(): ParsedParserState['detection'] {
     return copyState({ open: this.open, recent: this.recent, loose: this.loose });
   }
 
   /** Continues from a {@link snapshot}. */
-  restore(state: ParserState['detection']): void {
+  restore(state: ParsedParserState['detection']): void {
     const s = copyState(state);
     this.open = s.open;
     this.recent = s.recent;

@@ -20,7 +20,7 @@ import {
   type ReportEvent,
 } from './report-event.js';
 import { SettingsTracker } from './settings.js';
-import type { ParserState } from './state.js';
+import type { ParsedParserState } from './state.js';
 import type { Finding, LogRecord } from './types.js';
 
 /** Receives each finding once it is complete. */
@@ -133,7 +133,7 @@ export class FindingsMachine {
   private readonly network: NetworkTracker;
   private readonly install: InstallTracker;
   /** A pasted REPORT EVENT whose fields continue on the next bare lines (see {@link continueReport}). */
-  private wrapped: ParserState['report'] = null;
+  private wrapped: ParsedParserState['report'] = null;
 
   constructor(emit: FindingHandler) {
     this.detection = new DetectionTracker(emit);
@@ -167,7 +167,7 @@ export class FindingsMachine {
   }
 
   /** What is open between two lines (copied), for a checkpoint. */
-  snapshot(): Pick<ParserState, 'detection' | 'settings' | 'network' | 'install' | 'report'> {
+  snapshot(): Pick<ParsedParserState, 'detection' | 'settings' | 'network' | 'install' | 'report'> {
     return {
       detection: this.detection.snapshot(),
       settings: this.settings.snapshot(),
@@ -178,7 +178,7 @@ export class FindingsMachine {
   }
 
   /** Continues from a {@link snapshot}, as if the lines before it had just been read. */
-  restore(state: Pick<ParserState, 'detection' | 'settings' | 'network' | 'install' | 'report'>): void {
+  restore(state: Pick<ParsedParserState, 'detection' | 'settings' | 'network' | 'install' | 'report'>): void {
     this.detection.restore(state.detection);
     this.settings.restore(state.settings);
     this.network.restore(state.network);

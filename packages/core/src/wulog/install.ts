@@ -18,7 +18,7 @@ import { normalizeServiceId } from '../catalogue/services.js';
 import type { Hresult } from '../hresult/normalize.js';
 import { detach, hexCode, labelledCode, sameThread } from './codes.js';
 import { startsWithAt } from './message.js';
-import { copyState, type ParserState } from './state.js';
+import { copyState, type ParsedParserState } from './state.js';
 import type { InstallFinding, LogRecord } from './types.js';
 
 type Emit = (finding: InstallFinding) => void;
@@ -175,8 +175,8 @@ export class InstallTracker {
     return true;
   }
 
-  /** Open install cycles and held lines, copied (see {@link ParserState}). */
-  snapshot(): ParserState['install'] {
+  /** Open install cycles and held lines, copied (see {@link ParsedParserState}). */
+  snapshot(): ParsedParserState['install'] {
     return copyState({
       cycles: this.cycles,
       pending: this.pending,
@@ -186,7 +186,7 @@ export class InstallTracker {
   }
 
   /** Continues from a {@link snapshot}. */
-  restore(state: ParserState['install']): void {
+  restore(state: ParsedParserState['install']): void {
     const s = copyState(state);
     this.cycles = s.cycles;
     this.pending = s.pending;

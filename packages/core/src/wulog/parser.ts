@@ -8,7 +8,7 @@ import { FindingsMachine } from './findings.js';
 import { bodyStart } from './message.js';
 import { FastRecordParser } from './records-fast.js';
 import { parseRecord } from './records.js';
-import { ParserStateSchema, type ParserState } from './state.js';
+import { ParserStateSchema, type ParsedParserState, type ParserState } from './state.js';
 import type { Finding, LogRecord } from './types.js';
 
 /** Consumers of a {@link WuLogParser}; with a sink nothing is buffered in the parser. */
@@ -68,11 +68,11 @@ class Pipeline implements LineSink {
     this.fast.release();
   }
 
-  snapshot(): Pick<ParserState, 'lineNo' | 'detection' | 'settings' | 'network' | 'install' | 'report'> {
+  snapshot(): Pick<ParsedParserState, 'lineNo' | 'detection' | 'settings' | 'network' | 'install' | 'report'> {
     return { lineNo: this.lineNo, ...this.findings.snapshot() };
   }
 
-  restore(state: ParserState): void {
+  restore(state: ParsedParserState): void {
     this.lineNo = state.lineNo;
     this.findings.restore(state);
   }

@@ -4,7 +4,7 @@
  */
 import { detach } from './codes.js';
 import { startsWithAt } from './message.js';
-import { copyState, type ParserState } from './state.js';
+import { copyState, type ParsedParserState } from './state.js';
 import type { LogRecord, SettingsFinding } from './types.js';
 
 type Emit = (finding: SettingsFinding) => void;
@@ -88,13 +88,13 @@ export class SettingsTracker {
     if (this.open !== null && (r.pid === null || this.fromOpenThread(r))) this.flush();
   }
 
-  /** The block being collected, copied (see {@link ParserState}). */
-  snapshot(): ParserState['settings'] {
+  /** The block being collected, copied (see {@link ParsedParserState}). */
+  snapshot(): ParsedParserState['settings'] {
     return copyState(this.open);
   }
 
   /** Continues from a {@link snapshot}. */
-  restore(state: ParserState['settings']): void {
+  restore(state: ParsedParserState['settings']): void {
     this.open = copyState(state);
   }
 

@@ -99,8 +99,13 @@ export const ParserStateSchema = z.object({
     .default(null),
 });
 
-/** A parser's state between two chunks, plain JSON. */
-export type ParserState = z.infer<typeof ParserStateSchema>;
+/**
+ * A parser's state between two chunks, plain JSON, as a caller may write it: fields added after version 1
+ * checkpoints (service, loose exit code, install summary, wrapped report) may be left out and default.
+ */
+export type ParserState = z.input<typeof ParserStateSchema>;
+/** A state after {@link ParserStateSchema} filled in the defaults: what the trackers restore from. */
+export type ParsedParserState = z.infer<typeof ParserStateSchema>;
 
 /** Deep copy of plain data, so a snapshot never aliases objects the trackers go on mutating. */
 export function copyState<T>(value: T): T {
