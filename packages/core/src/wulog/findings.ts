@@ -6,6 +6,7 @@
 import { DetectionTracker } from './detection.js';
 import { hexCodeAt, tokenAt } from './codes.js';
 import { parseCycleMarker } from './markers.js';
+import { ACTIONS, MARKER, NETWORK, SETTING, THIRD } from './prefixes.js';
 import { InstallTracker, installVerdictDetails } from './install.js';
 import { bodyStart, skipBlanks, startsWithAt } from './message.js';
 import { matchNetworkError, NetworkTracker } from './network.js';
@@ -42,51 +43,6 @@ const CH_R = 0x52;
 const CH_S = 0x53;
 const CH_T = 0x54;
 const CH_W = 0x57;
-
-const MARKER = 1; // may be a cycle START/END
-const SETTING = 2; // may be a settings key (settings.ts)
-const NETWORK = 4; // may be a network failure without a WARNING prefix
-const SWITCH = 8; // has a handler in the switch of onKeyLine
-
-/**
- * What may match a message, by its first three characters: [prefix, flags]. Most lines start with something no
- * matcher looks for ("Added update…", "Successfully wrote…", "Search Scope…") and take the short path, which is also
- * a branch the CPU predicts; the checks behind a flag cost more than this lookup.
- */
-const PREFIXES: readonly (readonly [string, number])[] = [
-  ['** ', MARKER], // legacy `** START **` / `**  END  **`
-  ['STA', MARKER], // modern `* START *` (the indent `* ` is skipped)
-  ['END', MARKER],
-  ['WSU', SETTING], // WSUS server:, WSUS status server:
-  ['Win', SETTING | NETWORK], // Windows Update access disabled: / WinHttp: … failed for
-  ['Tar', SETTING],
-  ['Alt', SETTING],
-  ['Fil', SETTING],
-  ['Do ', SETTING], // Do not connect to Windows Update Internet locations:
-  ['Exi', SWITCH],
-  ['Fou', SWITCH],
-  ['Fai', SWITCH], // Failed to synchronize / Failed to install update
-  ['Ins', SWITCH], // Installation Successful/Failure, Install call complete
-  ['Log', SWITCH], // LogHistory called. (modern per-update install result)
-  ['REP', SWITCH],
-  ['Ser', SWITCH], // ServiceID / ServiceId … Server URL / Server URL
-  ['Ski', SWITCH],
-  ['Tit', SWITCH],
-  ['WS ', NETWORK], // WS error:
-  ['Web', NETWORK],
-  ['Sen', NETWORK],
-  ['Dow', NETWORK], // DownloadFileInternal failed for
-  ['Get', NETWORK],
-];
-
-/** Flags by the first two characters, and the third characters (up to two, one per byte) that complete a prefix. */
-const ACTIONS = new Uint8Array(128 * 128);
-const THIRD = new Uint16Array(128 * 128);
-for (const [prefix, flags] of PREFIXES) {
-  const i = (prefix.charCodeAt(0) << 7) | prefix.charCodeAt(1);
-  ACTIONS[i]! |= flags;
-  THIRD[i] = THIRD[i] === 0 ? prefix.charCodeAt(2) : (THIRD[i]! << 8) | prefix.charCodeAt(2);
-}
 
 const EXIT_CODE = 'Exit code = ';
 const SKIPPING = 'Skipping scan, self-update check returned ';
@@ -164,6 +120,19 @@ export class FindingsMachine {
     this.settings.onOther(r);
     if (c === BRACE && isReportHead(text, at)) this.startReport(r, at);
     else if (r.severity !== 'info') this.onNetworkLine(r, text, at);
+  }
+
+  /**
+   * True when no line can change anything unless a matcher recognises it: no settings block is open (any line may
+   * end it) and no pasted REPORT EVENT is being joined (any bare line may continue it).
+   */
+  get quiet(): boolean {
+    return this.wrapped === null && this.settings.idle;
+  }
+
+  /** Line `line` was skipped as one no matcher cares about ({@link quiet} held); only the network merge counts it. */
+  skip(line: number): void {
+    this.network.tickLine(line);
   }
 
   /** What is open between two lines (copied), for a checkpoint. */

@@ -149,7 +149,12 @@ export class NetworkTracker {
 
   /** Call for every record before {@link onCandidate}: emits a held candidate whose window has passed. */
   tick(r: LogRecord): void {
-    if (this.pending !== null && r.line - this.pending.finding.line > MERGE_WINDOW) this.flush();
+    this.tickLine(r.line);
+  }
+
+  /** {@link tick} for a line known only by its number. */
+  tickLine(line: number): void {
+    if (this.pending !== null && line - this.pending.finding.line > MERGE_WINDOW) this.flush();
   }
 
   /** A candidate read from `r`. */

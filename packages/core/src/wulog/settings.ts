@@ -83,6 +83,11 @@ export class SettingsTracker {
     return false;
   }
 
+  /** True when no block is open. */
+  get idle(): boolean {
+    return this.open === null;
+  }
+
   /** A line that is not a setting ends the block, unless another thread wrote it in between. */
   onOther(r: LogRecord): void {
     if (this.open !== null && (r.pid === null || this.fromOpenThread(r))) this.flush();
