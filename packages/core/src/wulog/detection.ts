@@ -116,7 +116,7 @@ export class DetectionTracker {
     if (c === undefined || c.finding.serviceId !== null) return;
     const id = normalizeServiceId(rawId);
     const cleanLabel = label.trim();
-    c.finding.serviceId = id;
+    c.finding.serviceId = detach(id);
     c.finding.serviceName = detach(updateServiceName(id, cleanLabel));
     const known = updateServiceById(id);
     if (known !== undefined && known.key !== 'default') c.finding.managed = known.key === 'wsus';

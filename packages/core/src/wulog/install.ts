@@ -45,7 +45,7 @@ export function parseLogHistory(text: string): { updateId: string | null; hresul
   const hresult = result === null ? null : hexCode(result[1]);
   if (hresult === null) return null;
   const id = ID_UPDATE.exec(text);
-  return { updateId: id === null ? null : normalizeServiceId(id[1]), hresult };
+  return { updateId: id === null ? null : detach(normalizeServiceId(id[1])), hresult };
 }
 const FOLLOWING_UPDATE = /following update(?: with error (0x[0-9A-Fa-f]{1,8}|[0-9A-Fa-f]{8}))?:\s*(.*?)\.?\s*$/;
 const INSTALL_WARNING = /^(?:Failed to install update|Install(?:ation)? failed\b)/;
