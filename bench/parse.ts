@@ -17,7 +17,16 @@
  * Run: node --import tsx bench/parse.ts   (writes bench/results/parse.json; needs `npm run build` for parse-log)
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -330,8 +339,7 @@ function main(): void {
       coldCpuRatioAtLeast: 0.5,
       parserMBpsAtLeast: 100,
       rssGrowthMiBBelow: 50,
-      met:
-        parserMBps / baselineMBps >= 0.5 && cold.ratio.cpu >= 0.5 && parserMBps >= 100 && rssGrowthMiB < 50,
+      met: parserMBps / baselineMBps >= 0.5 && cold.ratio.cpu >= 0.5 && parserMBps >= 100 && rssGrowthMiB < 50,
     },
   };
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });

@@ -49,7 +49,6 @@ for (const [prefix, flags] of PREFIXES) {
   THIRD[i] = THIRD[i] === 0 ? prefix.charCodeAt(2) : (THIRD[i]! << 8) | prefix.charCodeAt(2);
 }
 
-
 const BRACE = 0x7b;
 
 /** True when the bytes `fail` occur in `[i, e)` (matchNetworkError turns away every line without them). */
