@@ -123,16 +123,20 @@ export class FindingsMachine {
   }
 
   /**
-   * True when no line can change anything unless a matcher recognises it: no settings block is open (any line may
-   * end it) and no pasted REPORT EVENT is being joined (any bare line may continue it).
+   * True when a line that no matcher recognises can change nothing but what {@link skip} does: no pasted REPORT
+   * EVENT is being joined (any bare line may continue it).
    */
   get quiet(): boolean {
-    return this.wrapped === null && this.settings.idle;
+    return this.wrapped === null;
   }
 
-  /** Line `line` was skipped as one no matcher cares about ({@link quiet} held); only the network merge counts it. */
-  skip(line: number): void {
+  /**
+   * Line `line` of process `pid`, thread `tid` was skipped as one no matcher cares about ({@link quiet} held): it
+   * counts for the network merge window and ends a settings block of its thread, as in {@link onRecord}'s short path.
+   */
+  skip(line: number, pid: number, tid: string): void {
     this.network.tickLine(line);
+    this.settings.onOtherThread(pid, tid);
   }
 
   /** What is open between two lines (copied), for a checkpoint. */

@@ -106,6 +106,9 @@ export class FastRecordParser {
    * their records (strings and objects) is most of the parser's work and of the garbage it leaves.
    */
   lite = false;
+  /** Process and thread of the line that last returned {@link SKIPPED} (a settings block ends at its own thread). */
+  skippedPid = 0;
+  skippedTid = '';
   /** The buffer {@link view} reads (the decoder passes one region for many lines). */
   private viewOf: Buffer | null = null;
   private view: DataView = EMPTY_VIEW;
@@ -172,7 +175,11 @@ export class FastRecordParser {
     if (p >= e || b[p] !== TAB) return null;
     const textStart = p + 1;
     const severity = this.body(b, textStart, e);
-    if (this.lite && !mayMatterAt(b, textStart + this.bodyAt, e, severity === 'info')) return SKIPPED;
+    if (this.lite && !mayMatterAt(b, textStart + this.bodyAt, e, severity === 'info')) {
+      this.skippedPid = pid;
+      this.skippedTid = this.tid(tidValue * 256 + tidCase, tidEnd - tidStart, text, tidStart + off);
+      return SKIPPED;
+    }
     const ms = m0 * 100 + m1 * 10 + m2;
     if (ms !== this.lastMs) {
       this.lastMs = ms;
@@ -243,7 +250,11 @@ export class FastRecordParser {
     while (textStart + 8 <= stop && view.getFloat64(textStart, true) === SPACES8) textStart += 8;
     while (textStart < stop && b[textStart] === SPACE) textStart++;
     const severity = this.body(b, textStart, e);
-    if (this.lite && !mayMatterAt(b, textStart + this.bodyAt, e, severity === 'info')) return SKIPPED;
+    if (this.lite && !mayMatterAt(b, textStart + this.bodyAt, e, severity === 'info')) {
+      this.skippedPid = pid;
+      this.skippedTid = this.tid(-1 - tidValue, tidEnd - tidStart, text, tidStart + off);
+      return SKIPPED;
+    }
     return {
       line,
       time: this.prefix + text.slice(s + 19 + off, fracEnd + off),

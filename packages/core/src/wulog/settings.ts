@@ -83,9 +83,9 @@ export class SettingsTracker {
     return false;
   }
 
-  /** True when no block is open. */
-  get idle(): boolean {
-    return this.open === null;
+  /** {@link onOther} for a line known only by its process and thread (it has a header, so both are known). */
+  onOtherThread(pid: number, tid: string): void {
+    if (this.open !== null && this.open.pid === pid && this.open.tid === tid) this.flush();
   }
 
   /** A line that is not a setting ends the block, unless another thread wrote it in between. */
