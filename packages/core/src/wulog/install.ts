@@ -196,7 +196,6 @@ export class InstallTracker {
 
   /** Emits held warnings and summaries (end of input). */
   finish(): void {
-    this.flushSummary();
     this.flushPending();
   }
 
@@ -206,6 +205,7 @@ export class InstallTracker {
     if (s !== null) this.emit(s.finding);
   }
 
+  /** Emits the held summary, then the held warnings. */
   private flushPending(): void {
     this.flushSummary();
     const held = this.pending;
