@@ -35,11 +35,21 @@ export const UPDATE_SERVICES: readonly UpdateService[] = Object.freeze([
 const BY_ID = new Map(UPDATE_SERVICES.map((s) => [s.id, s]));
 const GUID = /^\{?([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})\}?$/;
 
+/** Spellings seen so far: a log repeats the same few service IDs in every cycle. */
+const seen = new Map<string, string | null>();
+
 /** `{7971f918-…}` or `7971F918-…` → `7971F918-…`; null when the text is not a GUID. */
 export function normalizeServiceId(raw: string | null | undefined): string | null {
   if (raw === null || raw === undefined) return null;
-  const m = GUID.exec(raw.trim());
-  return m === null ? null : m[1]!.toUpperCase();
+  let id = seen.get(raw);
+  if (id === undefined) {
+    const m = GUID.exec(raw.trim());
+    // A copy (not a slice of the caller's text), so the cache keeps no log text alive.
+    id = m === null ? null : Buffer.from(m[1]!.toUpperCase(), 'latin1').toString('latin1');
+    if (seen.size >= 256) seen.clear();
+    seen.set(Buffer.from(raw, 'utf16le').toString('utf16le'), id);
+  }
+  return id;
 }
 
 /** The known service with this ID (any spelling), or undefined. */
