@@ -186,3 +186,16 @@ test('modern install failure without its LogHistory line: "Install call complete
   );
   t.is(describeHresult('0x80240022').name, 'WU_E_ALL_UPDATES_FAILED');
 });
+
+test('hostile input: a report head followed by huge bare lines is dropped quickly, and the lines after it still parse', (t) => {
+  const [head] = wild('ms-learn-8024002e-report-wrapped.log').split('\n');
+  const huge = 'x'.repeat(200_000);
+  const rest = wild('jjameson-80244019-selfupdate-vdir.log');
+  const t0 = performance.now();
+  const all = findingsOf([head, huge, huge, huge, rest].join('\n'));
+  t.true(performance.now() - t0 < 2000);
+  t.deepEqual(
+    ofKind(all, 'detection').map((d) => [d.outcome, d.hresult]),
+    [['failed', '0x80244019']],
+  );
+});

@@ -32,6 +32,8 @@ const HASH = 0x23;
 const BRACE = 0x7b;
 /** Lines a pasted REPORT EVENT may be wrapped over (a web page breaks it at the hr field and before the message). */
 const MAX_REPORT_LINES = 5;
+/** Longest joined REPORT EVENT text (real ones are well under 1 KiB); a longer one is not a report line. */
+const MAX_REPORT_CHARS = 8 * 1024;
 const SPACE = 0x20;
 const CH_D = 0x44;
 const CH_E = 0x45;
@@ -309,6 +311,7 @@ export class FindingsMachine {
    */
   private startReport(r: LogRecord, at: number): void {
     const text = r.text.slice(at);
+    if (text.length >= MAX_REPORT_CHARS) return;
     const ev = parseReportFields(text, 0);
     // Its own time stands in for a missing log header.
     const time = r.time ?? reportHeadTime(text);
@@ -325,7 +328,7 @@ export class FindingsMachine {
    */
   private continueReport(r: LogRecord): boolean {
     const w = this.wrapped!;
-    if (r.time !== null || w.parts >= MAX_REPORT_LINES) {
+    if (r.time !== null || w.parts >= MAX_REPORT_LINES || w.text.length + r.text.length >= MAX_REPORT_CHARS) {
       this.wrapped = null;
       return false;
     }
