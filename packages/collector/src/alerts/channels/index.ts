@@ -28,3 +28,4 @@ export function createChannel(config: unknown, deps: ChannelDeps = {}): Channel 
       return createEmailChannel(cfg);
   }
 }
+export { instrumentChannel, type DeliveryObserver } from './instrumented.js';
