@@ -51,6 +51,13 @@ const MachinesQuery = z.object({
   cursor: z.string().max(1000).optional(),
 });
 
+const ROUTES = new WeakMap<FastifyInstance, ReadonlyMap<string, ReadonlySet<string>>>();
+
+/** The route patterns an app built by {@link buildApi} registered, with their methods (HEAD included). */
+export function registeredRoutes(app: FastifyInstance): ReadonlyMap<string, ReadonlySet<string>> {
+  return ROUTES.get(app) ?? new Map();
+}
+
 /** Builds the fastify app (not listening yet). */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -69,6 +76,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
 
   // Every method registered per path, for 405 answers (fastify itself answers 404 for a path with another method).
   const methodsByPath = new Map<string, Set<string>>();
+  ROUTES.set(app, methodsByPath);
   app.addHook('onRoute', (route) => {
     const path = route.url;
     const set = methodsByPath.get(path) ?? new Set<string>();
