@@ -4,9 +4,9 @@
  * (machines per status, alerts firing per rule, the notification outbox). One registry per collector, so two
  * collectors in one process (tests) never share series.
  */
-import { readFileSync } from 'node:fs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Queryable } from '../db/index.js';
+import { collectorVersion } from '../config/version.js';
 
 /** The content type of the Prometheus text exposition format. */
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -34,18 +34,6 @@ const LINT_FAILING_DEFAULTS = [
   'nodejs_active_requests_total',
   'nodejs_active_resources_total',
 ];
-
-/** The collector package's version, read once from its package.json (same relative path from src/ and dist/). */
-export function collectorVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 /** A counter that also keeps its total readable synchronously (tests and logs read it without a scrape). */
 export class TotalCounter {
