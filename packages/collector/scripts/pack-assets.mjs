@@ -19,6 +19,6 @@ if (mode === 'copy') {
   rmSync(pkg + 'prisma', { recursive: true, force: true });
   rmSync(pkg + 'LICENSE', { force: true });
 } else {
-  console.error('usage: node scripts/pack-assets.mjs copy|clean');
+  process.stderr.write('usage: node scripts/pack-assets.mjs copy|clean\n');
   process.exit(2);
 }
