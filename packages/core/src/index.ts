@@ -7,3 +7,4 @@ export * from './policy/index.js';
 export * from './events/index.js';
 export * from './protocol/index.js';
 export * from './backoff/index.js';
+export * from './time/index.js';

@@ -3,6 +3,7 @@ import { callApi, resolveTarget } from './client.js';
 import { UsageError } from './io.js';
 import type { CommandContext } from './spec.js';
 import { table } from './table.js';
+import { timeFormatter } from './time.js';
 
 type Values = CommandContext['values'];
 
@@ -39,6 +40,7 @@ export async function alertsListCommand({ values, io }: CommandContext): Promise
   );
   if (values.json) io.stdout.write(JSON.stringify(r.items) + '\n');
   else {
+    const time = timeFormatter(io);
     io.stdout.write(
       table(
         ['STATE', 'SEVERITY', 'RULE', 'TITLE', 'SINCE', 'ACK', 'ID'],
@@ -47,7 +49,7 @@ export async function alertsListCommand({ values, io }: CommandContext): Promise
           a.severity,
           a.rule,
           a.title,
-          a.firing_since,
+          time(a.firing_since),
           a.acknowledged_at ? 'yes' : '',
           a.id,
         ]),
@@ -96,12 +98,13 @@ export async function silenceListCommand({ values, io }: CommandContext): Promis
       comment: string | null;
     }[];
   }>(target(values, io), 'GET', '/v1/silences');
+  const time = timeFormatter(io);
   if (values.json) io.stdout.write(JSON.stringify(r.items) + '\n');
   else
     io.stdout.write(
       table(
         ['ID', 'RULE', 'MACHINE', 'WSUS', 'UNTIL', 'COMMENT'],
-        r.items.map((s) => [s.id, s.rule, s.machine_id, s.wsus_url, s.until, s.comment]),
+        r.items.map((s) => [s.id, s.rule, s.machine_id, s.wsus_url, time(s.until), s.comment]),
       ) + '\n',
     );
   return 0;

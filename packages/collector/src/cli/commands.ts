@@ -3,6 +3,7 @@ import { callApi, resolveTarget } from './client.js';
 import type { CliIo } from './io.js';
 import type { CommandContext } from './spec.js';
 import { table } from './table.js';
+import { timeFormatter } from './time.js';
 
 type Values = CommandContext['values'];
 
@@ -14,10 +15,11 @@ type Listing = { id: string; prefix: string; label: string | null; createdAt: st
 
 function printListing(io: CliIo, items: Listing[], json: boolean, labelHeader: string): void {
   if (json) return void io.stdout.write(JSON.stringify(items) + '\n');
+  const time = timeFormatter(io);
   io.stdout.write(
     table(
       ['ID', 'PREFIX', labelHeader, 'CREATED', 'REVOKED'],
-      items.map((i) => [i.id, i.prefix + '…', i.label, i.createdAt, i.revokedAt]),
+      items.map((i) => [i.id, i.prefix + '…', i.label, time(i.createdAt), i.revokedAt ? time(i.revokedAt) : null]),
     ) + '\n',
   );
 }
@@ -139,7 +141,7 @@ export async function machineCommand({ values, positionals, io }: CommandContext
   );
   if (values.json) return (void io.stdout.write(JSON.stringify(m) + '\n'), 0);
   io.stdout.write(
-    `${m.hostname}  ${m.status}\nWSUS: ${m.wsus_url ?? '(none: Microsoft Update)'}\nLast seen: ${m.last_seen}\n`,
+    `${m.hostname}  ${m.status}\nWSUS: ${m.wsus_url ?? '(none: Microsoft Update)'}\nLast seen: ${timeFormatter(io)(m.last_seen)}\n`,
   );
   for (const r of m.status_reasons) io.stdout.write(`- ${r.message}\n`);
   return 0;
@@ -159,10 +161,18 @@ export async function wsusCommand({ values, io }: CommandContext): Promise<numbe
   }>(target(values, io), 'GET', '/v1/wsus-servers');
   if (values.json) io.stdout.write(JSON.stringify(r.items) + '\n');
   else {
+    const time = timeFormatter(io);
     io.stdout.write(
       table(
         ['URL', 'MACHINES', 'REACHABLE', 'STATE', 'ORPHAN', 'LAST ANSWER'],
-        r.items.map((w) => [w.url, w.machines, w.reachable, w.state, w.orphan ? 'yes' : '', w.lastAnswerAt]),
+        r.items.map((w) => [
+          w.url,
+          w.machines,
+          w.reachable,
+          w.state,
+          w.orphan ? 'yes' : '',
+          w.lastAnswerAt ? time(w.lastAnswerAt) : null,
+        ]),
       ) + '\n',
     );
   }
