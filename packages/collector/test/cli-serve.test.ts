@@ -2,7 +2,7 @@
 // logs on stderr, one line per error with the documented exit code; and a non-JSON answer (a proxy's HTML page)
 // reported in one line.
 import test from 'ava';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -117,5 +117,24 @@ test('a proxy answering HTML instead of JSON: exit 1 with one clear line, not a 
     t.notRegex(r.err, /Unexpected token|SyntaxError/);
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
+
+test('serve on a port already in use: exit 1 with one line naming the address, no stack trace', async (t) => {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const port = (blocker.address() as AddressInfo).port;
+  const dataDir = mkdtempSync(join(tmpdir(), 'wuwatch-serve-'));
+  try {
+    const r = await runCli(['serve', '--host', '127.0.0.1', '--port', String(port)], {
+      WUWATCH_DATA_DIR: dataDir,
+      WUWATCH_LOG_LEVEL: 'silent',
+    });
+    t.is(r.code, 1);
+    t.is(r.out, '');
+    t.regex(r.err, new RegExp(`^wuwatch serve: EADDRINUSE: .*127\\.0\\.0\\.1:${port}\\n$`));
+  } finally {
+    await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    rmSync(dataDir, { recursive: true, force: true });
   }
 });

@@ -83,6 +83,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       io.stderr.write(`wuwatch ${name}: ${err.code}: ${err.message}\n`);
       return EXIT.FAILED;
     }
-    throw err;
+    // Anything else (a port in use, a bug) still ends as one line and the "failed" code, never a stack dump.
+    const e = err as { code?: unknown; message?: unknown };
+    const code = typeof e.code === 'string' ? `${e.code}: ` : '';
+    io.stderr.write(`wuwatch ${name}: ${code}${typeof e.message === 'string' ? e.message : String(err)}\n`);
+    return EXIT.FAILED;
   }
 }
