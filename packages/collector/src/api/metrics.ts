@@ -69,7 +69,7 @@ export class Metrics {
   private readonly outbox: Gauge<'state'>;
   private readonly outboxOldest: Gauge;
 
-  constructor(opts: { version?: string; revision?: string } = {}) {
+  constructor(opts: { version?: string } = {}) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     // prom-client names these gauges `…_total`, which Prometheus reserves for counters (promtool rejects them).
@@ -77,12 +77,11 @@ export class Metrics {
     new Gauge({
       name: 'wuwatch_build_info',
       help: 'Always 1; the labels say which wuwatch collector build and Node.js runtime are running.',
-      labelNames: ['version', 'revision', 'nodejs'],
+      labelNames: ['version', 'nodejs'],
       registers,
     }).set(
       {
         version: opts.version ?? collectorVersion(),
-        revision: opts.revision ?? 'unknown',
         nodejs: process.versions.node,
       },
       1,
