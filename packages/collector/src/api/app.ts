@@ -96,8 +96,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.setErrorHandler((err, req, reply) => {
     if (isWuwatchError(err)) {
       if (err.statusCode === 401) void reply.header('www-authenticate', 'Bearer realm="wuwatch"');
-      if (err.statusCode === 405 && typeof err.details?.allow === 'string')
-        void reply.header('allow', err.details.allow);
       return reply.status(err.statusCode).send({ code: err.code, message: err.message });
     }
     const e = err as { statusCode?: number; message?: string; validation?: unknown };
