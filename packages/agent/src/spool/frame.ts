@@ -16,29 +16,10 @@ export const FRAME_HEADER_BYTES = 8;
  */
 export const MAX_FRAME_PAYLOAD_BYTES = 1024 * 1024;
 
-const TABLE = ((): Uint32Array => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-/** Table-driven CRC-32 (IEEE, as zlib); kept as the fallback for runtimes without `zlib.crc32`. */
-export function crc32Js(data: Uint8Array, previous = 0): number {
-  let crc = ~previous >>> 0;
-  for (let i = 0; i < data.length; i++) crc = (TABLE[(crc ^ (data[i] as number)) & 0xff] as number) ^ (crc >>> 8);
-  return ~crc >>> 0;
+/** CRC-32 (IEEE, as zlib) of `data`, continuing from `previous` (0 to start); native since Node 22.2. */
+export function crc32(data: Uint8Array, previous = 0): number {
+  return zlib.crc32(data, previous);
 }
-
-// zlib.crc32 is native (Node ≥ 20.15 / 22.2) and an order of magnitude faster than the JS loop.
-const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
-
-/** CRC-32 of `data`, continuing from `previous` (0 to start). */
-export const crc32: (data: Uint8Array, previous?: number) => number =
-  typeof nativeCrc32 === 'function' ? (data, previous = 0) => nativeCrc32(data, previous) : crc32Js;
 
 /** Checksum stored in a frame: CRC-32 over the 4 length bytes followed by the payload. */
 export function frameChecksum(lengthBytes: Uint8Array, payload: Uint8Array): number {

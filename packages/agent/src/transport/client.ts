@@ -6,9 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
-import { decodeCollectorFrame, encodeFrame, LIMITS, PROTOCOL_VERSION, type AgentMode } from '@wuwatch/core';
+import { Backoff, decodeCollectorFrame, encodeFrame, LIMITS, PROTOCOL_VERSION, type AgentMode } from '@wuwatch/core';
 import type { Logger } from 'pino';
-import { reconnectDelay } from './backoff.js';
 
 /** The part of the spool the client needs. */
 export interface OutboundQueue {
@@ -67,7 +66,6 @@ type State = 'idle' | 'connecting' | 'streaming' | 'backoff' | 'stopped';
 export class CollectorClient {
   private state: State = 'idle';
   private ws: WebSocket | null = null;
-  private attempt = 0;
   private sentUpTo = 0;
   private batchId = 0;
   private inFlight = new Map<number, number>();
@@ -76,6 +74,7 @@ export class CollectorClient {
   private heartbeat: NodeJS.Timeout | null = null;
   private alive = true;
   private readonly ca: Buffer | undefined;
+  private readonly backoff: Backoff;
   /** Last connection problem, for `status`/`diagnose`. */
   lastError: string | null = null;
   connectedAt: Date | null = null;
@@ -85,6 +84,12 @@ export class CollectorClient {
     private readonly opts: ClientOptions,
   ) {
     this.ca = opts.caFile ? readFileSync(opts.caFile) : undefined;
+    // Never 0: a tight reconnect loop must be impossible even with an unlucky draw.
+    this.backoff = new Backoff({
+      baseMs: opts.reconnectBaseMs,
+      capMs: opts.reconnectCapMs,
+      floorMs: opts.reconnectBaseMs / 4,
+    });
   }
 
   /** Current state of the connection state machine. */
@@ -160,7 +165,7 @@ export class CollectorClient {
     }
     if (frame.type === 'welcome') {
       this.state = 'streaming';
-      this.attempt = 0;
+      this.backoff.reset();
       this.lastError = null;
       this.connectedAt = new Date();
       // The collector may hold events our spool still has (ack lost in a crash): skip them.
@@ -234,7 +239,7 @@ export class CollectorClient {
     this.inFlight.clear();
     if (this.state === 'stopped') return;
     if (code !== 1000 && code !== 1005) this.lastError ??= `closed ${code} ${reason}`;
-    const delay = reconnectDelay(this.attempt++, this.opts.reconnectBaseMs, this.opts.reconnectCapMs);
+    const delay = this.backoff.fail();
     this.state = 'backoff';
     this.opts.log.info({ code, reason, retryInMs: delay }, 'disconnected from collector; will reconnect');
     this.timer = setTimeout(() => this.connect(), delay);
