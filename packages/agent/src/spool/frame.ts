@@ -1,11 +1,14 @@
 /**
- * On-disk frame of one spooled event: `u32 LE payload length | u32 LE crc32 | payload`, payload being the
- * UTF-8 JSON of `{seq, time, kind, data}`. The checksum covers the length bytes too, so a flipped length is
- * caught even when it happens to point at another plausible frame boundary.
+ * On-disk frame of one spooled record: `u32 LE payload length | u32 LE crc32 | payload`, payload being the
+ * UTF-8 JSON of an event `{seq, time, kind, data}` or of a producer's cursor `{"cursor":gen,…}` (see cursor.ts).
+ * The checksum covers the length bytes too, so a flipped length is caught even when it happens to point at
+ * another plausible frame boundary.
  */
 import zlib from 'node:zlib';
 import { EventKind } from '@wuwatch/core';
 import type { WireEvent } from '@wuwatch/core';
+import { isCursorPayload, parseCursorPayload } from './cursor.js';
+import type { CursorRecord } from './cursor.js';
 
 /** Bytes before the payload: length and checksum. */
 export const FRAME_HEADER_BYTES = 8;
@@ -95,8 +98,14 @@ export type FrameFault = 'torn' | 'bad_length' | 'bad_checksum' | 'bad_record';
 /** A frame that did not decode, and why; `needBytes` (for `torn`) is the full frame size. */
 export type FrameFailure = { readonly ok: false; readonly fault: FrameFault; readonly needBytes?: number };
 
-/** Outcome of decoding the frame that starts at some position of a buffer into an `E`. */
-export type Decoded<E> = { readonly ok: true; readonly event: E; readonly frameBytes: number } | FrameFailure;
+/**
+ * Outcome of decoding the frame that starts at some position of a buffer: an event as an `E`, or a cursor record
+ * (which is not an event: readers of events step over it).
+ */
+export type Decoded<E> =
+  | { readonly ok: true; readonly event: E; readonly cursor?: undefined; readonly frameBytes: number }
+  | { readonly ok: true; readonly event?: undefined; readonly cursor: CursorRecord; readonly frameBytes: number }
+  | FrameFailure;
 
 /** Outcome of {@link decodeFrame}. */
 export type DecodeResult = Decoded<WireEvent>;
@@ -140,9 +149,11 @@ export function decodeFrame(buf: Buffer, pos: number, end: number = buf.length):
   const checked = checkFrame(buf, pos, end);
   if (!checked.ok) return checked;
   const { frameBytes } = checked;
+  const payload = buf.subarray(pos + FRAME_HEADER_BYTES, pos + frameBytes);
+  if (isCursorPayload(payload)) return decodeCursor(payload, frameBytes);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(buf.toString('utf8', pos + FRAME_HEADER_BYTES, pos + frameBytes));
+    parsed = JSON.parse(payload.toString('utf8'));
   } catch {
     return { ok: false, fault: 'bad_record' };
   }
@@ -172,6 +183,7 @@ export function decodeFrameRaw(buf: Buffer, pos: number, end: number = buf.lengt
   const { frameBytes } = checked;
   const at = pos + FRAME_HEADER_BYTES;
   const stop = pos + frameBytes;
+  if (isCursorPayload(buf.subarray(at, stop))) return decodeCursor(buf.subarray(at, stop), frameBytes);
   if (buf.compare(SEQ_PREFIX, 0, SEQ_PREFIX.length, at, Math.min(stop, at + SEQ_PREFIX.length)) !== 0) {
     return { ok: false, fault: 'bad_record' };
   }
@@ -186,4 +198,9 @@ export function decodeFrameRaw(buf: Buffer, pos: number, end: number = buf.lengt
     return { ok: false, fault: 'bad_record' };
   }
   return { ok: true, event: { seq, json: buf.subarray(at, stop) }, frameBytes };
+}
+
+function decodeCursor(payload: Buffer, frameBytes: number): Decoded<never> {
+  const cursor = parseCursorPayload(payload);
+  return cursor === null ? { ok: false, fault: 'bad_record' } : { ok: true, cursor, frameBytes };
 }
