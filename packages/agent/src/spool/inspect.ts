@@ -21,13 +21,24 @@ export async function readCursor(dir: string, key: string): Promise<Record<strin
   }
   const { meta } = await readMeta(dir);
   const latest = new Map<string, CursorRecord>(meta.cursors);
-  const numbers = names.map(parseSegmentFileName).filter((n): n is number => n !== null);
+  const numbers = names
+    .map(parseSegmentFileName)
+    .filter((n): n is number => n !== null)
+    .sort((a, b) => b - a);
+  // Newest segment first: cursors are numbered in write order, so the newest segment holding one of `key` has the
+  // latest of the segments; the meta file may hold a later one (from a segment deleted since).
   for (const no of numbers) {
+    let found = false;
     try {
-      for (const c of (await scanSegment(dir, no, 0)).cursors) keepLatest(latest, c);
+      for (const c of (await scanSegment(dir, no, 0)).cursors) {
+        if (c.key !== key) continue;
+        keepLatest(latest, c);
+        found = true;
+      }
     } catch (err) {
       if (errorCode(err) !== 'ENOENT') throw err; // acknowledged and deleted while we looked
     }
+    if (found) break;
   }
   return latest.get(key)?.value ?? null;
 }
