@@ -88,6 +88,7 @@ export class Agent {
       batchMaxEvents: config.batch.maxEvents,
       batchMaxBytes: config.batch.maxBytes,
       maxInFlight: config.batch.maxInFlight,
+      maxRefusals: config.batch.maxRefusals,
       heartbeatMs: config.heartbeatSeconds * 1000,
       reconnectBaseMs: config.reconnect.baseMs,
       reconnectCapMs: config.reconnect.capMs,

@@ -8,3 +8,5 @@ export { crc32, decodeFrame, encodeFrame, FRAME_HEADER_BYTES, MAX_FRAME_PAYLOAD_
 export type { DecodeResult, FrameFault } from './frame.js';
 export { readCursor } from './inspect.js';
 export type { CursorInput } from './cursor.js';
+export { readSetAside, SET_ASIDE_FILE } from './set-aside.js';
+export type { SetAsideRecord } from './set-aside.js';

@@ -22,6 +22,7 @@ import { prepareEvent } from './prepare.js';
 import type { PreparedEvent } from './prepare.js';
 import { resolveOptions } from './options.js';
 import { recover } from './recovery.js';
+import { appendSetAside } from './set-aside.js';
 import { readAfter, readRawAfter } from './reader.js';
 import type { ReadContext } from './reader.js';
 import { emptySegment, noteCursor, noteFrame, positionAfter } from './segment.js';
@@ -222,6 +223,35 @@ export class Spool {
         throw ioError(`acknowledging in ${this.dir}`, err);
       });
       return this.ackQueued;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * Moves the first unacknowledged event (`seq` must be it) to the set-aside file with `reason`, then acknowledges
+   * it, so delivery goes on with the next one; resolves with the set-aside file's path. For an event the collector
+   * refused again and again: it stays on disk, out of the queue.
+   */
+  setAside(seq: number, reason: string): Promise<string> {
+    try {
+      this.assertOpen();
+      return this.exclusive(async () => {
+        if (seq !== this.acked + 1) {
+          throw makeError('BAD_REQUEST', [`setAside(${seq}): only the first unacknowledged event (${this.acked + 1})`]);
+        }
+        const [event] = await readRawAfter(
+          this.segments.map((s) => ({ ...s })),
+          { afterSeq: this.acked, maxCount: 1, maxBytes: Number.MAX_SAFE_INTEGER },
+          this.readContext(),
+        );
+        if (event?.seq !== seq) throw makeError('BAD_REQUEST', [`setAside(${seq}): no such event in the spool`]);
+        const file = await appendSetAside(this.dir, [event.json], reason, this.now());
+        await this.acknowledge(seq);
+        return file;
+      }).catch((err: unknown) => {
+        throw ioError(`setting aside in ${this.dir}`, err);
+      });
     } catch (err) {
       return Promise.reject(err);
     }
