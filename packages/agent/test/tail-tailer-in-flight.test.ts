@@ -119,7 +119,7 @@ test('the position moves in file order whatever order the sink resolves in, and 
   t.is(tl.position?.offset, 100);
 });
 
-test('a chunk whose sink fails stops the checkpoint before it; the next poll reads on from there', async (t) => {
+test('a chunk whose sink fails stops the position before it; the next poll reads on from there', async (t) => {
   const reports: string[] = [];
   const { sink, tl } = await heldTailer(t, { onReport: (r) => void reports.push(r.kind) });
   await until(() => sink.held.length === 2, 'two chunks');

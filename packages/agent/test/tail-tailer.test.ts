@@ -93,7 +93,7 @@ test('appends while running are delivered by the poll timer, whole lines only', 
   t.deepEqual(rec.reports, []);
 });
 
-test('a partial last line is held back and the checkpoint stays before it', async (t) => {
+test('a partial last line is held back and the position stays before it', async (t) => {
   const dir = await tempDir(t);
   const path = join(dir, 'WindowsUpdate.log');
   await writeFile(path, 'first\nsec');
@@ -350,7 +350,7 @@ test('startAt end skips the existing history but not a partial line in progress'
   t.is(rec.text(), 'in progress\n' + line(3));
 });
 
-test('a rejecting sink does not move the checkpoint; the chunk comes again on the next poll', async (t) => {
+test('a rejecting sink does not move the position; the chunk comes again on the next poll', async (t) => {
   const dir = await tempDir(t);
   const path = join(dir, 'WindowsUpdate.log');
   await writeFile(path, line(1));

@@ -44,7 +44,11 @@ export function frameSize(seq: number, bodyBytes: number): number {
 
 /** Encodes a frame from a seq and an {@link eventBody}. */
 export function encodeFrameBody(seq: number, body: string): Buffer {
-  const payload = Buffer.from(`{"seq":${seq},${body}`, 'utf8');
+  return encodePayload(Buffer.from(`{"seq":${seq},${body}`, 'utf8'));
+}
+
+/** Wraps a payload (an event's or a cursor's JSON) in a frame: length, checksum, payload. */
+export function encodePayload(payload: Buffer): Buffer {
   if (payload.length > MAX_FRAME_PAYLOAD_BYTES) throw new RangeError(`frame payload of ${payload.length} bytes`);
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
   frame.writeUInt32LE(payload.length, 0);

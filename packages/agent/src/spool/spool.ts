@@ -9,7 +9,7 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { isWuwatchError, makeError } from '@wuwatch/core';
 import type { WireEvent } from '@wuwatch/core';
-import { encodeFrameBodies, eventBody, FRAME_HEADER_BYTES, frameChecksum, frameSize } from './frame.js';
+import { encodeFrameBodies, encodePayload, eventBody, frameSize } from './frame.js';
 import { cursorPayload, cursorValueJson } from './cursor.js';
 import type { CursorInput, CursorRecord } from './cursor.js';
 import type { RawEvent } from './frame.js';
@@ -416,9 +416,7 @@ export class Spool {
     const drop = this.pendingDrop;
     const events = prepared.length + (drop === null ? 0 : 1);
     const cursorFrame =
-      cursor === undefined
-        ? null
-        : encodeCursorFrame(cursorPayload(this.cursorGen + 1, events, cursor.key, cursor.json));
+      cursor === undefined ? null : encodePayload(cursorPayload(this.cursorGen + 1, events, cursor.key, cursor.json));
     const bodies: string[] = [];
     if (drop !== null) {
       const data: SpoolDroppedData = {
@@ -507,13 +505,4 @@ export class Spool {
     this.segments = this.segments.filter((s) => !victims.includes(s));
     await this.deleteFiles(victims);
   }
-}
-
-/** A cursor payload as a frame (see cursor.ts). */
-function encodeCursorFrame(payload: Buffer): Buffer {
-  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
-  frame.writeUInt32LE(payload.length, 0);
-  frame.writeUInt32LE(frameChecksum(frame.subarray(0, 4), payload), 4);
-  payload.copy(frame, FRAME_HEADER_BYTES);
-  return frame;
 }
