@@ -228,6 +228,7 @@ test('a file replaced while the agent was down: the cycle open at the cursor is 
   // A START and two more lines of a cycle: open in the parser when the agent stops.
   const open = Buffer.from(cycles('2026-11-20', 0, 0, WSUS, null).split('\n').slice(0, 3).join('\n') + '\n');
   await before.chunk(open, pos(open.length));
+  await before.flush(); // the tailer's end of the poll
   t.deepEqual(spool.events, [], 'an open cycle is not an event yet');
   const restarted = sink(spool);
   const report = { kind: 'replaced', path: '/x/WindowsUpdate.log', reason: 'file_id', drainedBytes: 0 } as const;
@@ -254,4 +255,30 @@ test('killed while the first chunks of a file were handed over: the restart spoo
   t.deepEqual(restarted.position, pos(0));
   for (let i = 0; i < CHUNKS.length; i++) await restarted.chunk(CHUNKS[i]!, after(i));
   t.deepEqual(logEventsOf(spool), await uninterrupted());
+});
+
+test('a chunk without events is taken without a write; the next commit or the end of the poll carries its cursor', async (t) => {
+  const spool = memorySpool();
+  const s = sink(spool);
+  await s.moved(pos(0), null);
+  const lines = CHUNKS[0]!.toString().split('\r\n');
+  // Two lines of a cycle: no event yet, the parser state moved on.
+  const quiet = Buffer.from(lines.slice(0, 2).join('\r\n') + '\r\n');
+  await s.chunk(quiet, pos(quiet.length));
+  t.is(spool.cursors.length, 1, 'no append for it');
+  await s.flush();
+  t.is(spool.cursors.length, 2);
+  t.deepEqual(spool.cursor?.position, pos(quiet.length));
+  t.is(spool.cursor?.parser?.lineNo, 2);
+  await s.flush();
+  t.is(spool.cursors.length, 2, 'nothing left to flush: no append');
+  // Killed with an eventless chunk taken and not flushed: the restart reads it again, nothing lost or repeated.
+  const rest = Buffer.from(lines.slice(2, 4).join('\r\n') + '\r\n');
+  await s.chunk(rest, pos(quiet.length + rest.length));
+  spool.kill();
+  const again = sink(spool);
+  t.deepEqual(again.position, pos(quiet.length));
+  const tail = CHUNKS[0]!.subarray(quiet.length);
+  await again.chunk(tail, pos(CHUNKS[0]!.length));
+  t.deepEqual(logEventsOf(spool), await uninterrupted(1));
 });

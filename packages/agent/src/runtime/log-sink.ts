@@ -6,7 +6,11 @@
  *
  * Commits run in chunk order, each after the one before it succeeded; a chunk that fails (the spool could not write
  * it) fails every chunk after it without writing anything, and the tailer hands the failed chunk over again. Since
- * that chunk does not start where the parser stands, the parser goes back to the state of the last committed cursor.
+ * that chunk does not start where the parser stands, the parser goes back to its state after the last chunk taken.
+ *
+ * A chunk that produced no events is taken without a write: its cursor goes with the next commit, or with `flush`
+ * when the poll ends. Read again after a crash it yields no events (the parser is deterministic), so nothing can
+ * repeat, and a backlog of chatter costs no fsync per chunk.
  *
  * A new file (rotated, replaced, truncated) ends the old file's open cycles: their events are committed with the new
  * file's position, so they are spooled once whether the agent is killed before or after. A file replaced while the
@@ -37,8 +41,12 @@ const samePlace = (a: TailPosition | null | undefined, fileId: string, offset: n
 export class LogSink implements TailSink {
   private readonly findings: Finding[] = [];
   private parser: WuLogParser;
-  // The cursor last made durable: where a re-read starts, and what a restart resumes from.
+  // The cursor last made durable: what a restart resumes from.
   private committed: TailCursor | null;
+  // The cursor after the last chunk taken (committed or not): where a re-read in this run starts.
+  private taken: TailCursor | null;
+  // Taken but not committed yet: its chunks produced no events.
+  private deferred: TailCursor | null = null;
   // Where the parser stands: the end of the last chunk it was given.
   private at: TailPosition | null;
   // The latest commit; rejects from a failed chunk on, until a re-read rewinds.
@@ -46,6 +54,7 @@ export class LogSink implements TailSink {
 
   constructor(private readonly deps: LogSinkDeps) {
     this.committed = deps.resume;
+    this.taken = deps.resume;
     this.at = deps.resume?.position ?? null;
     this.parser = this.newParser(deps.resume?.parser ?? null);
     if (deps.resume !== null && deps.resume.position.offset > 0) {
@@ -64,13 +73,29 @@ export class LogSink implements TailSink {
     if (!samePlace(this.at, position.fileId, start)) this.rewind(position.fileId, start);
     this.parser.push(buf);
     this.at = position;
-    return this.commit(this.drain(), { v: 1, position, parser: this.parser.snapshot() });
+    const cursor: TailCursor = { v: 1, position, parser: this.parser.snapshot() };
+    const events = this.drain();
+    return events.length === 0 ? this.defer(cursor) : this.commit(events, cursor);
+  }
+
+  /** Commits the cursor of the last chunks if they produced no events (the tailer calls it when a poll ends). */
+  flush(): Promise<void> {
+    const done = this.last.then(async () => {
+      const c = this.deferred;
+      if (c === null) return;
+      await this.deps.commit([], c);
+      this.committed = c;
+      if (this.deferred === c) this.deferred = null;
+    });
+    this.last = done;
+    done.catch(() => undefined);
+    return done;
   }
 
   /** The tail goes on elsewhere: a truncated or replaced file ends the old one's open cycles, then a new parser. */
   moved(position: TailPosition, report: TailReport | null): Promise<void> {
-    // The tailer moves only after every chunk before settled: the parser stands where the spool says.
-    const c = this.committed;
+    // The tailer moves only after every chunk before settled: the parser stands after the last chunk taken.
+    const c = this.taken;
     if (c !== null && !samePlace(this.at, c.position.fileId, c.position.offset))
       this.rewind(c.position.fileId, c.position.offset);
     this.last = this.last.catch(() => undefined);
@@ -79,6 +104,17 @@ export class LogSink implements TailSink {
     this.parser = this.newParser(null);
     this.at = position;
     return this.commit(events, { v: 1, position, parser: null });
+  }
+
+  // Takes a chunk that produced no events, in order after the ones before it.
+  private defer(cursor: TailCursor): Promise<void> {
+    const done = this.last.then(() => {
+      this.deferred = cursor;
+      this.taken = cursor;
+    });
+    this.last = done;
+    done.catch(() => undefined);
+    return done;
   }
 
   private newParser(state: ParserState | null): WuLogParser {
@@ -93,9 +129,9 @@ export class LogSink implements TailSink {
   }
 
   // The chunk does not start where the parser stands: an earlier chunk failed and the tailer reads again from the
-  // last committed cursor. Nothing after that was committed (a failure stops every later chunk).
+  // last chunk taken. Nothing after that was taken (a failure stops every later chunk).
   private rewind(fileId: string, start: number): void {
-    const c = this.committed;
+    const c = this.taken;
     this.last = Promise.resolve();
     this.findings.length = 0;
     if (samePlace(c?.position, fileId, start)) {
@@ -105,15 +141,17 @@ export class LogSink implements TailSink {
       if (start !== 0) this.deps.log.error({ fileId, offset: start }, 'log tail: no parser state for this offset');
       this.parser = this.newParser(null);
     }
-    if (c !== null) this.deps.log.info({ offset: start }, 'log tail: reading again from the last committed cursor');
+    if (c !== null) this.deps.log.info({ offset: start }, 'log tail: reading again after a failed chunk');
   }
 
-  // Commits in call order, each after the one before it succeeded.
+  // Commits in call order, each after the one before it succeeded; the cursor covers any deferred before it.
   private commit(events: SpoolInput[], cursor: TailCursor): Promise<void> {
     const done = this.last
       .then(() => this.deps.commit(events, cursor))
       .then(() => {
         this.committed = cursor;
+        this.taken = cursor;
+        this.deferred = null;
       });
     this.last = done;
     // Later commits see a failure through `last`; this copy only keeps it from going unobserved.

@@ -15,6 +15,7 @@
  *   the next poll.
  * - A new position that is not reached by reading on (the first file, a new file after a rotation, a truncation,
  *   the end of the history with `startAt: 'end'`) is handed to the sink's `moved` before anything of it is read.
+ * - The sink's `flush` is called when a poll has read what it could, and after a rotated-away file was finished.
  * - Rotation by rename or delete while running (holdOpen, the default): the handle kept open between
  *   polls still reaches the old file, so its rest is read to the end, including bytes appended after our
  *   last poll, before the new file is read from 0 (report `replaced`). Bytes the writer appends to the
@@ -57,6 +58,8 @@ export interface TailSink {
   chunk(buf: Buffer, position: TailPosition): Promise<void>;
   /** The tail goes on from `position`, not reached by reading on: a new, replaced or truncated file (`report`). */
   moved(position: TailPosition, report: TailReport | null): Promise<void>;
+  /** A poll read what it could: make durable whatever was taken and not yet (optional). */
+  flush?(): Promise<void>;
 }
 
 /** Options of {@link LogTailer}. */
@@ -189,8 +192,10 @@ export class LogTailer {
     const st = await this.statPath();
     const pathId = st === null ? null : fileIdOf(st);
     if (this.file !== null && this.file.fileId !== pathId) {
-      // Renamed or deleted under us: the open handle still reaches the old file, finish it first.
+      // Renamed or deleted under us: the open handle still reaches the old file, finish it first, durably: after a
+      // crash it could not be read again.
       await this.drainOpenFile();
+      await this.sink.flush?.();
       await this.closeFile();
     }
     if (st === null) {
@@ -214,6 +219,7 @@ export class LogTailer {
     this.cp = placed.position;
     this.skipHistory = false;
     const bytes = await this.readOn(file, false, size);
+    await this.sink.flush?.();
     // A backlog worked through: worth a line in the agent's log (ordinary appends are not).
     if (bytes > this.chunkBytes) this.report({ kind: 'caught_up', path: this.path, offset: this.cp.offset, bytes });
   }
@@ -354,6 +360,7 @@ export class LogTailer {
       // writer can create the file again, finishing what we can read first.
       if (this.file !== null) {
         await this.drainOpenFile().catch(() => undefined);
+        await this.sink.flush?.().catch(() => undefined);
         await this.closeFile();
       }
       throw err;
