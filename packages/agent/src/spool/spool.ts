@@ -436,8 +436,6 @@ export class Spool {
     // The whole batch as one buffer: one write and one fsync per append.
     const frameBytes: number[] = [];
     const eventFrames = encodeFrameBodies(this.seqHigh + 1, bodies, bodyBytes, frameBytes);
-    // The cursor first: it says how many event frames follow, so an append cut short is cut whole on open.
-    const frames = cursorFrame === null ? eventFrames : Buffer.concat([cursorFrame, eventFrames]);
     const stored = prepared.map((p, i): WireEvent => ({
       seq: firstUserSeq + i,
       time: p.input.time,
@@ -447,7 +445,13 @@ export class Spool {
     const { seg, fh } = await this.writeTarget();
     const start = seg.size;
     try {
-      await writeFully(fh, frames, start);
+      // The cursor first: it says how many event frames follow, so an append cut short is cut whole on open. Two
+      // writes (no copy of the batch), one fsync.
+      if (cursorFrame === null) await writeFully(fh, eventFrames, start);
+      else {
+        await writeFully(fh, cursorFrame, start);
+        await writeFully(fh, eventFrames, start + cursorFrame.length);
+      }
       await fh.sync();
     } catch (err) {
       await this.abandonTail(seg, fh, start);
