@@ -4,7 +4,7 @@ import { hostname as osHostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { loadAgentConfig } from '../config/load.js';
-import { ensureEnrolled } from '../enroll/enroll.js';
+import { ensureEnrolled, enrollWithRetry } from '../enroll/enroll.js';
 import { createSources } from '../sources/index.js';
 import { processRunner } from '../platform/index.js';
 import { Agent } from '../runtime/agent.js';
@@ -49,48 +49,64 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     redact: ['token', '*.token', 'enrollSecret', '*.enrollSecret'],
   });
   const hostname = config.hostname ?? osHostname();
-  const credentials = await ensureEnrolled({
-    collectorUrl: config.collectorUrl,
-    enrollSecret: config.enrollSecret,
-    stateDir: config.stateDir,
-    hostname,
-  });
-  const simulate = config.simulateDir !== undefined;
-  const sources = createSources({
-    platform: simulate ? 'simulate' : 'win32',
-    ...(config.simulateDir ? { simulateDir: config.simulateDir } : {}),
-    runner: processRunner(),
-    stateDir: config.stateDir,
-  });
-  const logPath =
-    config.logPath ??
-    (simulate
-      ? join(config.simulateDir!, 'WindowsUpdate.log')
-      : join(io.env.SystemRoot ?? 'C:\\Windows', 'WindowsUpdate.log'));
-  // Simulated logs are written in UTC; on Windows the log is in the machine's local time.
-  const logOffsetMinutes = simulate ? 0 : -new Date().getTimezoneOffset();
-  const agent = new Agent({ config, credentials, sources, log, logPath, logOffsetMinutes });
-  await agent.start();
+  // Signals are taken from the start: a service stop must work while enrollment is still being retried.
+  const stopping = new AbortController();
+  let stopRequested: (signal: string) => void = () => undefined;
+  const onSignal = (signal: string) => {
+    log.info({ signal }, 'stopping');
+    stopping.abort();
+    stopRequested(signal);
+  };
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
   // The agent's own timers are unref'd (they must not keep tests alive); the service process must stay up.
   const keepAlive = setInterval(() => undefined, 1 << 30);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log.info({ signal }, 'stopping');
-      agent.stop().then(
-        () => {
-          clearInterval(keepAlive);
-          resolve();
+  try {
+    let credentials;
+    try {
+      credentials = await enrollWithRetry(
+        {
+          collectorUrl: config.collectorUrl,
+          enrollSecret: config.enrollSecret,
+          stateDir: config.stateDir,
+          hostname,
+          caFile: config.caFile,
         },
-        (err: unknown) => {
-          log.error({ err }, 'stop failed');
-          clearInterval(keepAlive);
-          resolve();
+        {
+          signal: stopping.signal,
+          onRetry: (err, delayMs) =>
+            log.warn({ err: (err as Error).message, retryInMs: delayMs }, 'enrollment failed; retrying'),
         },
       );
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+    } catch (err) {
+      if (stopping.signal.aborted) return 0;
+      throw err;
+    }
+    const simulate = config.simulateDir !== undefined;
+    const sources = createSources({
+      platform: simulate ? 'simulate' : 'win32',
+      ...(config.simulateDir ? { simulateDir: config.simulateDir } : {}),
+      runner: processRunner(),
+      stateDir: config.stateDir,
+    });
+    const logPath =
+      config.logPath ??
+      (simulate
+        ? join(config.simulateDir!, 'WindowsUpdate.log')
+        : join(io.env.SystemRoot ?? 'C:\\Windows', 'WindowsUpdate.log'));
+    // Simulated logs are written in UTC; on Windows the log is in the machine's local time.
+    const logOffsetMinutes = simulate ? 0 : -new Date().getTimezoneOffset();
+    const agent = new Agent({ config, credentials, sources, log, logPath, logOffsetMinutes });
+    await agent.start();
+    if (!stopping.signal.aborted) await new Promise<void>((resolve) => (stopRequested = () => resolve()));
+    try {
+      await agent.stop();
+    } catch (err) {
+      log.error({ err }, 'stop failed');
+    }
+  } finally {
+    clearInterval(keepAlive);
+  }
   return 0;
 }
 
@@ -102,6 +118,7 @@ export async function enrollCommand(args: string[], io: CliIo): Promise<number> 
     enrollSecret: config.enrollSecret,
     stateDir: config.stateDir,
     hostname: config.hostname ?? osHostname(),
+    caFile: config.caFile,
     force,
   });
   io.stdout.write(`enrolled as ${c.agentId}; token stored in ${config.stateDir}\n`);
