@@ -11,6 +11,7 @@ import { api, startTestCollector, type TestCollector } from '../../collector/tes
 import { startWsusStandin } from './helpers/wsus-standin.js';
 import { cycles, makeSimDir, waitFor } from './helpers/sim.js';
 import {
+  NSSM,
   ROOT,
   VERSION,
   WinePrefix,
@@ -114,99 +115,173 @@ test('the MSI refuses Windows 7 with a message that names the way for older serv
   }
 });
 
+// The MSI's life on one Windows 10 prefix, in steps (each well inside the test timeout), sharing one collector.
+interface MsiRun {
+  tc: TestCollector;
+  wine: WinePrefix;
+  oldDir: string;
+  stateDir: string;
+  machineId: string;
+  credentials: string;
+  agentJson: unknown;
+}
+let msiRun: MsiRun | undefined;
+
+test.after.always(async () => {
+  if (!msiRun) return;
+  await msiRun.wine.dispose();
+  await msiRun.tc.close();
+  await rm(msiRun.oldDir, { recursive: true, force: true });
+});
+
+test.serial('MSI 1/3 on Windows 10: an older version installs as a running nssm service that enrolls', async (t) => {
+  const tc = await startTestCollector();
+  const wine = await WinePrefix.create('win10');
+  const oldDir = await mkdtemp(join(tmpdir(), 'wuwatch-oldmsi-'));
+  const stateDir = join(wine.driveC, 'ProgramData', 'wuwatch');
+  msiRun = { tc, wine, oldDir, stateDir, machineId: '', credentials: '', agentJson: null };
+  const oldMsi = msiOfVersion(pkg.exe, '0.0.9', oldDir);
+  const secret = await enrollSecret(tc);
+  const install = await wine.msiexec(
+    '/i',
+    winePath(oldMsi),
+    '/qn',
+    `COLLECTOR_URL=${tc.url}`,
+    `ENROLL_SECRET=${secret}`,
+  );
+  t.is(install.code, 0, install.log.slice(-3000));
+  t.deepEqual(wine.list('Program Files', 'wuwatch'), ['nssm.exe', 'wuwatch-agent.exe']);
+  t.is(await wine.serviceState('wuwatch-agent'), 'RUNNING');
+  const params = await wine.wine([
+    'reg',
+    'query',
+    'HKLM\\SYSTEM\\CurrentControlSet\\Services\\wuwatch-agent\\Parameters',
+  ]);
+  t.regex(params.stdout, /Application\s+REG_\w+\s+C:\\Program Files\\wuwatch\\wuwatch-agent\.exe/);
+  t.regex(params.stdout, /AppParameters\s+REG_\w+\s+run --config "C:\\ProgramData\\wuwatch\\agent\.json"/);
+  const svc = await wine.wine(['reg', 'query', 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\wuwatch-agent']);
+  t.regex(svc.stdout, /DelayedAutostart\s+REG_DWORD\s+0x1/);
+  t.regex(svc.stdout, /ImagePath\s+REG_\w+\s+"?C:\\Program Files\\wuwatch\\nssm\.exe/);
+  msiRun.agentJson = JSON.parse(await readFile(join(stateDir, 'agent.json'), 'utf8'));
+  t.like(msiRun.agentJson, { collectorUrl: tc.url, stateDir: 'C:\\ProgramData\\wuwatch' });
+  const seen = await waitFor(async () => (await machines(tc))[0], 60_000, 'the installed agent in wuwatch machines');
+  msiRun.credentials = await readFile(join(stateDir, 'credentials.json'), 'utf8');
+  t.regex((JSON.parse(msiRun.credentials) as { agentId: string }).agentId, /\S/);
+  t.is((await machines(tc)).length, 1);
+  msiRun.machineId = seen.id;
+});
+
+test.serial('MSI 2/3: the current MSI upgrades it in place, keeping agent.json, the token and the spool', async (t) => {
+  if (!msiRun?.machineId) return t.fail('the install step failed');
+  const { tc, wine, stateDir, machineId } = msiRun;
+  const upgrade = await wine.msiexec('/i', winePath(pkg.msi), '/qn');
+  t.is(upgrade.code, 0, upgrade.log.slice(-3000));
+  t.is((await wine.installedProducts('wuwatch agent')).length, 1, 'the old product is gone, the new one registered');
+  t.is(await wine.serviceState('wuwatch-agent'), 'RUNNING');
+  t.is(await readFile(join(stateDir, 'credentials.json'), 'utf8'), msiRun.credentials, 'same token after the upgrade');
+  t.deepEqual(JSON.parse(await readFile(join(stateDir, 'agent.json'), 'utf8')), msiRun.agentJson);
+  // The spool (and its sequence numbers) carried over: the upgraded agent's own agent_started event continues the
+  // sequence, so the collector takes it instead of ignoring it as an (agent, seq) it already has.
+  const starts = await waitFor(
+    async () => {
+      const m = await api<{ recentEvents: { seq: number | string; kind: string }[] }>(
+        tc,
+        'GET',
+        `/v1/machines/${machineId}`,
+      );
+      const s = m.body.recentEvents.filter((e) => e.kind === 'agent_started').map((e) => Number(e.seq));
+      return s.length >= 2 ? s : undefined;
+    },
+    60_000,
+    'the upgraded agent reporting in',
+  );
+  t.is(new Set(starts).size, starts.length);
+  t.true((await readdir(join(stateDir, 'spool'))).length > 0, 'spool kept');
+  t.deepEqual(
+    (await machines(tc)).map((m) => m.id),
+    [machineId],
+    'still one machine: no second enrollment',
+  );
+});
+
 test.serial(
-  'MSI on Windows 10: running service that enrolls; a newer MSI upgrades keeping token and spool; uninstall keeps state; PURGE=1 deletes it',
+  'MSI 3/3: uninstall removes service and binaries and keeps state; reinstall reuses it; PURGE=1 deletes it',
   async (t) => {
-    const tc = await startTestCollector();
-    const wine = await WinePrefix.create('win10');
-    const oldDir = await mkdtemp(join(tmpdir(), 'wuwatch-oldmsi-'));
-    try {
-      const oldMsi = msiOfVersion(pkg.exe, '0.0.9', oldDir);
-      const secret = await enrollSecret(tc);
-      const install = await wine.msiexec(
-        '/i',
-        winePath(oldMsi),
-        '/qn',
-        `COLLECTOR_URL=${tc.url}`,
-        `ENROLL_SECRET=${secret}`,
-      );
-      t.is(install.code, 0, install.log.slice(-3000));
-      t.deepEqual(wine.list('Program Files', 'wuwatch'), ['nssm.exe', 'wuwatch-agent.exe']);
-      t.is(await wine.serviceState('wuwatch-agent'), 'RUNNING');
-      const params = await wine.wine([
-        'reg',
-        'query',
-        'HKLM\\SYSTEM\\CurrentControlSet\\Services\\wuwatch-agent\\Parameters',
-      ]);
-      t.regex(params.stdout, /Application\s+REG_\w+\s+C:\\Program Files\\wuwatch\\wuwatch-agent\.exe/);
-      t.regex(params.stdout, /AppParameters\s+REG_\w+\s+run --config "C:\\ProgramData\\wuwatch\\agent\.json"/);
-      const svc = await wine.wine(['reg', 'query', 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\wuwatch-agent']);
-      t.regex(svc.stdout, /DelayedAutostart\s+REG_DWORD\s+0x1/);
-      t.regex(svc.stdout, /ImagePath\s+REG_\w+\s+"?C:\\Program Files\\wuwatch\\nssm\.exe/);
-
-      const agentJson = JSON.parse(await readFile(join(wine.driveC, 'ProgramData', 'wuwatch', 'agent.json'), 'utf8'));
-      t.like(agentJson, { collectorUrl: tc.url, stateDir: 'C:\\ProgramData\\wuwatch' });
-      const seen = await waitFor(
-        async () => (await machines(tc)).find((m) => m.status !== undefined),
-        60_000,
-        'the installed agent in wuwatch machines',
-      );
-      const stateDir = join(wine.driveC, 'ProgramData', 'wuwatch');
-      const credentials = await readFile(join(stateDir, 'credentials.json'), 'utf8');
-      t.regex((JSON.parse(credentials) as { agentId: string }).agentId, /\S/);
-      t.is((await machines(tc)).length, 1);
-
-      // Upgrade: the current MSI replaces 0.0.9 (major upgrade); no new values given, agent.json is kept.
-      const upgrade = await wine.msiexec('/i', winePath(pkg.msi), '/qn');
-      t.is(upgrade.code, 0, upgrade.log.slice(-3000));
-      t.is(
-        (await wine.installedProducts('wuwatch agent')).length,
-        1,
-        'the old product is gone, the new one registered',
-      );
-      t.is(await wine.serviceState('wuwatch-agent'), 'RUNNING');
-      t.is(await readFile(join(stateDir, 'credentials.json'), 'utf8'), credentials, 'same token after the upgrade');
-      t.deepEqual(JSON.parse(await readFile(join(stateDir, 'agent.json'), 'utf8')), agentJson);
-      // The spool (and its sequence numbers) carried over: the upgraded agent's own agent_started event continues
-      // the sequence, so the collector takes it instead of ignoring it as an (agent, seq) it already has.
-      const starts = await waitFor(
-        async () => {
-          const m = await api<{ recentEvents: { seq: number | string; kind: string }[] }>(
-            tc,
-            'GET',
-            `/v1/machines/${seen.id}`,
-          );
-          const s = m.body.recentEvents.filter((e) => e.kind === 'agent_started').map((e) => Number(e.seq));
-          return s.length >= 2 ? s : undefined;
-        },
-        60_000,
-        'the upgraded agent reporting in',
-      );
-      t.is(new Set(starts).size, starts.length);
-      t.true(await readdir(join(stateDir, 'spool')).then((f) => f.length > 0), 'spool kept');
-      await waitFor(async () => {
-        const all = await machines(tc);
-        return all.length === 1 && all[0]!.id === seen.id ? all : undefined;
-      });
-
-      // Uninstall: service and binaries go, ProgramData stays.
-      const uninstall = await wine.msiexec('/x', winePath(pkg.msi), '/qn');
-      t.is(uninstall.code, 0, uninstall.log.slice(-3000));
-      t.is(await wine.serviceState('wuwatch-agent'), null);
-      t.deepEqual(wine.list('Program Files', 'wuwatch'), []);
-      t.is(await readFile(join(stateDir, 'credentials.json'), 'utf8'), credentials, 'state kept after uninstall');
-
-      // Reinstall without properties picks the kept config up; uninstall with PURGE=1 deletes ProgramData\wuwatch.
-      const again = await wine.msiexec('/i', winePath(pkg.msi), '/qn');
-      t.is(again.code, 0, again.log.slice(-3000));
-      t.is(await wine.serviceState('wuwatch-agent'), 'RUNNING');
-      const purge = await wine.msiexec('/x', winePath(pkg.msi), '/qn', 'PURGE=1');
-      t.is(purge.code, 0, purge.log.slice(-3000));
-      t.deepEqual(wine.list('ProgramData', 'wuwatch'), []);
-    } finally {
-      await wine.dispose();
-      await tc.close();
-      await rm(oldDir, { recursive: true, force: true });
-    }
+    if (!msiRun?.machineId) return t.fail('the install step failed');
+    const { wine, stateDir } = msiRun;
+    const uninstall = await wine.msiexec('/x', winePath(pkg.msi), '/qn');
+    t.is(uninstall.code, 0, uninstall.log.slice(-3000));
+    t.is(await wine.serviceState('wuwatch-agent'), null);
+    t.deepEqual(wine.list('Program Files', 'wuwatch'), []);
+    t.is(await readFile(join(stateDir, 'credentials.json'), 'utf8'), msiRun.credentials, 'state kept after uninstall');
+    const again = await wine.msiexec('/i', winePath(pkg.msi), '/qn');
+    t.is(again.code, 0, again.log.slice(-3000));
+    t.is(await wine.serviceState('wuwatch-agent'), 'RUNNING');
+    const purge = await wine.msiexec('/x', winePath(pkg.msi), '/qn', 'PURGE=1');
+    t.is(purge.code, 0, purge.log.slice(-3000));
+    t.deepEqual(wine.list('ProgramData', 'wuwatch'), []);
   },
 );
+
+// The non-MSI path on the same wrapper, in two steps.
+let exeRun: { tc: TestCollector; wine: WinePrefix; installed: boolean } | undefined;
+
+test.after.always(async () => {
+  if (!exeRun) return;
+  await exeRun.wine.dispose();
+  await exeRun.tc.close();
+});
+
+test.serial('wuwatch-agent.exe install (no MSI) registers the same nssm service, which enrolls', async (t) => {
+  const tc = await startTestCollector();
+  const wine = await WinePrefix.create('win10');
+  exeRun = { tc, wine, installed: false };
+  const secret = await enrollSecret(tc);
+  const install = await wine.wine([
+    pkg.exe,
+    'install',
+    '--collector',
+    tc.url,
+    '--enroll-secret',
+    secret,
+    '--nssm',
+    winePath(NSSM),
+  ]);
+  t.is(install.code, 0, install.stdout + install.stderr);
+  t.deepEqual(wine.list('Program Files', 'wuwatch'), ['nssm.exe', 'wuwatch-agent.exe']);
+  // Wine's net.exe returns while the service is still START_PENDING.
+  const state = await waitFor(
+    async () => ((await wine.serviceState('wuwatch-agent')) === 'RUNNING' ? 'RUNNING' : undefined),
+    30_000,
+    'the service running',
+  );
+  t.is(state, 'RUNNING');
+  const params = await wine.wine([
+    'reg',
+    'query',
+    'HKLM\\SYSTEM\\CurrentControlSet\\Services\\wuwatch-agent\\Parameters',
+  ]);
+  t.regex(params.stdout, /AppParameters\s+REG_\w+\s+run --config "C:\\ProgramData\\wuwatch\\agent\.json"/);
+  t.regex(params.stdout, /AppStopMethodConsole\s+REG_DWORD\s+0x7530/);
+  const listed = await waitFor(async () => {
+    const m = await machines(tc);
+    return m.length === 1 ? m : undefined;
+  }, 60_000);
+  t.is(listed.length, 1);
+  exeRun.installed = true;
+});
+
+test.serial('wuwatch-agent.exe status and uninstall: the service goes, the state stays', async (t) => {
+  if (!exeRun?.installed) return t.fail('the install step failed');
+  const { wine } = exeRun;
+  const exe = 'C:\\Program Files\\wuwatch\\wuwatch-agent.exe';
+  const status = await wine.wine([exe, 'status']);
+  t.is(status.stdout.trim(), 'wuwatch-agent service: started', status.stderr);
+  t.is(status.code, 0);
+  const started = Date.now();
+  const uninstall = await wine.wine([exe, 'uninstall']);
+  t.is(uninstall.code, 0, uninstall.stdout + uninstall.stderr);
+  t.log(`uninstall (stop with drain, remove) took ${Date.now() - started} ms`);
+  t.is(await wine.serviceState('wuwatch-agent'), null);
+  t.true(wine.list('ProgramData', 'wuwatch').includes('credentials.json'), 'state kept');
+});
