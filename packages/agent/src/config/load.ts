@@ -48,7 +48,7 @@ export function loadAgentConfig(opts: {
 
 /** A --simulate (files mode) folder must exist: a typo must not silently become a new, empty machine. */
 export function assertSimulateDir(dir: string): void {
-  let isDir = false;
+  let isDir: boolean;
   try {
     isDir = statSync(dir).isDirectory();
   } catch {
