@@ -24,7 +24,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   run: {
     run: runCommand,
     summary:
-      'run [--config F] [--collector URL] [--enroll-secret S] [--simulate DIR]   run the agent (what the service runs)',
+      'run [--config F] [--collector URL] [--enroll-secret S] [--simulate DIR | --files ROOT]   run the agent (what the service runs; --files: one machine per folder written by wuwatch-export.cmd)',
   },
   enroll: {
     run: enrollCommand,
