@@ -11,7 +11,8 @@
 // $WUWATCH_PACKAGE_CACHE (default ~/.cache/wuwatch/windows); when nothing that goes into the outputs changed since
 // the last build (inputs hash in <out>/.inputs), the build is skipped.
 // Options: --out DIR (default dist/windows), --version X.Y.Z (default packages/agent/package.json's), --force,
-// --exe FILE (build only the MSI around an exe built before: how the tests make an "older version" MSI to upgrade).
+// --exe FILE (only repackage an exe built before, into <out>/wuwatch-agent.exe and a new MSI: how the tests make an
+// "older version" MSI to upgrade from, and check the signing hook).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -181,9 +182,17 @@ function main() {
   if (sha256(readFileSync(nssmExe)) !== NSSM_SHA256)
     fail(`${nssmExe} is not the nssm 2.24 this build was checked with`);
   if (values.exe) {
+    // Repackaging an exe built before: copied (and signed, when a certificate is configured) beside the new MSI.
     const work = mkdtempSync(join(tmpdir(), 'wuwatch-msi-'));
     try {
-      buildMsi(resolve(values.exe), nssmExe, version, work, join(outDir, `wuwatch-agent-${version}-x64.msi`), null);
+      const signArgs = signingConfig(process.env);
+      const exe = join(work, 'wuwatch-agent.exe');
+      copyFileSync(resolve(values.exe), exe);
+      if (signArgs) sign(exe, signArgs, process.env);
+      mkdirSync(outDir, { recursive: true });
+      buildMsi(exe, nssmExe, version, work, join(outDir, `wuwatch-agent-${version}-x64.msi`), signArgs);
+      if (resolve(values.exe) !== join(outDir, 'wuwatch-agent.exe'))
+        copyFileSync(exe, join(outDir, 'wuwatch-agent.exe'));
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

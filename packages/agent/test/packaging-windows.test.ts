@@ -285,3 +285,55 @@ test.serial('wuwatch-agent.exe status and uninstall: the service goes, the state
   t.is(await wine.serviceState('wuwatch-agent'), null);
   t.true(wine.list('ProgramData', 'wuwatch').includes('credentials.json'), 'state kept');
 });
+
+test('the signing hook: with a certificate configured the exe and the MSI carry an Authenticode signature by it', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'wuwatch-sign-'));
+  try {
+    // A throwaway self-signed code-signing certificate.
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=wuwatch test signer',
+      '-addext',
+      'extendedKeyUsage=codeSigning',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ]);
+    const out = join(dir, 'out');
+    await run(
+      process.execPath,
+      [join(ROOT, 'packaging/windows/build.mjs'), '--exe', pkg.exe, '--version', '0.0.8', '--out', out],
+      {
+        cwd: ROOT,
+        env: { ...process.env, WUWATCH_SIGN_CERT: join(dir, 'cert.pem'), WUWATCH_SIGN_KEY: join(dir, 'key.pem') },
+      },
+    );
+    for (const file of ['wuwatch-agent.exe', 'wuwatch-agent-0.0.8-x64.msi']) {
+      const { stdout } = await run('osslsigncode', [
+        'verify',
+        '-CAfile',
+        join(dir, 'cert.pem'),
+        '-in',
+        join(out, file),
+      ]);
+      t.regex(stdout, /Signature verification: ok/, file);
+      t.regex(stdout, /CN=wuwatch test signer/, file);
+    }
+    // Unsigned otherwise: the build's own exe has no signature at all (node.exe's was removed before injection).
+    const unsigned = await run('osslsigncode', ['verify', '-in', pkg.exe]).then(
+      () => 'signed',
+      (err: { stdout?: string; stderr?: string }) => `${err.stdout ?? ''}${err.stderr ?? ''}`,
+    );
+    t.regex(unsigned, /No signature found/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
