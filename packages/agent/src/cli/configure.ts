@@ -61,7 +61,17 @@ export async function purgeCommand(args: string[], io: CliIo): Promise<number> {
       `${stateDir} holds no ${AGENT_CONFIG_FILE}: not deleting a folder that is not the agent's`,
     ]);
   }
-  await rm(stateDir, { recursive: true, force: true, maxRetries: 5 });
+  // Run by the MSI right after the service stopped: the agent's process may hold its spool open for a moment more.
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await rm(stateDir, { recursive: true, force: true, maxRetries: 3 });
+      break;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
   io.stdout.write(`deleted ${stateDir}\n`);
   return 0;
 }

@@ -68,10 +68,11 @@ export interface RetryOptions {
 }
 
 /**
- * {@link ensureEnrolled} until it succeeds: a service must keep running while its collector is unreachable (Windows
- * counts a service that exits at start as failed, and an MSI then fails its install), so every error is retried
- * with backoff. Configuration errors are retried too: agent.json is re-read only at start, but the collector side
- * of a rejected secret can be fixed without touching the agent.
+ * {@link ensureEnrolled} until it succeeds: a service must keep running while its collector is unreachable or
+ * failing (an agent installed before its collector is up must come up by itself), so those errors are retried with
+ * backoff. A secret the collector rejects, or a configuration that cannot work, is final: retrying would not fix it,
+ * so it is thrown for the process to exit with the error's message (the service wrapper's throttled restarts and its
+ * log then say why until the operator fixes agent.json).
  */
 export async function enrollWithRetry(opts: EnrollOptions, retry: RetryOptions = {}): Promise<Credentials> {
   const backoff = new Backoff({ baseMs: retry.baseMs ?? 2000, capMs: retry.capMs ?? 5 * 60_000, floorMs: 500 });
@@ -80,6 +81,8 @@ export async function enrollWithRetry(opts: EnrollOptions, retry: RetryOptions =
       return await ensureEnrolled(opts);
     } catch (err) {
       if (retry.signal?.aborted) throw err;
+      if (isWuwatchError(err, 'ENROLL_SECRET_INVALID') || isWuwatchError(err, 'CONFIG_INVALID')) throw err;
+      if (isWuwatchError(err, 'FILE_UNREADABLE')) throw err;
       const delay = backoff.fail();
       retry.onRetry?.(err, delay);
       await waitOrAbort(delay, retry.signal);
