@@ -23,6 +23,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
@@ -149,6 +150,31 @@ function buildMsi(exe, nssmExe, version, work, msi, signArgs) {
     },
   );
   if (signArgs) sign(msi, signArgs, process.env);
+}
+
+/**
+ * One build at a time per cache (test files running in parallel each ask for the package): a lock directory, taken
+ * over when older than 15 minutes (a build killed midway).
+ */
+function withLock(cacheDir, fn) {
+  const lock = join(cacheDir, 'build.lock');
+  mkdirSync(cacheDir, { recursive: true });
+  const deadline = Date.now() + 15 * 60_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      const age = Date.now() - statSync(lock, { throwIfNoEntry: false })?.mtimeMs;
+      if (age > 15 * 60_000) rmSync(lock, { recursive: true, force: true });
+      else if (Date.now() > deadline) fail(`${lock} is held by another build; delete it if no build is running`);
+      else execFileSync('sleep', ['1']);
+    }
+  }
+  // fail() exits the process: the lock goes on exit, whichever way.
+  process.on('exit', () => rmSync(lock, { recursive: true, force: true }));
+  fn();
 }
 
 function main() {
@@ -288,4 +314,5 @@ function main() {
   }
 }
 
-main();
+const cacheDirForLock = resolve(process.env.WUWATCH_PACKAGE_CACHE ?? join(homedir(), '.cache', 'wuwatch', 'windows'));
+withLock(cacheDirForLock, main);
