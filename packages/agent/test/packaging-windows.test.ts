@@ -82,6 +82,18 @@ test('the SEA exe answers --version, explain, parse-log and diagnose under Wine,
     t.is(verdict.verdict, 'problem');
     t.regex(diag.stdout, /0x80244022/);
     t.regex(diag.stdout, /503/);
+
+    // On the prefix itself: Wine's reg.exe (key not found on stdout), netsh and wevtutil (which print nothing).
+    const host = await wine.wine([pkg.exe, 'diagnose', '--json']);
+    const onHost = JSON.parse(host.stdout) as { verdict: string; findings: { code: string }[] };
+    t.false(
+      onHost.findings.some((f) => f.code === 'POLICY_UNREADABLE'),
+      'no policy key is no policy, not an error',
+    );
+    t.true(
+      onHost.findings.some((f) => f.code === 'EVENT_CHANNEL_UNKNOWN'),
+      'the channel state that could not be read is said',
+    );
   } finally {
     await wsus.close();
     await wine.dispose();

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseLog, eventToFinding, assessPolicy, type UpdatePolicy, type ProbeData } from '@wuwatch/core';
-import { createSources } from '../sources/index.js';
+import { createSources, readChannelState, type ChannelState } from '../sources/index.js';
 import { processRunner, RecordingRunner } from '../platform/index.js';
 import { probeWsus } from '../probe/index.js';
 import { diagnose, formatDiagnosis, formatDiagnosisJson, type DiagnoseDetection } from '../diagnose/index.js';
@@ -55,10 +55,13 @@ export async function diagnoseCommand(args: string[], io: CliIo): Promise<number
   // The same choice `run` makes: tail a legacy log, otherwise read the event channels. Reading both would report
   // detections from a converted or pasted log that the running agent never looks at.
   const mode = await detectMode(logPath);
+  let eventChannel: ChannelState | null = null;
   if (mode.mode === 'log') {
     const log = await readFile(logPath).catch(() => null);
     if (log) for (const f of parseLog(log).findings) if (f.kind === 'detection') detections.push(f);
   } else {
+    // On a real machine in event mode, a disabled channel (or no wevtutil) must be said, not read as "no events".
+    eventChannel = simulate ? null : await readChannelState(processRunner(), { env: io.env }).catch(() => null);
     const poll = await sources.events.poll().catch(() => null);
     for (const ev of poll?.events ?? []) {
       const f = eventToFinding(ev);
@@ -66,7 +69,7 @@ export async function diagnoseCommand(args: string[], io: CliIo): Promise<number
     }
   }
   const wua = await sources.wua.read().catch(() => null);
-  const result = diagnose({ policy, policyError, probe, detections, wua, now: new Date() });
+  const result = diagnose({ policy, policyError, probe, detections, wua, now: new Date(), eventChannel });
   io.stdout.write((values.json ? formatDiagnosisJson(result) : formatDiagnosis(result)) + '\n');
   return result.exitCode;
 }
