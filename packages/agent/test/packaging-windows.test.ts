@@ -226,6 +226,10 @@ test.serial(
     t.is(await wine.serviceState('wuwatch-agent'), null);
     t.deepEqual(wine.list('Program Files', 'wuwatch'), []);
     t.is(await readFile(join(stateDir, 'credentials.json'), 'utf8'), msiRun.credentials, 'state kept after uninstall');
+    // The stop was graceful: nssm's Ctrl+C reached the agent, which drained and said so.
+    const serviceLog = await readFile(join(stateDir, 'logs', 'service.log'), 'utf8');
+    t.regex(serviceLog, /"signal":"SIGINT".*"msg":"stopping"/);
+    t.regex(serviceLog, /"msg":"agent stopped"/);
     const again = await wine.msiexec('/i', winePath(pkg.msi), '/qn');
     t.is(again.code, 0, again.log.slice(-3000));
     t.is(await wine.serviceState('wuwatch-agent'), 'RUNNING');
