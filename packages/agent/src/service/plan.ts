@@ -161,7 +161,7 @@ function nssm(layout: ServiceLayout, description: string, ...args: string[]): Pl
   return { kind: 'exec', description, argv: [layout.nssm, ...args] };
 }
 
-// net.exe waits for the service to reach its state; nssm 2.24's own start gives up while it is START_PENDING.
+// net.exe waits for the service to reach its state; nssm 2.23's own start gives up while it is START_PENDING.
 function netStep(description: string, verb: 'start' | 'stop', env: PathEnv | undefined): PlanStep & { kind: 'exec' } {
   return { kind: 'exec', description, argv: [system32Path('net.exe', env), verb, SERVICE_ID] };
 }

