@@ -55,8 +55,8 @@ function startAgent(args: string[], logLevel = 'warn'): ChildProcess {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, WUWATCH_LOG_LEVEL: logLevel },
   });
-  child.stdout!.resume();
-  child.stderr!.resume();
+  child.stdout.resume();
+  child.stderr.resume();
   return child;
 }
 

@@ -139,7 +139,7 @@ export async function startAgent(
   const logPath =
     config.logPath ??
     (files
-      ? join(config.simulateDir!, 'WindowsUpdate.log')
+      ? join(config.simulateDir, 'WindowsUpdate.log')
       : join(env.SystemRoot ?? 'C:\\Windows', 'WindowsUpdate.log'));
   // On Windows the log is in the machine's local time; simulated logs are in UTC.
   const offset = logOffsetMinutes ?? (files ? 0 : -new Date().getTimezoneOffset());

@@ -167,7 +167,7 @@ export class Agent {
       {
         time: new Date().toISOString(),
         kind: 'policy',
-        data: { policy: policy as unknown as Record<string, unknown> },
+        data: { policy: policy },
       },
     ]);
   }
@@ -183,9 +183,7 @@ export class Agent {
       proxy,
       ...(ca ? { ca, caLabel: `wsusCaFile ${wsusCaFile}` } : {}),
     });
-    await this.append([
-      { time: new Date().toISOString(), kind: 'probe', data: result as unknown as Record<string, unknown> },
-    ]);
+    await this.append([{ time: new Date().toISOString(), kind: 'probe', data: result }]);
     return backoff.next(result.ok);
   }
 

@@ -69,7 +69,7 @@ export function loadConfig(
 
 /** A copy of the config safe to log or print: credentials, the database password and channel secrets replaced. */
 export function redactConfig(config: Readonly<CollectorConfig>): Record<string, unknown> {
-  const out: Record<string, unknown> = structuredClone(config) as Record<string, unknown>;
+  const out: Record<string, unknown> = structuredClone(config);
   if (config.adminToken) out.adminToken = REDACTED;
   if (config.databaseUrl) {
     try {
