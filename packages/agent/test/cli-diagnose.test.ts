@@ -13,7 +13,7 @@ import { startWsusStandin } from './helpers/wsus-standin.js';
 import { policyReg } from './helpers/sim.js';
 
 const FIELD_REPORT = fileURLToPath(
-  new URL('../../../../shared/fixtures/wulog/pasted/field-report-80244022.log', import.meta.url),
+  new URL('../../core/test/fixtures/shared/wulog/pasted/field-report-80244022.log', import.meta.url),
 );
 
 function capture(): { io: CliIo; out: () => string; err: () => string } {
