@@ -62,6 +62,24 @@ export const AlertsConfig = z
   })
   .strict();
 
+/** Data lifecycle: how long raw events and rollups are kept (see README "Retention and sizing"). */
+export const RetentionConfig = z
+  .object({
+    /** Raw events are kept this many whole UTC days before today (by the time the collector received them). */
+    days: z.number().int().positive().max(3650).default(90),
+    /** The detection timeline and the dashboard's status history are kept this many days. */
+    rollupDays: z.number().int().positive().max(3650).default(400),
+    /** Daily partitions are created this many days ahead. */
+    aheadDays: z.number().int().positive().max(60).default(7),
+    /** Maintenance runs at start and then this often. */
+    intervalMinutes: z.number().positive().default(60),
+    /** Rows deleted per transaction when trimming the migrated legacy partition. */
+    trimBatchRows: z.number().int().positive().default(5000),
+    /** A partition DROP waits at most this long for its lock, then retries on the next run. */
+    lockTimeoutMs: z.number().int().positive().default(5000),
+  })
+  .strict();
+
 /** Full collector configuration. */
 export const CollectorConfig = z
   .object({
@@ -78,6 +96,7 @@ export const CollectorConfig = z
     agent: AgentEndpointConfig.default(AgentEndpointConfig.parse({})),
     status: StatusConfig.default(StatusConfig.parse({})),
     alerts: AlertsConfig.prefault({}),
+    retention: RetentionConfig.prefault({}),
   })
   .strict();
 
@@ -85,3 +104,4 @@ export type CollectorConfig = z.infer<typeof CollectorConfig>;
 export type StatusConfig = z.infer<typeof StatusConfig>;
 export type AgentEndpointConfig = z.infer<typeof AgentEndpointConfig>;
 export type AlertsConfig = z.infer<typeof AlertsConfig>;
+export type RetentionConfig = z.infer<typeof RetentionConfig>;

@@ -231,13 +231,13 @@ export async function machineHistory(
     `SELECT seq, "time", received_at, kind, data FROM events WHERE machine_id = $1 ORDER BY "time" DESC, id DESC LIMIT 100`,
     [id],
   );
+  // From the rollup written with each event insert, so the timeline outlives the pruning of raw events.
   const { rows: timeline } = await q.query(
-    `SELECT to_char(date_trunc('day', "time" AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day,
-       count(*) FILTER (WHERE data->>'outcome' = 'succeeded')::int AS succeeded,
-       count(*) FILTER (WHERE data->>'outcome' = 'failed')::int AS failed,
-       array_remove(array_agg(DISTINCT data->>'hresult'), NULL) AS hresults
-     FROM events WHERE machine_id = $1 AND kind = 'detection' AND "time" > now() - make_interval(days => $2)
-     GROUP BY 1 ORDER BY 1`,
+    `SELECT to_char(day, 'YYYY-MM-DD') AS day, succeeded, failed, hresults
+     FROM detection_days WHERE machine_id = $1
+       AND day > ((now() AT TIME ZONE 'UTC') - make_interval(days => $2))::date
+       AND day <= ((now() AT TIME ZONE 'UTC') + interval '1 day')::date
+     ORDER BY day`,
     [id, days],
   );
   return { recentEvents, timeline };
