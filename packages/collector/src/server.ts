@@ -23,6 +23,7 @@ import { OutboxWorker } from './alerts/outbox.js';
 import { alertRoutes } from './alerts/api.js';
 import { dashboardPlugin, type DashboardOptions } from './dashboard/index.js';
 import { RetentionService } from './retention/service.js';
+import { machineLifecycleRoutes } from './machines/api.js';
 
 /** A running collector. */
 export interface Collector {
@@ -107,7 +108,11 @@ export async function startCollector(
     log,
     https,
     disconnectAgent: (id) => endpoint.disconnectAgent(id),
-    plugins: [...(alerts ? [alertRoutes(db, alerts.channels)] : []), ...(ext.plugins ?? [])],
+    plugins: [
+      ...(alerts ? [alertRoutes(db, alerts.channels)] : []),
+      machineLifecycleRoutes(db, (id) => endpoint.disconnectAgent(id)),
+      ...(ext.plugins ?? []),
+    ],
     rootPlugins: [
       dashboardPlugin({
         db,

@@ -20,7 +20,7 @@ import { detectionEvent } from './helpers/events.js';
 const MIGRATIONS = join(defaultPrismaDir(), 'migrations');
 /** The migrations as they were before this change: the schema a running installation has today. */
 const BEFORE = ['20261125220447_init', '20261125222451_alerts', '20261126024524_alert_notified_machines'];
-const OPTS: RetentionOptions = { days: 90, rollupDays: 400, aheadDays: 7, trimBatchRows: 50, lockTimeoutMs: 5000 };
+const OPTS: RetentionOptions = { days: 90, rollupDays: 400, aheadDays: 7, trimBatchRows: 50, lockTimeoutMs: 5000, pauseMs: 0 };
 const AGENTS = 3;
 /** Days of history the old database holds, each agent one event per received day. */
 const HISTORY_DAYS = 120;

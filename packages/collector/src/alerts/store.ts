@@ -202,3 +202,17 @@ export async function loadMachineSnapshots(q: Queryable): Promise<{
   });
   return { machines, wsusMachineCounts, dataVersions };
 }
+
+/**
+ * Resolves the open alerts about one machine without a notification (it was decommissioned on purpose, nothing got
+ * better) and ends the silences naming it. Grouped WSUS alerts drop it at the next evaluation.
+ */
+export async function closeMachineAlerts(q: Queryable, machineId: string, now: Date): Promise<number> {
+  const { rowCount } = await q.query(
+    `UPDATE alerts SET state = 'resolved', resolved_at = $2, updated_at = $2
+     WHERE subject = $1 AND state <> 'resolved'`,
+    [`machine:${machineId}`, now],
+  );
+  await q.query(`UPDATE silences SET deleted_at = $2 WHERE machine_id = $1 AND deleted_at IS NULL`, [machineId, now]);
+  return rowCount;
+}

@@ -76,7 +76,9 @@ export const RetentionConfig = z
     /** Rows deleted per transaction when trimming the migrated legacy partition. */
     trimBatchRows: z.number().int().positive().default(5000),
     /** A partition DROP waits at most this long for its lock, then retries on the next run. */
-    lockTimeoutMs: z.number().int().positive().default(5000),
+    lockTimeoutMs: z.number().int().positive().default(2000),
+    /** Pause between two partition drops, so writers queued behind a DROP's lock catch up before the next. */
+    pauseMs: z.number().int().nonnegative().default(1000),
   })
   .strict();
 

@@ -32,6 +32,12 @@ export interface RetentionOptions {
   trimBatchRows: number;
   /** lock_timeout of each DDL step. */
   lockTimeoutMs: number;
+  /**
+   * Pause between two partition drops. A DROP briefly holds ACCESS EXCLUSIVE on `events` (and locks the tables its
+   * foreign keys reference), so writers queue behind it; pacing the drops spreads those stalls out, which matters on
+   * the first run over months of history (steady state drops one partition a day).
+   */
+  pauseMs: number;
 }
 
 /** What one run did. */
@@ -129,7 +135,8 @@ export async function runRetention(db: Database, opts: RetentionOptions, now: Da
     result.movedFromDefault += moved;
     result.created.push(dailyPartitionName(day));
   }
-  for (const name of plan.drop) {
+  for (const [i, name] of plan.drop.entries()) {
+    if (i > 0 && opts.pauseMs > 0) await new Promise((r) => setTimeout(r, opts.pauseMs));
     const done = await step(db, opts.lockTimeoutMs, async (q) => {
       await q.query(`DROP TABLE IF EXISTS ${quoteIdent(name)}`);
       return true;
