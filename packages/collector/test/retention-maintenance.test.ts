@@ -20,7 +20,14 @@ import { detectionEvent } from './helpers/events.js';
 const MIGRATIONS = join(defaultPrismaDir(), 'migrations');
 /** The migrations as they were before this change: the schema a running installation has today. */
 const BEFORE = ['20261125220447_init', '20261125222451_alerts', '20261126024524_alert_notified_machines'];
-const OPTS: RetentionOptions = { days: 90, rollupDays: 400, aheadDays: 7, trimBatchRows: 50, lockTimeoutMs: 5000, pauseMs: 0 };
+const OPTS: RetentionOptions = {
+  days: 90,
+  rollupDays: 400,
+  aheadDays: 7,
+  trimBatchRows: 50,
+  lockTimeoutMs: 5000,
+  pauseMs: 0,
+};
 const AGENTS = 3;
 /** Days of history the old database holds, each agent one event per received day. */
 const HISTORY_DAYS = 120;
@@ -123,7 +130,17 @@ async function scenario(t: import('ava').ExecutionContext, backend: 'postgres' |
   const total = await count(db, 'SELECT 1 FROM events');
   const inside = await count(db, 'SELECT 1 FROM events WHERE received_at >= $1', [cutoff.toISOString()]);
   t.true(inside < total);
+  // Rollups have their own, longer window; a day far ahead (a broken clock) is pruned too.
+  await db.query(`INSERT INTO status_samples ("at", by_status) VALUES ($1, '{}'), ($2, '{}')`, [
+    addDays(now, -(OPTS.rollupDays + 5)).toISOString(),
+    now.toISOString(),
+  ]);
+  await db.query(`INSERT INTO detection_days (machine_id, day, failed) VALUES ('m_2', $1::date, 1)`, [
+    addDays(now, 30).toISOString().slice(0, 10),
+  ]);
   const r1 = await runRetention(db, OPTS, now);
+  t.is(r1.rollupsPruned, 2, 'the 405-day-old sample and the day 30 days ahead');
+  t.is(await count(db, 'SELECT 1 FROM status_samples'), 1);
   t.true(r1.led);
   t.is(r1.trimmedRows, total - inside, 'the legacy partition straddles the cutoff: trimmed in batches');
   t.is(await count(db, 'SELECT 1 FROM events'), inside, 'exact rows after');

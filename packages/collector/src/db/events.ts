@@ -23,7 +23,7 @@ export const COPY_THRESHOLD = 2000;
  * Inserted detections are added to the machine's per-day rollup (detection_days) in the same statement; a detection
  * dated more than a day ahead (a broken agent clock) is stored but not rolled up.
  */
-function insertFrom(source: string): string {
+function insertFrom(source: string, sinceParam: string): string {
   return `WITH src AS (
   SELECT DISTINCT ON (s.agent_id, s.seq) s.agent_id, s.machine_id, s.seq, s."time", s.kind, s.data
   FROM ${source} ORDER BY s.agent_id, s.seq
@@ -31,7 +31,7 @@ function insertFrom(source: string): string {
   INSERT INTO events (agent_id, machine_id, seq, "time", kind, data)
   SELECT src.agent_id, src.machine_id, src.seq, src."time", src.kind, src.data FROM src
   WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.agent_id = src.agent_id AND e.seq = src.seq
-    AND e.received_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - interval '1 day')
+    AND e.received_at >= ${sinceParam}::timestamptz)
   RETURNING machine_id, "time", kind, data
 ), rolled AS (
   INSERT INTO detection_days (machine_id, day, succeeded, failed, hresults)
@@ -52,7 +52,9 @@ SELECT (SELECT count(*) FROM ins)::int AS inserted, (SELECT count(*) FROM rolled
 
 const UNNEST_INSERT = insertFrom(`(SELECT u.agent_id, u.machine_id, u.seq, u.t AS "time", u.kind, u.data::jsonb AS data
   FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[])
-    AS u(agent_id, machine_id, seq, t, kind, data)) s`);
+    AS u(agent_id, machine_id, seq, t, kind, data)) s`,
+  '$7',
+);
 
 // Session-scoped staging table; ON COMMIT DELETE ROWS empties it at the end of every transaction.
 const STAGE_CREATE = `CREATE TEMP TABLE IF NOT EXISTS wuwatch_event_stage (
@@ -60,7 +62,16 @@ const STAGE_CREATE = `CREATE TEMP TABLE IF NOT EXISTS wuwatch_event_stage (
   kind text NOT NULL, data jsonb NOT NULL
 ) ON COMMIT DELETE ROWS`;
 const STAGE_COPY = `COPY wuwatch_event_stage (agent_id, machine_id, seq, "time", kind, data) FROM STDIN`;
-const STAGE_INSERT = insertFrom('wuwatch_event_stage s');
+const STAGE_INSERT = insertFrom('wuwatch_event_stage s', '$1');
+
+const DAY_MS = 86_400_000;
+/**
+ * Start of yesterday (UTC): the duplicate probe looks at received_at from here on. Passed as a parameter, not
+ * computed in SQL, so the planner prunes the other partitions at plan time instead of planning all of them.
+ */
+function probeSince(): string {
+  return new Date((Math.floor(Date.now() / DAY_MS) - 1) * DAY_MS).toISOString();
+}
 
 /**
  * JSON text for a jsonb column. PostgreSQL rejects the escape \u0000 in jsonb, and Windows event data can carry NUL
@@ -107,7 +118,7 @@ async function insertByCopy(q: Queryable, copyFrom: NonNullable<Queryable['copyF
   // Only non-empty when an earlier call in this transaction staged rows; they would just conflict, but cost time.
   await q.query('DELETE FROM wuwatch_event_stage');
   await copyFrom(STAGE_COPY, copyLines(rows));
-  return insertedOf(await q.query<InsertCounts>(STAGE_INSERT));
+  return insertedOf(await q.query<InsertCounts>(STAGE_INSERT, [probeSince()]));
 }
 
 /**
@@ -125,6 +136,7 @@ export async function insertEvents(q: Queryable, rows: readonly EventRow[]): Pro
     rows.map((r) => r.time.toISOString()),
     rows.map((r) => r.kind),
     rows.map((r) => toJsonbText(r.data)),
+    probeSince(),
   ]);
   return insertedOf(res);
 }
