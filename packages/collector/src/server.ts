@@ -234,6 +234,7 @@ function startAlerts(config: Readonly<CollectorConfig>, db: Database, log: Logge
     channels: [...channels.keys()],
     schedule: cfg.schedule,
     debounceMs: cfg.debounceMs,
+    fullEveryMinutes: cfg.fullEvaluationMinutes,
     log: alog,
     onQueued: () => outbox.wake(),
   });

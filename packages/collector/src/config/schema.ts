@@ -43,6 +43,8 @@ export const AlertsConfig = z
     schedule: z.string().default('* * * * *'),
     /** Evaluation after ingest changed a machine waits this long to batch changes together. */
     debounceMs: z.number().int().nonnegative().default(2000),
+    /** Evaluations read only changed and due machines; one reads the whole fleet at start and this often. */
+    fullEvaluationMinutes: z.number().positive().default(60),
     rules: AlertRulesConfig.prefault({}),
     channels: z.array(ChannelConfig).default([]),
     delivery: z
