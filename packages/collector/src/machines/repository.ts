@@ -322,8 +322,9 @@ export interface AlertCandidateWindows {
 
 /**
  * The machines an incremental alert evaluation must read (each branch an index range, so the cost follows the
- * changes and the due times, not the fleet size), plus every machine pointing at a WSUS server one of them names
- * (the WSUS rule groups per server), and the machine count per such server. One statement: a consistent snapshot.
+ * changes and the due times, not the fleet size), plus the machines with a failing probe pointing at a WSUS server
+ * one of them names (the WSUS rule groups those per server), and the machine count per such server (an index-only
+ * count). One statement: a consistent snapshot.
  */
 export async function alertFactsCandidates(
   q: Queryable,
@@ -340,7 +341,9 @@ export async function alertFactsCandidates(
      ), urls AS (
        SELECT DISTINCT m.wsus_url AS url FROM machines m JOIN cand c ON c.id = m.id WHERE m.wsus_url IS NOT NULL
      ), scope AS (
-       SELECT id FROM cand UNION SELECT m.id FROM machines m JOIN urls u ON m.wsus_url = u.url
+       -- The WSUS rule builds a server's condition from its machines whose probe fails; the rest it only counts.
+       SELECT id FROM cand
+       UNION SELECT id FROM machines WHERE probe_failing_since IS NOT NULL AND wsus_url IN (SELECT url FROM urls)
      ), counts AS (
        SELECT wsus_url, count(*) AS n FROM machines WHERE wsus_url IN (SELECT url FROM urls) GROUP BY wsus_url
      )
