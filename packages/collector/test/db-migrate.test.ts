@@ -13,6 +13,7 @@ import { createEmptyTestDatabase } from './helpers/db.js';
 const MIGRATIONS = join(defaultPrismaDir(), 'migrations');
 const TABLES = [
   'agents',
+  'alert_evaluator_state',
   'alert_notifications',
   'alerts',
   'api_tokens',
