@@ -29,10 +29,9 @@ const PROBE_MS = 300_000;
 const GOALS = { agentsConnected: AGENTS, collectorRssMb: 1024, ackP95Ms: 2000, apiMachinesP95Ms: 250 };
 
 const limit = openFileLimit();
-if (limit < AGENTS * 2 + 1000) {
-  console.error(
-    `ulimit -n is ${limit}; ${AGENTS} agents need about ${AGENTS * 2 + 1000}. Run "ulimit -n 50000" first.`,
-  );
+// Each process holds one end of every connection: the collector and the load process need AGENTS descriptors each.
+if (limit < AGENTS + 2000) {
+  console.error(`ulimit -n is ${limit}; ${AGENTS} agents need about ${AGENTS + 2000}. Run "ulimit -n 20000" first.`);
   process.exit(2);
 }
 
