@@ -50,7 +50,8 @@ function insertFrom(source: string, sinceParam: string): string {
 SELECT (SELECT count(*) FROM ins)::int AS inserted, (SELECT count(*) FROM rolled)::int AS rolled`;
 }
 
-const UNNEST_INSERT = insertFrom(`(SELECT u.agent_id, u.machine_id, u.seq, u.t AS "time", u.kind, u.data::jsonb AS data
+const UNNEST_INSERT = insertFrom(
+  `(SELECT u.agent_id, u.machine_id, u.seq, u.t AS "time", u.kind, u.data::jsonb AS data
   FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[])
     AS u(agent_id, machine_id, seq, t, kind, data)) s`,
   '$7',
