@@ -7,7 +7,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err) => {
+    // main() maps every error to a line and an exit code; this is the last resort (exit 1: "failed").
     process.stderr.write(`wuwatch: ${err && err.message ? err.message : String(err)}\n`);
-    process.exitCode = 2;
+    process.exitCode = 1;
   },
 );

@@ -17,7 +17,7 @@ import type { PolicyAssessor } from './machines/projection.js';
 import { MachineService, type MachineChange } from './machines/refresh.js';
 import type { BatchResult } from './ingest/writer.js';
 import type { AssessmentFacts } from './status/types.js';
-import { createChannel, type Channel } from './alerts/channels/index.js';
+import { createChannel, instrumentChannel, type Channel } from './alerts/channels/index.js';
 import { AlertEvaluator } from './alerts/engine.js';
 import { OutboxWorker } from './alerts/outbox.js';
 import { alertRoutes } from './alerts/api.js';
@@ -76,7 +76,7 @@ export async function startCollector(
   const metrics = new Metrics();
   const auth = new AuthStore(db, config.adminToken);
   const thresholds = config.status;
-  const alerts = startAlerts(config, db, log);
+  const alerts = startAlerts(config, db, log, metrics);
   const machines = new MachineService(db, thresholds);
   machines.onChange((changes) => {
     alerts?.evaluator.poke();
@@ -209,7 +209,7 @@ export async function startCollector(
 }
 
 /** Builds the alert channels, evaluator and outbox worker from config (null when alerts are disabled). */
-function startAlerts(config: Readonly<CollectorConfig>, db: Database, log: Logger) {
+function startAlerts(config: Readonly<CollectorConfig>, db: Database, log: Logger, metrics: Metrics) {
   const cfg = config.alerts;
   if (!cfg.enabled) return null;
   const alog = log.child({ component: 'alerts' });
@@ -218,7 +218,7 @@ function startAlerts(config: Readonly<CollectorConfig>, db: Database, log: Logge
     const base = c.name ?? c.type;
     let name = base;
     for (let i = 2; channels.has(name); i++) name = `${base}-${i}`;
-    channels.set(name, createChannel({ ...c, name }));
+    channels.set(name, instrumentChannel(createChannel({ ...c, name }), metrics));
   }
   if (channels.size === 0) alog.warn('no alert channels configured: alerts are recorded but nobody is notified');
   else

@@ -396,3 +396,41 @@ test.serial(
     t.is((await call('GET', '/v1/summary')).status, 200);
   },
 );
+
+test.serial('401 carries WWW-Authenticate: Bearer; an agent token on the query API is 403, not 401', async (t) => {
+  const none = await fetch(tc.url + '/v1/summary');
+  t.is(none.status, 401);
+  t.is(none.headers.get('www-authenticate'), 'Bearer realm="wuwatch"');
+  await none.arrayBuffer();
+
+  const secret = await call<{ secret: string }>('POST', '/v1/enroll-secrets', { body: {} });
+  const agent = await enroll(secret.body.secret);
+  const asAgent = await call('GET', '/v1/machines', { token: agent.body.token! });
+  t.is(asAgent.status, 403);
+  t.is(asAgent.body.code, 'WUW_FORBIDDEN');
+  t.regex(String(asAgent.body.message), /agent token.*wuwatch token create/);
+});
+
+test.serial('a known path with another method is 405 with Allow; an unknown path stays 404', async (t) => {
+  const put = await fetch(tc.url + '/v1/summary', {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${tc.adminToken}` },
+  });
+  t.is(put.status, 405);
+  t.is(put.headers.get('allow'), 'GET, HEAD');
+  const body = (await put.json()) as { code: string; message: string };
+  t.is(body.code, 'WUW_METHOD_NOT_ALLOWED');
+  t.regex(body.message, /PUT is not allowed on \/v1\/summary/);
+
+  const patch = await fetch(tc.url + '/v1/tokens/tok_1', { method: 'PATCH' });
+  t.is(patch.status, 405);
+  t.is(patch.headers.get('allow'), 'DELETE');
+  await patch.arrayBuffer();
+
+  const enrollGet = await fetch(tc.url + '/v1/enroll');
+  t.is(enrollGet.status, 405);
+  t.is(enrollGet.headers.get('allow'), 'POST');
+  await enrollGet.arrayBuffer();
+
+  t.is((await call('GET', '/v1/nothing-here')).status, 404);
+});

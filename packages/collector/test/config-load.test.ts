@@ -166,3 +166,18 @@ test('redactConfig hides the admin token and the database password, and leaves t
   t.is(plain.databaseUrl, 'postgresql://db.internal/wuwatch', 'nothing to hide, nothing changed');
   t.is(plain.adminToken, undefined);
 });
+
+test('an alertmanager channel whose ttlMinutes does not outlive the repeat interval is refused', (t) => {
+  const err = t.throws(() =>
+    loadConfig({
+      env: {},
+      overrides: {
+        alerts: {
+          rules: { repeatIntervalMinutes: 240 },
+          channels: [{ type: 'alertmanager', url: 'http://am:9093', ttlMinutes: 60 }],
+        },
+      },
+    }),
+  );
+  t.regex(err!.message, /more than alerts\.rules\.repeatIntervalMinutes \(240\).*at alerts\.channels\[0\]\.ttlMinutes/);
+});

@@ -23,6 +23,9 @@ let pgliteDir: string;
 
 test.before(async () => {
   pgDb = createTestDatabase();
+  // PGlite's initdb runs synchronously on this thread for seconds; started while the PostgreSQL migration waits for
+  // its advisory lock, it can outlast the schema engine's 10 s lock timeout on a loaded machine. One after the other.
+  await pgDb.catch(() => undefined);
   pgliteDir = await mkdtemp(join(tmpdir(), 'wuwatch-pglite-db-'));
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {

@@ -50,6 +50,16 @@ test('a success resets the failure streak; the next failure starts a new one', (
   t.like(q, { consecutiveDetectionFailures: 1, firstFailureAt: at(3 * HOUR), lastSuccessDetectionAt: at(2 * HOUR) });
 });
 
+test('a cancelled scan neither breaks nor extends a failure streak, and is no success for staleness', (t) => {
+  const p = apply([
+    detectionEvent(1, at(0), 'failed', { hresult: '0x80244022' }),
+    detectionEvent(2, at(HOUR), 'cancelled', { hresult: '0x8024000B' }),
+    detectionEvent(3, at(2 * HOUR), 'failed', { hresult: '0x80244022' }),
+    detectionEvent(4, at(3 * HOUR), 'cancelled', { hresult: '0x8024000B' }),
+  ]);
+  t.like(p, { consecutiveDetectionFailures: 2, firstFailureAt: at(0), lastSuccessDetectionAt: null });
+});
+
 test('one attempt seen by the log and by event 20/25 is counted once within the window', (t) => {
   const p = apply([
     detectionEvent(1, at(0), 'failed', { source: 'log' }),

@@ -8,3 +8,4 @@ export * from './events/index.js';
 export * from './protocol/index.js';
 export * from './backoff/index.js';
 export * from './fleet/index.js';
+export * from './time/index.js';

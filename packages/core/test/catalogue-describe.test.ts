@@ -13,7 +13,7 @@ import {
 } from '@wuwatch/core';
 
 const FIELD_REPORT = fileURLToPath(
-  new URL('../../../../shared/fixtures/wulog/pasted/field-report-80244022.log', import.meta.url),
+  new URL('./fixtures/shared/wulog/pasted/field-report-80244022.log', import.meta.url),
 );
 
 const SPELLINGS: readonly (string | number)[] = [

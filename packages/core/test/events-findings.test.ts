@@ -1,4 +1,5 @@
 import test from 'ava';
+import { describeHresult } from '../src/catalogue/index.js';
 import { readFileSync } from 'node:fs';
 import { eventToFinding, eventsToFindings, parseWevtutilXml } from '@wuwatch/core';
 import type { EventFinding, WinEvent } from '@wuwatch/core';
@@ -32,8 +33,10 @@ const rows: [string, WinEvent, Partial<EventFinding> | null][] = [
       hresult: '0x8024402F',
       updatesFound: null,
       caller: null,
-      managed: null,
+      managed: true,
       serverUrl: null,
+      serviceId: '3DA21691-E39D-4DA6-8A4B-B43877BCB1B7',
+      serviceName: 'WSUS / Configuration Manager',
     },
   ],
   [
@@ -121,6 +124,8 @@ test('detection findings have exactly the log fields minus line/start/end plus t
     outcome: 'succeeded',
     hresult: null,
     updatesFound: 1,
+    serviceId: null,
+    serviceName: null,
   });
 });
 
@@ -157,6 +162,9 @@ test('fixture: installs from the System channel; other providers are dropped', (
       hresult: null,
       title:
         'Security Intelligence Update for Microsoft Defender Antivirus - KB2267602 (Version 1.405.386.0) - Current Channel (Broad)',
+      kb: 'KB2267602',
+      updateId: '9A1C0D8E-55B3-4A57-8A0F-6F0D2F2D8C10',
+      serviceId: '3DA21691-E39D-4DA6-8A4B-B43877BCB1B7',
     },
     {
       kind: 'install',
@@ -167,6 +175,39 @@ test('fixture: installs from the System channel; other providers are dropped', (
       outcome: 'failed',
       hresult: '0x80073701',
       title: '2024-02 Cumulative Update for Windows Server 2019 (1809) for x64-based Systems (KB5034768)',
+      kb: 'KB5034768',
+      updateId: '0B3F3E6A-7D2C-4B8A-A5C5-1C9D2E7F4A01',
+      serviceId: '3DA21691-E39D-4DA6-8A4B-B43877BCB1B7',
     },
   ]);
+});
+
+test('event 25 with a call-cancelled code is a cancelled detection, not a failure; its service is named', (t) => {
+  t.like(eventToFinding(ev(25, { errorCode: '0x8024000B', serviceGuid: '{855E8A7C-ECB4-4CA3-B045-1DFA50104289}' })), {
+    kind: 'detection',
+    outcome: 'cancelled',
+    hresult: '0x8024000B',
+    serviceId: '855E8A7C-ECB4-4CA3-B045-1DFA50104289',
+    serviceName: 'Microsoft Store',
+    managed: false,
+  });
+  t.like(eventToFinding(ev(20, { errorCode: '0x8024000B', updateTitle: 'X (KB5034768)' })), {
+    kind: 'install',
+    outcome: 'cancelled',
+    kb: 'KB5034768',
+  });
+});
+
+test('events 19/20: title, KB, update ID, service and a code the catalogue explains', (t) => {
+  const [ok, failed] = eventsToFindings(parseWevtutilXml(fixture('system-installs.xml')));
+  t.like(ok, { eventId: 19, outcome: 'succeeded', kb: 'KB2267602' });
+  t.like(failed, {
+    eventId: 20,
+    outcome: 'failed',
+    kb: 'KB5034768',
+    serviceId: '3DA21691-E39D-4DA6-8A4B-B43877BCB1B7',
+  });
+  const why = describeHresult((failed as { hresult: string }).hresult);
+  t.is(why.code, '0x80073701');
+  t.not(why.class, 'unknown');
 });

@@ -40,8 +40,10 @@ test('types the policy from the capture, keeping 0 apart from absent and unknown
   t.is(policy.au.AUOptions, 4);
   t.is(policy.au.ScheduledInstallDay, 0);
   t.is(policy.au.RescheduleWaitTime, null);
+  // The per-class scan source is typed (policy/sources.ts reads it); the unknown AU value stays in other.
+  t.is(policy.windowsUpdate.SetPolicyDrivenUpdateSourceForQualityUpdates, 1);
+  t.is(policy.au.UseUpdateClassPolicySource, null);
   t.deepEqual(policy.other, {
-    [WU]: { SetPolicyDrivenUpdateSourceForQualityUpdates: { type: 'REG_DWORD', value: 1 } },
     [AU]: { AutomaticMaintenanceEnabled: { type: 'REG_DWORD', value: 1 } },
   });
 });

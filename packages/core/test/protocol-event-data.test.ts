@@ -1,6 +1,6 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { DetectionData, EventKind, LIMITS, WireEvent } from '../src/protocol/schemas.js';
+import { DetectionData, EventKind, InstallData, LIMITS, WireEvent } from '../src/protocol/schemas.js';
 import { checkEventData, isWireEventShape } from '../src/protocol/event-data.js';
 
 // The fast paths must never accept what the schemas refuse (they may defer what the schemas accept).
@@ -32,7 +32,10 @@ const detectionLike = fc.record(
   {
     source: mostly(fc.constantFrom('log', 'event'), fc.oneof(fc.constantFrom('LOG', ''), anyScalar)),
     attemptKey: mostly(fc.option(validText), anyScalar),
-    outcome: mostly(fc.constantFrom('succeeded', 'failed', 'unfinished'), fc.oneof(fc.constant('Failed'), anyScalar)),
+    outcome: mostly(
+      fc.constantFrom('succeeded', 'failed', 'cancelled', 'unfinished'),
+      fc.oneof(fc.constant('Failed'), anyScalar),
+    ),
     hresult: mostly(
       fc.option(fc.constantFrom('0x80244022', '0x8024402F', '0x00000000')),
       fc.oneof(fc.constantFrom('0x8024402f', '0x0', ' 0x80244022', '0x80244022\n'), anyScalar),
@@ -43,6 +46,8 @@ const detectionLike = fc.record(
     updatesFound: mostly(fc.option(validInt), anyScalar),
     line: mostly(fc.option(validInt), anyScalar),
     recordId: mostly(fc.option(validInt), anyScalar),
+    serviceId: mostly(fc.option(validText), anyScalar),
+    serviceName: mostly(fc.option(validText), anyScalar),
     extra: anyScalar,
   },
   {
@@ -60,8 +65,27 @@ const detectionLike = fc.record(
     ],
   },
 );
+// Install data of agents before and after issue 15 (kb, updateId, serviceId optional), with near misses.
+const installLike = fc.record(
+  {
+    outcome: mostly(
+      fc.constantFrom('succeeded', 'failed', 'cancelled'),
+      fc.oneof(fc.constant('unfinished'), anyScalar),
+    ),
+    hresult: mostly(fc.option(fc.constantFrom('0x80070643', '0x8024000B')), anyScalar),
+    title: mostly(fc.option(validText), anyScalar),
+    kb: mostly(fc.option(validText), anyScalar),
+    updateId: mostly(fc.option(validText), anyScalar),
+    serviceId: mostly(fc.option(validText), anyScalar),
+    line: mostly(fc.option(validInt), anyScalar),
+    recordId: mostly(fc.option(validInt), anyScalar),
+    channel: anyScalar,
+  },
+  { requiredKeys: ['outcome', 'hresult', 'title'] },
+);
 const dataLike = fc.oneof(
   { arbitrary: detectionLike, weight: 4 },
+  { arbitrary: installLike, weight: 2 },
   { arbitrary: fc.dictionary(fc.string({ maxLength: 8 }), anyScalar), weight: 2 },
   {
     arbitrary: fc.constantFrom<unknown>(null, [], [1], 'text', 3, Object.create(null), new Date(0), { constructor: 1 }),
@@ -129,13 +153,64 @@ test('checkEventData agrees with the per-kind schemas', (t) => {
           return true; // data JSON cannot represent (undefined at the top): not what this property is about
         }
         if (verdict === null) valid++;
-        const schema = kind === 'detection' ? DetectionData : WireEvent.shape.data;
+        const schema = kind === 'detection' ? DetectionData : kind === 'install' ? InstallData : WireEvent.shape.data;
         return (verdict === null) === schema.safeParse(data).success;
       }),
       { numRuns: 3000 },
     ),
   );
   t.true(valid > 300, `${valid} of 3000 data were valid`);
+});
+
+test('events of agents before issue 15 still validate; the new fields and the cancelled outcome are accepted', (t) => {
+  const oldDetection = {
+    source: 'log',
+    attemptKey: '2024-03-05T08:01:12.554Z',
+    outcome: 'failed',
+    hresult: '0x8024401C',
+    caller: 'UpdateOrchestrator',
+    managed: true,
+    serverUrl: null,
+    updatesFound: null,
+    line: 9,
+    recordId: null,
+  };
+  t.is(checkEventData('detection', oldDetection), null);
+  t.is(checkEventData('detection', { ...oldDetection, outcome: 'cancelled', hresult: '0x8024000B' }), null);
+  t.is(
+    checkEventData('detection', {
+      ...oldDetection,
+      serviceId: '3DA21691-E39D-4DA6-8A4B-B43877BCB1B7',
+      serviceName: 'WSUS / Configuration Manager',
+    }),
+    null,
+  );
+  t.regex(checkEventData('detection', { ...oldDetection, serviceId: 42 }) ?? '', /^serviceId: /);
+  const oldInstallLog = { line: 66, outcome: 'failed', hresult: '0x80070643', title: 'Update (KB2267602)' };
+  const oldInstallEvent = {
+    recordId: 88240,
+    channel: 'System',
+    eventId: 20,
+    outcome: 'failed',
+    hresult: '0x80073701',
+    title: null,
+  };
+  t.is(checkEventData('install', oldInstallLog), null);
+  t.is(checkEventData('install', oldInstallEvent), null);
+  t.is(
+    checkEventData('install', {
+      ...oldInstallLog,
+      kb: 'KB2267602',
+      updateId: null,
+      serviceId: null,
+      outcome: 'cancelled',
+    }),
+    null,
+  );
+  t.regex(checkEventData('install', { ...oldInstallLog, outcome: 'unfinished' }) ?? '', /^outcome: /);
+  t.regex(checkEventData('install', { ...oldInstallLog, hresult: '0x80070643 ' }) ?? '', /^hresult: /);
+  t.is(checkEventData('policy', { policy: {} }), null);
+  t.is(checkEventData('policy', { policy: {}, mdm: { present: true } }), null);
 });
 
 test('checkEventData counts bytes only when the JSON could be over the limit, and reports the size', (t) => {

@@ -17,6 +17,9 @@ test('installs: REPORT EVENT verdicts with titles; the matching failure warning 
       outcome: 'succeeded',
       hresult: null,
       title: '2019-11 Security Monthly Quality Rollup for Windows Server 2008 R2 for x64-based Systems (KB4525235)',
+      kb: 'KB4525235',
+      updateId: null,
+      serviceId: null,
     },
     {
       kind: 'install',
@@ -25,6 +28,9 @@ test('installs: REPORT EVENT verdicts with titles; the matching failure warning 
       outcome: 'failed',
       hresult: '0x80070643',
       title: 'Security Intelligence Update for Windows Defender Antivirus - KB2267602 (Version 1.305.1412.0)',
+      kb: 'KB2267602',
+      updateId: null,
+      serviceId: null,
     },
   ]);
 });
@@ -45,6 +51,9 @@ test('install failure warning without a verdict is reported, with the title of a
       outcome: 'failed',
       hresult: '0x80070643',
       title: 'Cumulative Update (KB5000001)',
+      kb: 'KB5000001',
+      updateId: null,
+      serviceId: null,
     },
     {
       kind: 'install',
@@ -53,6 +62,9 @@ test('install failure warning without a verdict is reported, with the title of a
       outcome: 'succeeded',
       hresult: null,
       title: 'Definition Update (KB2267602)',
+      kb: 'KB2267602',
+      updateId: null,
+      serviceId: null,
     },
   ]);
 });
@@ -68,6 +80,9 @@ test('System-style Installation Failure line gives code and title', (t) => {
       outcome: 'failed',
       hresult: '0x80070002',
       title: 'Security Update for Windows (KB4586793)',
+      kb: 'KB4586793',
+      updateId: null,
+      serviceId: null,
     },
   ]);
 });
@@ -110,10 +125,23 @@ test('network_error: URL in quotes or brackets loses them and trailing punctuati
 
 test('every finding has exactly the contract keys, in the contract order', (t) => {
   const order: Record<Finding['kind'], string[]> = {
-    detection: ['kind', 'line', 'start', 'end', 'caller', 'managed', 'serverUrl', 'outcome', 'hresult', 'updatesFound'],
+    detection: [
+      'kind',
+      'line',
+      'start',
+      'end',
+      'caller',
+      'managed',
+      'serverUrl',
+      'outcome',
+      'hresult',
+      'updatesFound',
+      'serviceId',
+      'serviceName',
+    ],
     settings: ['kind', 'line', 'time', 'wsusServer', 'statusServer', 'targetGroup', 'accessDisabled'],
     network_error: ['kind', 'line', 'time', 'hresult', 'url', 'httpStatus'],
-    install: ['kind', 'line', 'time', 'outcome', 'hresult', 'title'],
+    install: ['kind', 'line', 'time', 'outcome', 'hresult', 'title', 'kb', 'updateId', 'serviceId'],
   };
   const seen = new Set<string>();
   for (const file of [

@@ -4,7 +4,7 @@ import test from 'ava';
 import { findingsOf, lines, ofKind } from './helpers/wulog-fixtures.js';
 import { parseLog } from '../src/wulog/index.js';
 
-const shared = (name: string) => fileURLToPath(new URL(`../../../../shared/fixtures/wulog/${name}`, import.meta.url));
+const shared = (name: string) => fileURLToPath(new URL(`./fixtures/shared/wulog/${name}`, import.meta.url));
 const own = (name: string) => fileURLToPath(new URL(`./fixtures/wulog/${name}`, import.meta.url));
 
 const findings = findingsOf;
@@ -32,6 +32,8 @@ test('legacy-win7: settings without WSUS and a succeeded third-party search', (t
       outcome: 'succeeded',
       hresult: null,
       updatesFound: 0,
+      serviceId: '00000000-0000-0000-0000-000000000000',
+      serviceName: 'Default service (as configured)',
     },
   ]);
 });
@@ -81,6 +83,8 @@ test('field report (pasted): failed managed detection, the BITS 503 with its URL
       outcome: 'failed',
       hresult: '0x80244022',
       updatesFound: null,
+      serviceId: null, // the reporter masked the GUID; `Managed` still names the service
+      serviceName: 'WSUS / Configuration Manager',
     },
   ]);
   t.deepEqual(ofKind(all, 'network_error'), [
@@ -177,6 +181,8 @@ test('modern `/` log: failed cycle with Exit code 0x8024401C, WS error + Web ser
       outcome: 'failed',
       hresult: '0x8024401C',
       updatesFound: null,
+      serviceId: '3DA21691-E39D-4DA6-8A4B-B43877BCB1B7',
+      serviceName: 'WSUS / Configuration Manager',
     },
   ]);
   t.deepEqual(ofKind(all, 'network_error'), [
@@ -209,6 +215,8 @@ test('modern `-` log: Exit code 0x00000000 is success; *QUEUED* is not a cycle',
       outcome: 'succeeded',
       hresult: null,
       updatesFound: 5,
+      serviceId: '7971F918-A847-4430-9279-4A52D1EFE18D',
+      serviceName: 'Microsoft Update',
     },
   ]);
 });
@@ -254,6 +262,8 @@ test('CRLF + BOM legacy file: (Changed) suffix stripped, <NULL> → null, access
       outcome: 'succeeded',
       hresult: null,
       updatesFound: 1,
+      serviceId: '3DA21691-E39D-4DA6-8A4B-B43877BCB1B7',
+      serviceName: 'WSUS / Configuration Manager',
     },
   ]);
 });
@@ -285,6 +295,8 @@ test('a REPORT EVENT with no cycle in the text becomes a detection; one after it
       outcome: 'succeeded',
       hresult: null,
       updatesFound: 3,
+      serviceId: null,
+      serviceName: null,
     },
   ]);
   const confirmed = parseLog(

@@ -137,3 +137,31 @@ test('detectLogKind: legacy, modern, ETW stub (UTF-8 and UTF-16), unknown', (t) 
   t.is(detectLogKind(Buffer.alloc(0)), 'unknown');
   t.is(detectLogKind(Buffer.from([0xff, 0x00, 0x81, 0x9d])), 'unknown');
 });
+
+test('findings-only parsing (lines no matcher wants are skipped unbuilt) finds exactly what record parsing finds', async (t) => {
+  const { generate } = await import('../../../bench/parse-data.js');
+  const inputs: [string, Buffer][] = [
+    ...fixtures,
+    ['generated legacy', generate(false, 2 * 1024 * 1024)],
+    ['generated modern', generate(true, 2 * 1024 * 1024)],
+  ];
+  for (const [name, bytes] of inputs) {
+    for (const chunk of [7, 4096, 65536]) {
+      const run = (withRecords: boolean) => {
+        const findings: unknown[] = [];
+        const snapshots: unknown[] = [];
+        const parser = new WuLogParser({
+          onFinding: (f) => findings.push(f),
+          ...(withRecords ? { onRecord: () => undefined } : {}),
+        });
+        for (let off = 0; off < bytes.length; off += chunk) {
+          parser.push(bytes.subarray(off, off + chunk));
+          if (off % (chunk * 97) === 0) snapshots.push(parser.snapshot());
+        }
+        parser.end();
+        return { findings, snapshots };
+      };
+      t.deepEqual(run(false), run(true), `${name}, chunks of ${chunk}`);
+    }
+  }
+});

@@ -134,8 +134,8 @@ test('lineLayout tells legacy, modern and bare lines apart', (t) => {
 
 test('the byte-level fast path gives exactly the records of parseRecord, line by line', (t) => {
   const dirs = [
-    fileURLToPath(new URL('../../../../shared/fixtures/wulog/real/', import.meta.url)),
-    fileURLToPath(new URL('../../../../shared/fixtures/wulog/pasted/', import.meta.url)),
+    fileURLToPath(new URL('./fixtures/shared/wulog/real/', import.meta.url)),
+    fileURLToPath(new URL('./fixtures/shared/wulog/pasted/', import.meta.url)),
     fileURLToPath(new URL('./fixtures/wulog/', import.meta.url)),
   ];
   // Mixed layouts and repeated stamps exercise the fast path's string caches.

@@ -11,7 +11,7 @@ export interface Attempt {
   time: string | null;
   /** Epoch ms; log times without a zone are read as local time. */
   ms: number | null;
-  outcome: 'succeeded' | 'failed' | 'unfinished';
+  outcome: 'succeeded' | 'failed' | 'cancelled' | 'unfinished';
   hresult: string | null;
   source: 'log' | 'event';
 }
@@ -62,7 +62,8 @@ export function summarizeHistory(
   let lastSuccess: HistorySummary['lastSuccess'] = null;
   let run: FailureRun | null = null;
   for (const source of ['event', 'log'] as const) {
-    const mine = attempts.filter((a) => a.source === source && a.outcome !== 'unfinished');
+    // A cancelled scan (0x8024000B …) is neither a failure nor a success.
+    const mine = attempts.filter((a) => a.source === source && a.outcome !== 'unfinished' && a.outcome !== 'cancelled');
     const lastOk = mine.map((a) => a.outcome).lastIndexOf('succeeded');
     const ok = mine[lastOk];
     if (ok?.time != null && isLater(ok.ms, lastSuccess?.ms ?? null, lastSuccess === null)) {

@@ -12,7 +12,7 @@ import type {
 /** A detection given by hand (tests, other tools): time as written (UTC ISO, or log local time without zone). */
 export interface PlainDetection {
   time: string | null;
-  outcome: 'succeeded' | 'failed' | 'unfinished';
+  outcome: 'succeeded' | 'failed' | 'cancelled' | 'unfinished';
   hresult: string | null;
   source?: 'log' | 'event';
 }

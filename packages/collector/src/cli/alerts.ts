@@ -1,24 +1,14 @@
 /** `wuwatch alerts`, `wuwatch silence add|list|delete`, `wuwatch notify-test CHANNEL`. */
-import { parseArgs } from 'node:util';
 import { callApi, resolveTarget } from './client.js';
-import { UsageError, type CliIo } from './io.js';
+import { UsageError } from './io.js';
+import type { CommandContext } from './spec.js';
 import { table } from './table.js';
+import { timeFormatter } from './time.js';
 
-const OPTIONS = {
-  url: { type: 'string' },
-  token: { type: 'string' },
-  json: { type: 'boolean', default: false },
-  state: { type: 'string' },
-  rule: { type: 'string' },
-  machine: { type: 'string' },
-  wsus: { type: 'string' },
-  until: { type: 'string' },
-  for: { type: 'string' },
-  comment: { type: 'string' },
-} as const;
+type Values = CommandContext['values'];
 
-function parse(args: string[]) {
-  return parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+function target(values: Values, io: CommandContext['io']) {
+  return resolveTarget({ url: values.url as string | undefined, token: values.token as string | undefined }, io.env);
 }
 
 interface AlertRow {
@@ -32,23 +22,25 @@ interface AlertRow {
   acknowledged_at: string | null;
 }
 
-/** Lists alerts (default: open ones). */
-export async function alertsCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args);
-  const target = resolveTarget(values, io.env);
-  if (positionals[0] === 'ack') {
-    if (!positionals[1]) throw new UsageError('usage: wuwatch alerts ack ID [--comment TEXT]');
-    await callApi(target, 'POST', `/v1/alerts/${encodeURIComponent(positionals[1])}/ack`, { comment: values.comment });
-    io.stdout.write(`acknowledged ${positionals[1]}\n`);
-    return 0;
-  }
+/** `wuwatch alerts ack ID`: acknowledges an alert. */
+export async function alertsAckCommand({ values, positionals, io }: CommandContext): Promise<number> {
+  const id = positionals[0]!;
+  await callApi(target(values, io), 'POST', `/v1/alerts/${encodeURIComponent(id)}/ack`, { comment: values.comment });
+  io.stdout.write(`acknowledged ${id}\n`);
+  return 0;
+}
+
+/** `wuwatch alerts [list]`: lists alerts (default: open ones). */
+export async function alertsListCommand({ values, io }: CommandContext): Promise<number> {
+  const state = typeof values.state === 'string' ? values.state : 'open';
   const r = await callApi<{ items: AlertRow[] }>(
-    target,
+    target(values, io),
     'GET',
-    `/v1/alerts?state=${encodeURIComponent(values.state ?? 'open')}`,
+    `/v1/alerts?state=${encodeURIComponent(state)}`,
   );
   if (values.json) io.stdout.write(JSON.stringify(r.items) + '\n');
   else {
+    const time = timeFormatter(io);
     io.stdout.write(
       table(
         ['STATE', 'SEVERITY', 'RULE', 'TITLE', 'SINCE', 'ACK', 'ID'],
@@ -57,7 +49,7 @@ export async function alertsCommand(args: string[], io: CliIo): Promise<number> 
           a.severity,
           a.rule,
           a.title,
-          a.firing_since,
+          time(a.firing_since),
           a.acknowledged_at ? 'yes' : '',
           a.id,
         ]),
@@ -73,66 +65,64 @@ function parseFor(s: string): number {
   return Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'm' | 'h' | 'd'];
 }
 
-/** Manages silences. */
-export async function silenceCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args);
-  const target = resolveTarget(values, io.env);
-  const sub = positionals[0];
-  if (sub === 'add') {
-    const until = values.until ?? (values.for ? new Date(Date.now() + parseFor(values.for)).toISOString() : undefined);
-    if (!until)
-      throw new UsageError(
-        'usage: wuwatch silence add [--rule R] [--machine ID] [--wsus URL] (--for 4h | --until ISO) [--comment TEXT]',
-      );
-    const r = await callApi<{ id: string }>(target, 'POST', '/v1/silences', {
-      ...(values.rule ? { rule: values.rule } : {}),
-      ...(values.machine ? { machineId: values.machine } : {}),
-      ...(values.wsus ? { wsusUrl: values.wsus } : {}),
-      until,
-      ...(values.comment ? { comment: values.comment } : {}),
-    });
-    io.stdout.write(`${r.id}\n`);
-    return 0;
+/** `wuwatch silence add`: mutes matching alerts until a time. */
+export async function silenceAddCommand({ values, io }: CommandContext): Promise<number> {
+  const str = (k: string) => (typeof values[k] === 'string' ? values[k] : undefined);
+  const forText = str('for');
+  const until = str('until') ?? (forText ? new Date(Date.now() + parseFor(forText)).toISOString() : undefined);
+  if (!until) {
+    throw new UsageError(
+      'usage: wuwatch silence add [--rule R] [--machine ID] [--wsus URL] (--for 4h | --until ISO) [--comment TEXT]',
+    );
   }
-  if (sub === 'list') {
-    const r = await callApi<{
-      items: {
-        id: string;
-        rule: string | null;
-        machine_id: string | null;
-        wsus_url: string | null;
-        until: string;
-        comment: string | null;
-      }[];
-    }>(target, 'GET', '/v1/silences');
-    if (values.json) io.stdout.write(JSON.stringify(r.items) + '\n');
-    else
-      io.stdout.write(
-        table(
-          ['ID', 'RULE', 'MACHINE', 'WSUS', 'UNTIL', 'COMMENT'],
-          r.items.map((s) => [s.id, s.rule, s.machine_id, s.wsus_url, s.until, s.comment]),
-        ) + '\n',
-      );
-    return 0;
-  }
-  if (sub === 'delete' && positionals[1]) {
-    await callApi(target, 'DELETE', `/v1/silences/${encodeURIComponent(positionals[1])}`);
-    io.stdout.write(`deleted ${positionals[1]}\n`);
-    return 0;
-  }
-  throw new UsageError('usage: wuwatch silence add|list|delete ID');
+  const r = await callApi<{ id: string }>(target(values, io), 'POST', '/v1/silences', {
+    ...(str('rule') ? { rule: str('rule') } : {}),
+    ...(str('machine') ? { machineId: str('machine') } : {}),
+    ...(str('wsus') ? { wsusUrl: str('wsus') } : {}),
+    until,
+    ...(str('comment') ? { comment: str('comment') } : {}),
+  });
+  io.stdout.write(`${r.id}\n`);
+  return 0;
+}
+
+/** `wuwatch silence list`. */
+export async function silenceListCommand({ values, io }: CommandContext): Promise<number> {
+  const r = await callApi<{
+    items: {
+      id: string;
+      rule: string | null;
+      machine_id: string | null;
+      wsus_url: string | null;
+      until: string;
+      comment: string | null;
+    }[];
+  }>(target(values, io), 'GET', '/v1/silences');
+  const time = timeFormatter(io);
+  if (values.json) io.stdout.write(JSON.stringify(r.items) + '\n');
+  else
+    io.stdout.write(
+      table(
+        ['ID', 'RULE', 'MACHINE', 'WSUS', 'UNTIL', 'COMMENT'],
+        r.items.map((s) => [s.id, s.rule, s.machine_id, s.wsus_url, time(s.until), s.comment]),
+      ) + '\n',
+    );
+  return 0;
+}
+
+/** `wuwatch silence delete ID`. */
+export async function silenceDeleteCommand({ values, positionals, io }: CommandContext): Promise<number> {
+  const id = positionals[0]!;
+  await callApi(target(values, io), 'DELETE', `/v1/silences/${encodeURIComponent(id)}`);
+  io.stdout.write(`deleted ${id}\n`);
+  return 0;
 }
 
 /** Sends a test notification through one configured channel. */
-export async function notifyTestCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args);
-  if (positionals.length !== 1) throw new UsageError('usage: wuwatch notify-test CHANNEL');
-  const r = await callApi<{ channel: string; target: string }>(
-    resolveTarget(values, io.env),
-    'POST',
-    '/v1/notify-test',
-    { channel: positionals[0] },
-  );
+export async function notifyTestCommand({ values, positionals, io }: CommandContext): Promise<number> {
+  const r = await callApi<{ channel: string; target: string }>(target(values, io), 'POST', '/v1/notify-test', {
+    channel: positionals[0],
+  });
   io.stdout.write(`test notification delivered through ${r.channel} (${r.target})\n`);
   return 0;
 }

@@ -1,4 +1,5 @@
 /** The CLI's HTTP client for a running collector: URL and token from flags or the environment. */
+import { makeError } from '@wuwatch/core';
 import { UsageError } from './io.js';
 
 /** Where the collector is and how to authenticate. */
@@ -57,10 +58,29 @@ export async function callApi<T = unknown>(
     );
   }
   const text = await res.text();
-  const json: unknown = text ? JSON.parse(text) : null;
+  const json = parseAnswer(target.url + path, res, text);
   if (!res.ok) {
     const e = (json ?? {}) as { code?: string; message?: string };
     throw new ApiError(res.status, e.code ?? `HTTP_${res.status}`, e.message ?? res.statusText);
   }
   return json as T;
+}
+
+/** What an answer that is not JSON looks like, in a few words: its type and title or first text. */
+function describeBody(res: Response, text: string): string {
+  const type = (res.headers.get('content-type') ?? 'no content type').split(';')[0]!.trim();
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1];
+  const first = (title ?? text.replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ').trim().slice(0, 60);
+  return first ? `${type} ("${first}")` : type;
+}
+
+/** The JSON body, or null for an empty one; anything else (a proxy's HTML page) is an ApiError in one line. */
+function parseAnswer(url: string, res: Response, text: string): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    const e = makeError('API_ANSWER_INVALID', [url, res.status, describeBody(res, text)]);
+    throw new ApiError(res.status, e.code, e.message);
+  }
 }

@@ -1,83 +1,86 @@
 /** The `wuwatch` commands that talk to a running collector over its API. */
-import { parseArgs } from 'node:util';
 import { callApi, resolveTarget } from './client.js';
-import { UsageError, type CliIo } from './io.js';
+import type { CliIo } from './io.js';
+import type { CommandContext } from './spec.js';
 import { table } from './table.js';
+import { timeFormatter } from './time.js';
 
-const COMMON = {
-  url: { type: 'string' },
-  token: { type: 'string' },
-  json: { type: 'boolean', default: false },
-} as const;
+type Values = CommandContext['values'];
 
-const EXTRA = {
-  comment: { type: 'string' },
-  name: { type: 'string' },
-  expires: { type: 'string' },
-  status: { type: 'string' },
-  wsus: { type: 'string' },
-  q: { type: 'string' },
-} as const;
-
-function parse(args: string[]) {
-  return parseArgs({ args, options: { ...COMMON, ...EXTRA }, allowPositionals: true, strict: true });
+function target(values: Values, io: CommandContext['io']) {
+  return resolveTarget({ url: values.url as string | undefined, token: values.token as string | undefined }, io.env);
 }
 
 type Listing = { id: string; prefix: string; label: string | null; createdAt: string; revokedAt: string | null };
 
 function printListing(io: CliIo, items: Listing[], json: boolean, labelHeader: string): void {
   if (json) return void io.stdout.write(JSON.stringify(items) + '\n');
+  const time = timeFormatter(io);
   io.stdout.write(
     table(
       ['ID', 'PREFIX', labelHeader, 'CREATED', 'REVOKED'],
-      items.map((i) => [i.id, i.prefix + '…', i.label, i.createdAt, i.revokedAt]),
+      items.map((i) => [i.id, i.prefix + '…', i.label, time(i.createdAt), i.revokedAt ? time(i.revokedAt) : null]),
     ) + '\n',
   );
 }
 
-/** `wuwatch enroll-secret create|list|revoke`, `wuwatch token …` and `wuwatch agent list|revoke`. */
-export function credentialCommand(kind: 'enroll-secret' | 'token' | 'agent') {
-  const path = kind === 'enroll-secret' ? '/v1/enroll-secrets' : kind === 'token' ? '/v1/tokens' : '/v1/agents';
-  return async (args: string[], io: CliIo): Promise<number> => {
-    const { values, positionals } = parse(args);
-    const target = resolveTarget(values, io.env);
-    const [sub, id] = positionals;
-    if (sub === 'list') {
-      const r = await callApi<{ items: Listing[] }>(target, 'GET', path);
-      printListing(io, r.items, values.json, kind === 'token' ? 'NAME' : kind === 'agent' ? 'HOSTNAME' : 'COMMENT');
-      return 0;
+/** The credential kinds the CLI manages, with their API path and listing label. */
+export const CREDENTIALS = {
+  'enroll-secret': { path: '/v1/enroll-secrets', label: 'COMMENT' },
+  token: { path: '/v1/tokens', label: 'NAME' },
+  agent: { path: '/v1/agents', label: 'HOSTNAME' },
+} as const;
+
+export type CredentialKind = keyof typeof CREDENTIALS;
+
+/** `wuwatch <kind> list`. */
+export function credentialList(kind: CredentialKind) {
+  return async ({ values, io }: CommandContext): Promise<number> => {
+    const r = await callApi<{ items: Listing[] }>(target(values, io), 'GET', CREDENTIALS[kind].path);
+    printListing(io, r.items, values.json === true, CREDENTIALS[kind].label);
+    return 0;
+  };
+}
+
+/** `wuwatch <kind> revoke ID`. */
+export function credentialRevoke(kind: CredentialKind) {
+  return async ({ values, positionals, io }: CommandContext): Promise<number> => {
+    const id = positionals[0]!;
+    await callApi(target(values, io), 'DELETE', `${CREDENTIALS[kind].path}/${encodeURIComponent(id)}`);
+    io.stdout.write(`revoked ${id}\n`);
+    return 0;
+  };
+}
+
+/** `wuwatch token create [NAME]` and `wuwatch enroll-secret create`: prints the id and the secret (once). */
+export function credentialCreate(kind: 'enroll-secret' | 'token') {
+  return async ({ values, positionals, io }: CommandContext): Promise<number> => {
+    const body =
+      kind === 'token'
+        ? { name: (values.name as string | undefined) ?? positionals[0] ?? 'cli' }
+        : {
+            ...(values.comment ? { comment: values.comment } : {}),
+            ...(values.expires ? { expiresAt: values.expires } : {}),
+          };
+    const r = await callApi<{ id: string; secret?: string; token?: string }>(
+      target(values, io),
+      'POST',
+      CREDENTIALS[kind].path,
+      body,
+    );
+    if (values.json) io.stdout.write(JSON.stringify(r) + '\n');
+    else {
+      io.stdout.write(`${r.id}\n${r.secret ?? r.token}\n`);
+      io.stderr.write('Store it now: it is shown only once.\n');
     }
-    if (sub === 'revoke') {
-      if (!id) throw new UsageError(`usage: wuwatch ${kind} revoke ID`);
-      await callApi(target, 'DELETE', `${path}/${encodeURIComponent(id)}`);
-      io.stdout.write(`revoked ${id}\n`);
-      return 0;
-    }
-    if (sub === 'create' && kind !== 'agent') {
-      const body =
-        kind === 'token'
-          ? { name: values.name ?? id ?? 'cli' }
-          : {
-              ...(values.comment ? { comment: values.comment } : {}),
-              ...(values.expires ? { expiresAt: values.expires } : {}),
-            };
-      const r = await callApi<{ id: string; secret?: string; token?: string }>(target, 'POST', path, body);
-      if (values.json) io.stdout.write(JSON.stringify(r) + '\n');
-      else {
-        io.stdout.write(`${r.id}\n${r.secret ?? r.token}\n`);
-        io.stderr.write('Store it now: it is shown only once.\n');
-      }
-      return 0;
-    }
-    throw new UsageError(`usage: wuwatch ${kind} ${kind === 'agent' ? 'list|revoke ID' : 'create|list|revoke ID'}`);
+    return 0;
   };
 }
 
 /** `wuwatch status`: machines per status. */
-export async function statusCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parse(args);
+export async function statusCommand({ values, io }: CommandContext): Promise<number> {
   const s = await callApi<{ total: number; byStatus: Record<string, number> }>(
-    resolveTarget(values, io.env),
+    target(values, io),
     'GET',
     '/v1/summary',
   );
@@ -98,18 +101,15 @@ interface MachineRow {
 }
 
 /** `wuwatch machines [--status S] [--wsus URL] [--q TEXT] [--json]`: every page, in hostname order. */
-export async function machinesCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parse(args);
-  const target = resolveTarget(values, io.env);
+export async function machinesCommand({ values, io }: CommandContext): Promise<number> {
+  const api = target(values, io);
   const items: MachineRow[] = [];
   let cursor: string | null = null;
   do {
     const qs = new URLSearchParams({ limit: '1000' });
-    if (values.status) qs.set('status', values.status);
-    if (values.wsus) qs.set('wsus', values.wsus);
-    if (values.q) qs.set('q', values.q);
+    for (const k of ['status', 'wsus', 'q'] as const) if (typeof values[k] === 'string') qs.set(k, values[k]);
     if (cursor) qs.set('cursor', cursor);
-    const page: { items: MachineRow[]; nextCursor: string | null } = await callApi(target, 'GET', `/v1/machines?${qs}`);
+    const page: { items: MachineRow[]; nextCursor: string | null } = await callApi(api, 'GET', `/v1/machines?${qs}`);
     items.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor);
@@ -133,25 +133,22 @@ export async function machinesCommand(args: string[], io: CliIo): Promise<number
 }
 
 /** `wuwatch machine ID`: one machine with its reasons and evidence. */
-export async function machineCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args);
-  if (positionals.length !== 1) throw new UsageError('usage: wuwatch machine ID');
+export async function machineCommand({ values, positionals, io }: CommandContext): Promise<number> {
   const m = await callApi<MachineRow & { recentEvents: unknown[] }>(
-    resolveTarget(values, io.env),
+    target(values, io),
     'GET',
     `/v1/machines/${encodeURIComponent(positionals[0]!)}`,
   );
   if (values.json) return (void io.stdout.write(JSON.stringify(m) + '\n'), 0);
   io.stdout.write(
-    `${m.hostname}  ${m.status}\nWSUS: ${m.wsus_url ?? '(none: Microsoft Update)'}\nLast seen: ${m.last_seen}\n`,
+    `${m.hostname}  ${m.status}\nWSUS: ${m.wsus_url ?? '(none: Microsoft Update)'}\nLast seen: ${timeFormatter(io)(m.last_seen)}\n`,
   );
   for (const r of m.status_reasons) io.stdout.write(`- ${r.message}\n`);
   return 0;
 }
 
 /** `wuwatch wsus`: the WSUS servers view. */
-export async function wsusCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parse(args);
+export async function wsusCommand({ values, io }: CommandContext): Promise<number> {
   const r = await callApi<{
     items: {
       url: string;
@@ -161,13 +158,21 @@ export async function wsusCommand(args: string[], io: CliIo): Promise<number> {
       orphan: boolean;
       lastAnswerAt: string | null;
     }[];
-  }>(resolveTarget(values, io.env), 'GET', '/v1/wsus-servers');
+  }>(target(values, io), 'GET', '/v1/wsus-servers');
   if (values.json) io.stdout.write(JSON.stringify(r.items) + '\n');
   else {
+    const time = timeFormatter(io);
     io.stdout.write(
       table(
         ['URL', 'MACHINES', 'REACHABLE', 'STATE', 'ORPHAN', 'LAST ANSWER'],
-        r.items.map((w) => [w.url, w.machines, w.reachable, w.state, w.orphan ? 'yes' : '', w.lastAnswerAt]),
+        r.items.map((w) => [
+          w.url,
+          w.machines,
+          w.reachable,
+          w.state,
+          w.orphan ? 'yes' : '',
+          w.lastAnswerAt ? time(w.lastAnswerAt) : null,
+        ]),
       ) + '\n',
     );
   }

@@ -1,82 +1,92 @@
-/** `wuwatch` command dispatch. */
+/** `wuwatch` command dispatch: finds the command in the one definition (registry.ts), parses, runs, maps errors. */
 import { isWuwatchError } from '@wuwatch/core';
+import { collectorVersion } from '../config/version.js';
 import { ApiError } from './client.js';
 import { processIo, UsageError, type CliIo } from './io.js';
-import { credentialCommand, machineCommand, machinesCommand, statusCommand, wsusCommand } from './commands.js';
-import { migrateCommand, serveCommand } from './serve.js';
-import { alertsCommand, notifyTestCommand, silenceCommand } from './alerts.js';
+import { COMMANDS } from './registry.js';
+import { commandHelp, EXIT, groupHelp, isGroup, parseCommand, rootHelp, type CommandSpec, type Spec } from './spec.js';
 
-type Command = (args: string[], io: CliIo) => Promise<number>;
+const wantsHelp = (args: readonly string[]) => args.includes('--help') || args.includes('-h');
 
-const COMMANDS: Record<string, { run: Command; summary: string }> = {
-  serve: {
-    run: serveCommand,
-    summary: 'serve [--config FILE]            run the collector (API, agent endpoint, status)',
-  },
-  migrate: { run: migrateCommand, summary: 'migrate [--config FILE]          apply database migrations and exit' },
-  'enroll-secret': {
-    run: credentialCommand('enroll-secret'),
-    summary: 'enroll-secret create|list|revoke  manage agent enrollment secrets',
-  },
-  token: { run: credentialCommand('token'), summary: 'token create|list|revoke          manage API tokens' },
-  agent: {
-    run: credentialCommand('agent'),
-    summary: 'agent list|revoke ID             list agents, revoke an agent token',
-  },
-  status: { run: statusCommand, summary: 'status                           machines per status' },
-  machines: { run: machinesCommand, summary: 'machines [--status S] [--json]   list machines' },
-  machine: { run: machineCommand, summary: 'machine ID                       one machine with its reasons' },
-  wsus: { run: wsusCommand, summary: 'wsus                             WSUS servers and who can reach them' },
-  alerts: { run: alertsCommand, summary: 'alerts [--state S] | ack ID      open alerts (or firing|clearing|resolved)' },
-  silence: {
-    run: silenceCommand,
-    summary: 'silence add|list|delete ID       mute alerts by rule, machine or WSUS URL',
-  },
-  'notify-test': {
-    run: notifyTestCommand,
-    summary: 'notify-test CHANNEL              send a test message through a channel',
-  },
-};
-
-function usage(): string {
-  return [
-    'Usage: wuwatch <command> [options]',
-    '',
-    'Commands:',
-    ...Object.values(COMMANDS).map((c) => `  ${c.summary}`),
-    '',
-    'API commands take --url (WUWATCH_URL, default http://127.0.0.1:8470) and --token (WUWATCH_TOKEN).',
-  ].join('\n');
+/** Finds the command an argv names: the spec, its path, the remaining args; a group without a subcommand is returned as is. */
+function resolve(argv: string[]): { spec: Spec; command?: CommandSpec; path: string; rest: string[] } | null {
+  const [name, ...rest] = argv;
+  const spec = COMMANDS.find((s) => s.name === name);
+  if (!spec) return null;
+  if (!isGroup(spec)) return { spec, command: spec, path: spec.name, rest };
+  const sub = spec.commands.find((c) => c.name === rest[0]);
+  if (sub) return { spec, command: sub, path: `${spec.name} ${sub.name}`, rest: rest.slice(1) };
+  const fallback = spec.commands.find((c) => c.name === spec.defaultCommand);
+  // `wuwatch alerts --state resolved` runs the default; `wuwatch alerts bogus` is a usage error.
+  if (
+    fallback &&
+    (rest.length === 0 || rest[0]!.startsWith('-')) &&
+    !(rest.length > 0 && wantsHelp(rest) && rest.length === 1)
+  ) {
+    return { spec, command: fallback, path: `${spec.name} ${fallback.name}`, rest };
+  }
+  return { spec, path: spec.name, rest };
 }
 
-/** Runs the CLI; resolves to the exit code (0 ok, 1 API error, 2 usage or local error). */
+/** Runs the CLI; resolves to the exit code (see EXIT: 0 done, 1 failed, 2 usage or configuration error). */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const [name, ...rest] = argv;
+  const [name] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout.write(usage() + '\n');
-    return name ? 0 : 2;
+    io.stdout.write(rootHelp(COMMANDS) + '\n');
+    return name ? EXIT.OK : EXIT.USAGE;
   }
-  const cmd = COMMANDS[name];
-  if (!cmd) {
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.stdout.write(`wuwatch ${collectorVersion()} (collector, node ${process.version})\n`);
+    return EXIT.OK;
+  }
+  const found = resolve(argv);
+  if (!found) {
     io.stderr.write(`wuwatch: unknown command "${name}". Run "wuwatch --help" for the list.\n`);
-    return 2;
+    return EXIT.USAGE;
+  }
+  const { spec, command, path, rest } = found;
+  if (!command) {
+    // A group: help when asked, otherwise a usage error naming what exists.
+    const g = spec as Extract<Spec, { commands: unknown }>;
+    if (wantsHelp(rest) || rest.length === 0) {
+      io[rest.length === 0 ? 'stderr' : 'stdout'].write(groupHelp(g) + '\n');
+      return rest.length === 0 ? EXIT.USAGE : EXIT.OK;
+    }
+    io.stderr.write(
+      `wuwatch ${g.name}: unknown command "${rest[0]}"; use one of: ${g.commands.map((c) => c.name).join(', ')}.\n`,
+    );
+    return EXIT.USAGE;
   }
   try {
-    return await cmd.run(rest, io);
+    const { values, positionals, help } = parseCommand(path, command, rest);
+    if (help) {
+      io.stdout.write(commandHelp(path, command) + '\n');
+      return EXIT.OK;
+    }
+    return await command.run({ values, positionals, io, path });
   } catch (err) {
     if (err instanceof ApiError) {
       io.stderr.write(`wuwatch ${name}: ${err.code}: ${err.message}\n`);
-      return 1;
+      return EXIT.FAILED;
     }
     if (
       err instanceof UsageError ||
-      isWuwatchError(err) ||
+      isWuwatchError(err, 'CONFIG_INVALID') ||
+      isWuwatchError(err, 'FILE_UNREADABLE') ||
       // Every node:util parseArgs complaint (unknown option, missing value, stray positional) is a usage error.
       String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')
     ) {
       io.stderr.write(`wuwatch ${name}: ${(err as Error).message}\n`);
-      return 2;
+      return EXIT.USAGE;
     }
-    throw err;
+    if (isWuwatchError(err)) {
+      io.stderr.write(`wuwatch ${name}: ${err.code}: ${err.message}\n`);
+      return EXIT.FAILED;
+    }
+    // Anything else (a port in use, a bug) still ends as one line and the "failed" code, never a stack dump.
+    const e = err as { code?: unknown; message?: unknown };
+    const code = typeof e.code === 'string' ? `${e.code}: ` : '';
+    io.stderr.write(`wuwatch ${name}: ${code}${typeof e.message === 'string' ? e.message : String(err)}\n`);
+    return EXIT.FAILED;
   }
 }

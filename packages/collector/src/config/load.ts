@@ -2,7 +2,11 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { makeError } from '@wuwatch/core';
+import { redactUrl } from '../alerts/channels/channel.js';
 import { CollectorConfig } from './schema.js';
+
+/** What replaces a secret in logged or printed config. */
+export const REDACTED = '[redacted]';
 
 /** Environment variables and the config keys they set. */
 export const ENV_KEYS: Record<string, (v: string) => Record<string, unknown>> = {
@@ -63,18 +67,27 @@ export function loadConfig(
   return deepFreeze(parsed.data);
 }
 
-/** A copy of the config safe to log: credentials and the database password replaced. */
+/** A copy of the config safe to log or print: credentials, the database password and channel secrets replaced. */
 export function redactConfig(config: Readonly<CollectorConfig>): Record<string, unknown> {
   const out: Record<string, unknown> = structuredClone(config) as Record<string, unknown>;
-  if (config.adminToken) out.adminToken = '[redacted]';
+  if (config.adminToken) out.adminToken = REDACTED;
   if (config.databaseUrl) {
     try {
       const u = new URL(config.databaseUrl);
-      if (u.password) u.password = '[redacted]';
+      if (u.password) u.password = REDACTED;
       out.databaseUrl = u.toString();
     } catch {
-      out.databaseUrl = '[redacted]';
+      out.databaseUrl = REDACTED;
     }
   }
+  const alerts = out.alerts as { channels: Record<string, unknown>[] };
+  alerts.channels = config.alerts.channels.map((c) => {
+    const copy = structuredClone(c) as Record<string, unknown>;
+    // Webhook paths and queries often are the credential (Slack, Teams): keep scheme, host and port only.
+    if ('url' in c) copy.url = redactUrl(c.url);
+    if ('secret' in c && c.secret !== undefined) copy.secret = REDACTED;
+    if (c.type === 'email' && c.smtp.pass !== undefined) copy.smtp = { ...c.smtp, pass: REDACTED };
+    return copy;
+  });
   return out;
 }

@@ -62,7 +62,19 @@ export const AlertsConfig = z
       .strict()
       .prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((a, ctx) => {
+    a.channels.forEach((c, i) => {
+      // Each repeat renews the alert in Alertmanager; a shorter life would resolve it there between repeats.
+      if (c.type === 'alertmanager' && c.ttlMinutes <= a.rules.repeatIntervalMinutes) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['channels', i, 'ttlMinutes'],
+          message: `must be more than alerts.rules.repeatIntervalMinutes (${a.rules.repeatIntervalMinutes})`,
+        });
+      }
+    });
+  });
 
 /** Data lifecycle: how long raw events and rollups are kept (see README "Retention and sizing"). */
 export const RetentionConfig = z

@@ -59,7 +59,9 @@ export interface PolicyAssessor {
 export const SAME_ATTEMPT_WINDOW_MS = 10 * 60_000;
 
 function applyDetection(s: MachineProjection, at: Date, d: DetectionData): MachineProjection {
-  if (d.outcome === 'unfinished') return s;
+  // A scan Windows cancelled (a newer interactive search, the service stopping) is neither a failure nor a success:
+  // it leaves the streak alone, and staleness keeps counting from the last success (issue 15).
+  if (d.outcome === 'unfinished' || d.outcome === 'cancelled') return s;
   // The same cycle re-read from the log after an agent crash (at-least-once at the tail's crash boundary)
   // arrives with a new seq but the same source and end time: it is one attempt.
   if (s.lastDetectionAt?.getTime() === at.getTime() && s.lastDetectionSource === d.source) return s;

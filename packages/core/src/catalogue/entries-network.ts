@@ -59,6 +59,9 @@ const WIN32_TABLE = `
 0x800705B4 | ERROR_TIMEOUT | other | - | This operation returned because the timeout period expired.
 0x80070643 | ERROR_INSTALL_FAILURE | local_agent | - | Fatal error during installation.
 0x80070652 | ERROR_INSTALL_ALREADY_RUNNING | local_agent | - | Another installation is already in progress.
+0x800704C7 | ERROR_CANCELLED | local_agent | - | The operation was canceled by the user (a cancellation, not a failure of the update).
+0x80073701 | ERROR_SXS_ASSEMBLY_MISSING | local_agent | - | The referenced assembly could not be found (a component the update needs is missing from the component store).
+0x80073712 | ERROR_SXS_COMPONENT_STORE_CORRUPT | local_agent | - | The component store has been corrupted.
 0x800706BA | RPC_S_SERVER_UNAVAILABLE | local_agent | - | The RPC server is unavailable.
 0x80070BC9 | ERROR_FAIL_REBOOT_REQUIRED | local_agent | - | The requested operation failed; a system reboot is required to roll back changes made.
 0x800F081F | CBS_E_SOURCE_MISSING | local_agent | - | Servicing: the source files for a package or file could not be found.

@@ -5,3 +5,12 @@ export { CATALOGUE_ENTRIES, describeHresult, isFailure, lookupHresult, toHresult
 export { classifyHttpStatus, httpReason } from './http.js';
 export { remedyForClass } from './remedies.js';
 export { formatDescription } from './format.js';
+export { CANCELLED_HRESULTS, outcomeOfCode, type EndedOutcome } from './outcome.js';
+export {
+  UPDATE_SERVICES,
+  normalizeServiceId,
+  updateServiceById,
+  updateServiceName,
+  type UpdateService,
+  type UpdateServiceKey,
+} from './services.js';

@@ -108,7 +108,27 @@ export const Errors = Object.freeze({
     502,
     'Enrollment failed: %s. Check the collector URL and that the collector is running.',
   ),
+  FORBIDDEN: define(
+    'WUW_FORBIDDEN',
+    403,
+    'Not allowed: %s. Use an API token (create one with "wuwatch token create").',
+  ),
   NOT_FOUND: define('WUW_NOT_FOUND', 404, '%s was not found. Check the id.'),
+  METHOD_NOT_ALLOWED: define(
+    'WUW_METHOD_NOT_ALLOWED',
+    405,
+    '%s is not allowed on %s. Use one of: %s (see /openapi.json).',
+  ),
+  NOT_READY: define(
+    'WUW_NOT_READY',
+    503,
+    'Not ready: %s. Check that PostgreSQL is reachable and run "wuwatch migrate".',
+  ),
+  API_ANSWER_INVALID: define(
+    'WUW_API_ANSWER_INVALID',
+    502,
+    '%s answered HTTP %s with %s instead of JSON. Check --url/WUWATCH_URL: a proxy or another server answered.',
+  ),
   BAD_REQUEST: define('WUW_BAD_REQUEST', 400, 'Bad request: %s.'),
   DATABASE: define(
     'WUW_DATABASE',

@@ -1,8 +1,11 @@
 /**
  * Findings from Microsoft-Windows-WindowsUpdateClient events, in the log parser's vocabulary.
  * Decisions (design notes §1):
- * - 25 → failed detection, 26 → succeeded detection (updatesFound from updateCount).
- * - 19 → succeeded install, 20 → failed install (title from updateTitle).
+ * - 25 → failed detection (cancelled when its code is a cancellation, catalogue/outcome.ts), 26 → succeeded detection
+ *   (updatesFound from updateCount). Both name the update service they scanned in `serviceGuid` when the client
+ *   version writes it (Windows 10+), so a Store or flighting scan is told apart from the WSUS one.
+ * - 19 → succeeded install, 20 → failed install: title from updateTitle, KB number from the title, update ID from
+ *   updateGuid, service from serviceGuid (EventData of events 19/20, design notes §1).
  * - 31 (download failed) → network_error: downloading is the step that fetches content from the update server, and
  *   the collector classes the code (a local cause such as a full disk classes as local_agent, not unreachable).
  * - 32 (cannot connect to the server) → network_error; 33 (proxy needs credentials) → network_error with HTTP 407.
@@ -10,7 +13,10 @@
  * - Other IDs and other providers → null. The channel is not checked: IDs belong to the provider, so events read
  *   from System and from Operational map the same way.
  */
+import { outcomeOfCode } from '../catalogue/outcome.js';
+import { normalizeServiceId, updateServiceById, updateServiceName } from '../catalogue/services.js';
 import { parseHresult } from '../hresult/normalize.js';
+import { kbOf } from '../wulog/install.js';
 import type { Hresult } from '../hresult/normalize.js';
 import { httpStatusFromHresult } from '../wulog/http-status.js';
 import type { EventFinding, EventOrigin, WinEvent } from './types.js';
@@ -23,28 +29,39 @@ export function eventToFinding(ev: WinEvent): EventFinding | null {
   if (ev.provider.toLowerCase() !== WU_CLIENT_PROVIDER.toLowerCase()) return null;
   const origin: EventOrigin = { recordId: ev.recordId, channel: ev.channel, eventId: ev.eventId, time: ev.time };
   const hresult = codeOf(ev);
+  const serviceId = normalizeServiceId(dataValue(ev, 'serviceGuid'));
   switch (ev.eventId) {
     case 25:
-    case 26:
+    case 26: {
+      const known = updateServiceById(serviceId);
       return {
         kind: 'detection',
         ...origin,
         caller: null,
-        managed: null,
+        managed: known === undefined || known.key === 'default' ? null : known.key === 'wsus',
         serverUrl: null,
-        outcome: ev.eventId === 25 ? 'failed' : 'succeeded',
+        // Event 25 without a readable code is still a failure: the event says so.
+        outcome: ev.eventId === 26 ? 'succeeded' : hresult === null ? 'failed' : failedOrCancelled(hresult),
         hresult: ev.eventId === 25 ? hresult : null,
         updatesFound: ev.eventId === 26 ? count(dataValue(ev, 'updateCount')) : null,
+        serviceId,
+        serviceName: updateServiceName(serviceId, null),
       };
+    }
     case 19:
-    case 20:
+    case 20: {
+      const title = nonEmpty(dataValue(ev, 'updateTitle'));
       return {
         kind: 'install',
         ...origin,
-        outcome: ev.eventId === 19 ? 'succeeded' : 'failed',
+        outcome: ev.eventId === 19 ? 'succeeded' : hresult === null ? 'failed' : failedOrCancelled(hresult),
         hresult: ev.eventId === 20 ? hresult : null,
-        title: nonEmpty(dataValue(ev, 'updateTitle')),
+        title,
+        kb: kbOf(title),
+        updateId: normalizeServiceId(dataValue(ev, 'updateGuid')),
+        serviceId,
       };
+    }
     case 31:
     case 32:
       return { kind: 'network_error', ...origin, hresult, url: urlIn(ev), httpStatus: httpStatusFromHresult(hresult) };
@@ -53,6 +70,11 @@ export function eventToFinding(ev: WinEvent): EventFinding | null {
     default:
       return null;
   }
+}
+
+/** A failure event's outcome: cancelled for a cancellation code, else failed (never succeeded: the event says it failed). */
+function failedOrCancelled(code: Hresult): 'failed' | 'cancelled' {
+  return outcomeOfCode(code) === 'cancelled' ? 'cancelled' : 'failed';
 }
 
 /** Maps events to findings, dropping the ones that carry none. */

@@ -59,6 +59,23 @@ export const WINDOWS_UPDATE_VALUES = {
   DoNotConnectToWindowsUpdateInternetLocations: 'dword',
   SetDisableUXWUAccess: 'dword',
   DisableDualScan: 'dword',
+  // Windows Update for Business deferrals: with a WSUS server they switch Dual Scan on (policy/sources.ts).
+  DeferFeatureUpdates: 'dword',
+  DeferFeatureUpdatesPeriodInDays: 'dword',
+  DeferQualityUpdates: 'dword',
+  DeferQualityUpdatesPeriodInDays: 'dword',
+  BranchReadinessLevel: 'dword',
+  PauseFeatureUpdatesStartTime: 'string',
+  PauseQualityUpdatesStartTime: 'string',
+  DeferUpgrade: 'dword',
+  DeferUpgradePeriod: 'dword',
+  DeferUpdatePeriod: 'dword',
+  ExcludeWUDriversInQualityUpdate: 'dword',
+  // "Specify source service for specific classes of Windows Updates": 0 Windows Update, 1 WSUS.
+  SetPolicyDrivenUpdateSourceForFeatureUpdates: 'dword',
+  SetPolicyDrivenUpdateSourceForQualityUpdates: 'dword',
+  SetPolicyDrivenUpdateSourceForDriverUpdates: 'dword',
+  SetPolicyDrivenUpdateSourceForOtherUpdates: 'dword',
 } as const satisfies Record<string, PolicyValueKind>;
 
 /** Known values of `…\WindowsUpdate\AU` (design notes §4 plus the restart/UX values of WindowsUpdate.admx). */
@@ -85,13 +102,16 @@ export const AU_VALUES = {
   AllowMUUpdateService: 'dword',
   NoAUShutdownOption: 'dword',
   NoAUAsDefaultShutdownOption: 'dword',
+  // Without it the SetPolicyDrivenUpdateSourceFor* values are ignored (wufb-wsus, "Specify scan source").
+  UseUpdateClassPolicySource: 'dword',
 } as const satisfies Record<string, PolicyValueKind>;
 
 type PolicyShape<T extends Record<string, PolicyValueKind>> = {
   [K in keyof T]: T[K] extends 'string' ? z.ZodNullable<z.ZodString> : z.ZodNullable<z.ZodNumber>;
 };
 
-function policyShape<T extends Record<string, PolicyValueKind>>(spec: T): PolicyShape<T> {
+/** zod shape of typed policy values: each known name nullable, of its kind. */
+export function policyShape<T extends Record<string, PolicyValueKind>>(spec: T): PolicyShape<T> {
   const shape: Record<string, z.ZodTypeAny> = {};
   for (const [name, kind] of Object.entries(spec)) {
     shape[name] = kind === 'string' ? z.string().nullable() : z.number().int().min(0).max(0xffffffff).nullable();

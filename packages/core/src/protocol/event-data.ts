@@ -1,6 +1,14 @@
 /** Per-kind validation of an event's `data`, shared by the agent (before spooling) and the collector (before writing). */
 import * as z from 'zod';
-import { DetectionData, EventKind, HRESULT_PATTERN, ISO_TIME_PATTERN, LIMITS, ProbeData } from './schemas.js';
+import {
+  DetectionData,
+  EventKind,
+  HRESULT_PATTERN,
+  InstallData,
+  ISO_TIME_PATTERN,
+  LIMITS,
+  ProbeData,
+} from './schemas.js';
 
 const isoOrNull = z.iso.datetime({ offset: true }).nullable();
 
@@ -10,8 +18,14 @@ export const WuaData = z.object({
   lastInstallationSuccessDate: isoOrNull,
 });
 
-/** `policy`: the machine's Windows Update policy as read from the registry (an UpdatePolicy object). */
-export const PolicyData = z.object({ policy: z.record(z.string(), z.unknown()) });
+/**
+ * `policy`: the machine's Windows Update policy as read from the registry (an UpdatePolicy object) and, from agents
+ * that read it, the MDM PolicyManager store (an MdmUpdatePolicy object; absent from older agents).
+ */
+export const PolicyData = z.object({
+  policy: z.record(z.string(), z.unknown()),
+  mdm: z.record(z.string(), z.unknown()).nullable().optional(),
+});
 
 /** `spool_dropped`: the agent's spool was full and dropped its oldest events. */
 export const SpoolDroppedData = z.object({
@@ -31,7 +45,7 @@ const SCHEMAS: Record<EventKind, z.ZodType> = {
   spool_dropped: SpoolDroppedData,
   settings: anyData,
   network_error: anyData,
-  install: anyData,
+  install: InstallData,
   agent_started: anyData,
   agent_stopping: anyData,
 };
@@ -48,10 +62,14 @@ const SCHEMAS: Record<EventKind, z.ZodType> = {
 const KINDS: ReadonlySet<unknown> = new Set<unknown>(EventKind.options);
 const SOURCES: ReadonlySet<unknown> = new Set<unknown>(DetectionData.shape.source.options);
 const OUTCOMES: ReadonlySet<unknown> = new Set<unknown>(DetectionData.shape.outcome.options);
+const INSTALL_OUTCOMES: ReadonlySet<unknown> = new Set<unknown>(InstallData.shape.outcome.options);
 
 const isText = (v: unknown): boolean => typeof v === 'string' && v.length <= LIMITS.maxTextField;
 const isTextOrNull = (v: unknown): boolean => v === null || isText(v);
 const isIntOrNull = (v: unknown): boolean => v === null || Number.isSafeInteger(v);
+const isHresultOrNull = (v: unknown): boolean => v === null || (typeof v === 'string' && HRESULT_PATTERN.test(v));
+const isOptionalText = (v: unknown): boolean => v === undefined || isTextOrNull(v);
+const isOptionalInt = (v: unknown): boolean => v === undefined || isIntOrNull(v);
 
 /**
  * True when `v` is an object literal's kind of object whose own enumerable keys are all strings: what
@@ -81,7 +99,23 @@ function isDetectionData(v: unknown): boolean {
     isTextOrNull(d.serverUrl) &&
     isIntOrNull(d.updatesFound) &&
     isIntOrNull(d.line) &&
-    isIntOrNull(d.recordId)
+    isIntOrNull(d.recordId) &&
+    isOptionalText(d.serviceId) &&
+    isOptionalText(d.serviceName)
+  );
+}
+
+function isInstallData(v: unknown): boolean {
+  if (!isStringRecord(v)) return false;
+  return (
+    INSTALL_OUTCOMES.has(v.outcome) &&
+    isHresultOrNull(v.hresult) &&
+    isTextOrNull(v.title) &&
+    isOptionalText(v.kb) &&
+    isOptionalText(v.updateId) &&
+    isOptionalText(v.serviceId) &&
+    isOptionalInt(v.line) &&
+    isOptionalInt(v.recordId)
   );
 }
 
@@ -89,7 +123,7 @@ const FAST_DATA: Partial<Record<EventKind, (data: unknown) => boolean>> = {
   detection: isDetectionData,
   settings: isStringRecord,
   network_error: isStringRecord,
-  install: isStringRecord,
+  install: isInstallData,
   agent_started: isStringRecord,
   agent_stopping: isStringRecord,
 };

@@ -58,12 +58,23 @@ export const ProbeClass = z.enum([
   'proxy_auth',
 ]);
 
-/** Data of a `detection` event (from a log cycle or event 25/26). */
+/**
+ * How a detection or install ended. `cancelled` (0x8024000B and the other interruption codes,
+ * catalogue/outcome.ts) is neither a failure nor a success: it never counts towards a failure streak and never
+ * refreshes "last successful detection". Agents before issue 15 never send it.
+ */
+export const WireDetectionOutcome = z.enum(['succeeded', 'failed', 'cancelled', 'unfinished']);
+
+/**
+ * Data of a `detection` event (from a log cycle or event 25/26). `start` null on a log detection means its START
+ * was not in the text (attemptKey is then null). `serviceId`/`serviceName` (catalogue/services.ts) name the update
+ * service scanned; absent in events of agents before issue 15, so optional.
+ */
 export const DetectionData = z.object({
   source: z.enum(['log', 'event']),
   /** A key that is the same whichever source saw the attempt, so both are counted once. */
   attemptKey: text.nullable(),
-  outcome: z.enum(['succeeded', 'failed', 'unfinished']),
+  outcome: WireDetectionOutcome,
   hresult: hresult.nullable(),
   caller: text.nullable(),
   managed: z.boolean().nullable(),
@@ -71,6 +82,23 @@ export const DetectionData = z.object({
   updatesFound: z.number().int().nullable(),
   line: z.number().int().nullable(),
   recordId: z.number().int().nullable(),
+  serviceId: text.nullable().optional(),
+  serviceName: text.nullable().optional(),
+});
+
+/**
+ * Data of an `install` event: a log finding (with `line`) or an event 19/20 (with `recordId`, `channel`, `eventId`).
+ * `kb`, `updateId` and `serviceId` came with issue 15 and are optional; other keys are kept as sent.
+ */
+export const InstallData = z.looseObject({
+  outcome: z.enum(['succeeded', 'failed', 'cancelled']),
+  hresult: hresult.nullable(),
+  title: text.nullable(),
+  kb: text.nullable().optional(),
+  updateId: text.nullable().optional(),
+  serviceId: text.nullable().optional(),
+  line: z.number().int().nullable().optional(),
+  recordId: z.number().int().nullable().optional(),
 });
 
 /** Data of a `probe` event: one WSUS reachability probe from the host. */
@@ -145,6 +173,8 @@ export type AgentMode = z.infer<typeof AgentMode>;
 export type EventKind = z.infer<typeof EventKind>;
 export type ProbeClass = z.infer<typeof ProbeClass>;
 export type DetectionData = z.infer<typeof DetectionData>;
+export type WireDetectionOutcome = z.infer<typeof WireDetectionOutcome>;
+export type InstallData = z.infer<typeof InstallData>;
 export type ProbeData = z.infer<typeof ProbeData>;
 export type WireEvent = z.infer<typeof WireEvent>;
 export type Hello = z.infer<typeof Hello>;

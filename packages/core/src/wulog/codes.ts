@@ -19,8 +19,11 @@ export function hexCode(raw: string | undefined): Hresult | null {
   return code;
 }
 
-/** Hex digit values by character code; -1 for other characters. */
-const HEX_VALUE = new Int8Array(128).fill(-1);
+/**
+ * Hex digit values by UTF-16 code unit; -1 for other characters. Sized for every code unit so that a non-ASCII
+ * character is an ordinary read, not an out-of-bounds one (which V8 deoptimises on).
+ */
+const HEX_VALUE = new Int8Array(65536).fill(-1);
 for (let i = 0; i < 16; i++) {
   HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
   HEX_VALUE['0123456789ABCDEF'.charCodeAt(i)] = i;

@@ -5,11 +5,18 @@
  * Several processes and threads append to the legacy log, so an open cycle is keyed by the PID and TID of its START
  * line (plus the Id in modern logs). A line inside a cycle belongs to the open cycle of its own thread; failing that,
  * to the only open cycle of its process; a line without a header (pasted excerpt) belongs to the latest open cycle.
+ *
+ * Excerpts (and logs that rotated mid-cycle) cut cycles: an END whose START is not in the text is reported with an
+ * unknown start and its real outcome (the END's exit code, or the `Exit code` line its thread logged just before
+ * it); a `Skipping scan, self-update check returned 0x…` outside any cycle opens a cycle without a START (the
+ * self-update check failed and the scan never ran), which its `Exit code` line or END finishes as failed.
  */
+import { outcomeOfCode } from '../catalogue/outcome.js';
+import { normalizeServiceId, updateServiceById, updateServiceName } from '../catalogue/services.js';
 import { isSuccessHresult, type Hresult } from '../hresult/normalize.js';
-import { detach } from './codes.js';
+import { detach, sameThread } from './codes.js';
 import type { ReportEvent } from './report-event.js';
-import { copyState, type ParserState } from './state.js';
+import { copyState, type ParsedParserState } from './state.js';
 import type { DetectionFinding, LogRecord } from './types.js';
 
 type Emit = (finding: DetectionFinding) => void;
@@ -25,8 +32,17 @@ interface OpenCycle {
   tid: string | null;
   id: string | null;
   exitCode: Hresult | null;
+  /** Time of the line that logged {@link exitCode}: the end of a cycle whose END is not in the text. */
+  exitTime: string | null;
   skipCode: Hresult | null;
   syncCode: Hresult | null;
+}
+
+/** An `Exit code = 0x…` line of the Agent outside any cycle: the code of an END whose START is not in the text. */
+interface LooseExit {
+  pid: number | null;
+  tid: string | null;
+  code: Hresult;
 }
 
 /**
@@ -43,21 +59,23 @@ export class DetectionTracker {
   private readonly emit: Emit;
   private open: OpenCycle[] = [];
   private recent: DetectionFinding[] = [];
+  private loose: LooseExit | null = null;
 
   constructor(emit: Emit) {
     this.emit = emit;
   }
 
-  /** The open and recently ended cycles, copied (see {@link ParserState}). */
-  snapshot(): ParserState['detection'] {
-    return copyState({ open: this.open, recent: this.recent });
+  /** The open and recently ended cycles, copied (see {@link ParsedParserState}). */
+  snapshot(): ParsedParserState['detection'] {
+    return copyState({ open: this.open, recent: this.recent, loose: this.loose });
   }
 
   /** Continues from a {@link snapshot}. */
-  restore(state: ParserState['detection']): void {
+  restore(state: ParsedParserState['detection']): void {
     const s = copyState(state);
     this.open = s.open;
     this.recent = s.recent;
+    this.loose = s.loose;
   }
 
   /** True while any cycle is open (lets callers skip per-line work). */
@@ -69,39 +87,40 @@ export class DetectionTracker {
   start(r: LogRecord, caller: string | null, id: string | null): void {
     const same = this.indexOf(r, id, true);
     if (same >= 0) this.close(same, null, null); // the previous cycle on this key never logged its END
-    if (this.open.length >= MAX_OPEN) this.close(0, null, null);
-    this.open.push({
-      finding: {
-        kind: 'detection',
-        line: r.line,
-        start: r.time,
-        end: null,
-        caller: detach(caller),
-        managed: null,
-        serverUrl: null,
-        outcome: 'unfinished',
-        hresult: null,
-        updatesFound: null,
-      },
-      pid: r.pid,
-      tid: r.tid,
-      id,
-      exitCode: null,
-      skipCode: null,
-      syncCode: null,
-    });
+    this.openCycle(r, r.time, caller, id);
+    this.clearLoose(r);
   }
 
-  /** An END line; modern ENDs pair by `id` and may carry the exit code. An END without a START is ignored. */
+  /**
+   * An END line; modern ENDs pair by `id` and may carry the exit code. An END without its START is reported on its
+   * own, with an unknown start and the END's code (or the loose `Exit code` its thread logged just before).
+   */
   end(r: LogRecord, id: string | null, exitCode: Hresult | null): void {
     const index = id !== null ? this.indexOf(r, id, false) : this.open.indexOf(this.target(r) as OpenCycle);
-    if (index >= 0) this.close(index, r, exitCode);
+    if (index >= 0) {
+      this.close(index, r, exitCode);
+      return;
+    }
+    const loose = this.loose !== null && sameThread(this.loose, r) ? this.loose.code : null;
+    this.loose = null;
+    const c = this.openCycle(r, null, null, id);
+    this.close(this.open.indexOf(c), r, exitCode ?? loose);
   }
 
-  /** `ServiceID = {…} Managed` (WSUS) or another named service. */
-  onService(r: LogRecord, serviceName: string): void {
+  /**
+   * `ServiceID = {…} Managed` (agent) or `ServiceId = {…}, …`: the update service the cycle searched. The first
+   * one a cycle logs is the one it ran against; `label` is what the client wrote after the ID.
+   */
+  onService(r: LogRecord, rawId: string, label: string): void {
     const c = this.target(r);
-    if (c !== undefined && serviceName !== '') c.finding.managed = serviceName === 'Managed';
+    if (c === undefined || c.finding.serviceId !== null) return;
+    const id = normalizeServiceId(rawId);
+    const cleanLabel = label.trim();
+    c.finding.serviceId = detach(id);
+    c.finding.serviceName = detach(updateServiceName(id, cleanLabel));
+    const known = updateServiceById(id);
+    if (known !== undefined && known.key !== 'default') c.finding.managed = known.key === 'wsus';
+    else if (cleanLabel !== '') c.finding.managed = cleanLabel === 'Managed';
   }
 
   /** True when the cycle `r` belongs to has not logged a server URL yet (saves cutting one out for nothing). */
@@ -122,16 +141,28 @@ export class DetectionTracker {
     if (c !== undefined) c.finding.updatesFound = count;
   }
 
-  /** `Exit code = 0x…` inside a cycle (legacy, and older modern builds log it on its own line before END). */
+  /**
+   * `Exit code = 0x…` (legacy, and older modern builds log it on its own line before END). Outside any cycle it is
+   * kept for an END without START on the same thread; only the Agent's (or a pasted line's) counts there, since
+   * COMAPI logs exit codes of its own calls.
+   */
   onExitCode(r: LogRecord, code: Hresult): void {
     const c = this.target(r);
-    if (c !== undefined) c.exitCode = code;
+    if (c !== undefined) {
+      c.exitCode = code;
+      c.exitTime = r.time;
+    } else if (r.component === null || r.component.toLowerCase() === 'agent') {
+      this.loose = { pid: r.pid, tid: r.tid, code };
+    }
   }
 
-  /** `Skipping scan, self-update check returned 0x…`. */
+  /**
+   * `Skipping scan, self-update check returned 0x…`: the scan did not run. Outside any cycle (its START lies before
+   * the excerpt, or the client logged none) it opens one without a start, so the failure is not lost.
+   */
   onSkip(r: LogRecord, code: Hresult): void {
-    const c = this.target(r);
-    if (c !== undefined) c.skipCode = code;
+    const c = this.target(r) ?? this.openCycle(r, null, null, null);
+    c.skipCode = code;
   }
 
   /** `Failed to synchronize, error = 0x…`: the weakest failure evidence, used only without an exit code. */
@@ -150,7 +181,7 @@ export class DetectionTracker {
     const hresult = failed ? ev.hresult : null;
     for (let k = this.recent.length - 1; k >= 0; k--) {
       const f = this.recent[k]!;
-      if ((f.outcome === 'failed') === failed && (!failed || f.hresult === hresult || hresult === null)) {
+      if ((f.outcome !== 'succeeded') === failed && (!failed || f.hresult === hresult || hresult === null)) {
         removeAt(this.recent, k);
         return;
       }
@@ -164,15 +195,58 @@ export class DetectionTracker {
       caller: detach(ev.caller),
       managed: null,
       serverUrl: null,
-      outcome: failed ? 'failed' : 'succeeded',
+      outcome: !failed
+        ? 'succeeded'
+        : hresult !== null && outcomeOfCode(hresult) === 'cancelled'
+          ? 'cancelled'
+          : 'failed',
       hresult,
       updatesFound: found === null ? null : Number(found[1]),
+      serviceId: null,
+      serviceName: null,
     });
   }
 
-  /** Emits the cycles whose END is not in the text as unfinished. */
+  /**
+   * End of input: cycles whose END is not in the text are unfinished, unless they already logged their verdict (an
+   * `Exit code` line, or a skipped scan), which is reported as their outcome.
+   */
   finish(): void {
     while (this.open.length > 0) this.close(0, null, null);
+    this.loose = null;
+  }
+
+  private openCycle(r: LogRecord, start: string | null, caller: string | null, id: string | null): OpenCycle {
+    if (this.open.length >= MAX_OPEN) this.close(0, null, null);
+    const c: OpenCycle = {
+      finding: {
+        kind: 'detection',
+        line: r.line,
+        start,
+        end: null,
+        caller: detach(caller),
+        managed: null,
+        serverUrl: null,
+        outcome: 'unfinished',
+        hresult: null,
+        updatesFound: null,
+        serviceId: null,
+        serviceName: null,
+      },
+      pid: r.pid,
+      tid: r.tid,
+      id,
+      exitCode: null,
+      exitTime: null,
+      skipCode: null,
+      syncCode: null,
+    };
+    this.open.push(c);
+    return c;
+  }
+
+  private clearLoose(r: LogRecord): void {
+    if (this.loose !== null && sameThread(this.loose, r)) this.loose = null;
   }
 
   /**
@@ -212,20 +286,24 @@ export class DetectionTracker {
     return count === 1 ? samePid : undefined;
   }
 
-  /** Closes cycle `index`; `endRecord` null = unfinished. */
+  /**
+   * Closes cycle `index`. Without an END record the cycle is unfinished, unless it already logged its verdict (an
+   * `Exit code` line, or a skipped scan): then that verdict is its outcome and the exit line its end.
+   */
   private close(index: number, endRecord: LogRecord | null, endExitCode: Hresult | null): void {
     const c = this.open[index];
     if (c === undefined) return;
     removeAt(this.open, index);
     const f = c.finding;
-    if (endRecord !== null) {
-      f.end = endRecord.time;
+    const verdict = endRecord !== null || c.exitCode !== null || c.skipCode !== null;
+    if (verdict) {
+      f.end = endRecord !== null ? endRecord.time : c.exitTime;
       const exit = endExitCode ?? c.exitCode;
       const code = exit ?? c.skipCode ?? c.syncCode;
       if (code === null || (exit !== null && isSuccessHresult(exit))) {
         f.outcome = 'succeeded';
       } else {
-        f.outcome = 'failed';
+        f.outcome = outcomeOfCode(code);
         f.hresult = code;
       }
       this.recent.push(f);

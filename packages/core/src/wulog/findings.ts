@@ -6,12 +6,22 @@
 import { DetectionTracker } from './detection.js';
 import { hexCodeAt, tokenAt } from './codes.js';
 import { parseCycleMarker } from './markers.js';
+import { ACTIONS, MARKER, NETWORK, SETTING, THIRD } from './prefixes.js';
 import { InstallTracker, installVerdictDetails } from './install.js';
 import { bodyStart, skipBlanks, startsWithAt } from './message.js';
 import { matchNetworkError, NetworkTracker } from './network.js';
-import { isDetectionReport, isInstallReport, isReportEvent, parseReportEvent } from './report-event.js';
+import {
+  isDetectionReport,
+  isInstallReport,
+  isReportEvent,
+  isReportHead,
+  parseReportEvent,
+  parseReportFields,
+  reportHeadTime,
+  type ReportEvent,
+} from './report-event.js';
 import { SettingsTracker } from './settings.js';
-import type { ParserState } from './state.js';
+import type { ParsedParserState } from './state.js';
 import type { Finding, LogRecord } from './types.js';
 
 /** Receives each finding once it is complete. */
@@ -19,60 +29,22 @@ export type FindingHandler = (finding: Finding) => void;
 
 const STAR = 0x2a;
 const HASH = 0x23;
+const BRACE = 0x7b;
+/** Lines a pasted REPORT EVENT may be wrapped over (a web page breaks it at the hr field and before the message). */
+const MAX_REPORT_LINES = 5;
+/** Longest joined REPORT EVENT text (real ones are well under 1 KiB); a longer one is not a report line. */
+const MAX_REPORT_CHARS = 8 * 1024;
 const SPACE = 0x20;
 const CH_D = 0x44;
 const CH_E = 0x45;
 const CH_F = 0x46;
 const CH_G = 0x47;
 const CH_I = 0x49;
+const CH_L = 0x4c;
 const CH_R = 0x52;
 const CH_S = 0x53;
 const CH_T = 0x54;
 const CH_W = 0x57;
-
-const MARKER = 1; // may be a cycle START/END
-const SETTING = 2; // may be a settings key (settings.ts)
-const NETWORK = 4; // may be a network failure without a WARNING prefix
-const SWITCH = 8; // has a handler in the switch of onKeyLine
-
-/**
- * What may match a message, by its first three characters: [prefix, flags]. Most lines start with something no
- * matcher looks for ("Added update…", "Successfully wrote…", "Search Scope…") and take the short path, which is also
- * a branch the CPU predicts; the checks behind a flag cost more than this lookup.
- */
-const PREFIXES: readonly (readonly [string, number])[] = [
-  ['** ', MARKER], // legacy `** START **` / `**  END  **`
-  ['STA', MARKER], // modern `* START *` (the indent `* ` is skipped)
-  ['END', MARKER],
-  ['WSU', SETTING], // WSUS server:, WSUS status server:
-  ['Win', SETTING | NETWORK], // Windows Update access disabled: / WinHttp: … failed for
-  ['Tar', SETTING],
-  ['Alt', SETTING],
-  ['Fil', SETTING],
-  ['Do ', SETTING], // Do not connect to Windows Update Internet locations:
-  ['Exi', SWITCH],
-  ['Fou', SWITCH],
-  ['Fai', SWITCH], // Failed to synchronize / Failed to install update
-  ['Ins', SWITCH],
-  ['REP', SWITCH],
-  ['Ser', SWITCH], // ServiceID / ServiceId … Server URL / Server URL
-  ['Ski', SWITCH],
-  ['Tit', SWITCH],
-  ['WS ', NETWORK], // WS error:
-  ['Web', NETWORK],
-  ['Sen', NETWORK],
-  ['Dow', NETWORK], // DownloadFileInternal failed for
-  ['Get', NETWORK],
-];
-
-/** Flags by the first two characters, and the third characters (up to two, one per byte) that complete a prefix. */
-const ACTIONS = new Uint8Array(128 * 128);
-const THIRD = new Uint16Array(128 * 128);
-for (const [prefix, flags] of PREFIXES) {
-  const i = (prefix.charCodeAt(0) << 7) | prefix.charCodeAt(1);
-  ACTIONS[i]! |= flags;
-  THIRD[i] = THIRD[i] === 0 ? prefix.charCodeAt(2) : (THIRD[i]! << 8) | prefix.charCodeAt(2);
-}
 
 const EXIT_CODE = 'Exit code = ';
 const SKIPPING = 'Skipping scan, self-update check returned ';
@@ -118,6 +90,8 @@ export class FindingsMachine {
   private readonly settings: SettingsTracker;
   private readonly network: NetworkTracker;
   private readonly install: InstallTracker;
+  /** A pasted REPORT EVENT whose fields continue on the next bare lines (see {@link continueReport}). */
+  private wrapped: ParsedParserState['report'] = null;
 
   constructor(emit: FindingHandler) {
     this.detection = new DetectionTracker(emit);
@@ -128,6 +102,7 @@ export class FindingsMachine {
 
   /** Processes the next record; `at` is where its message starts ({@link bodyStart}), if the caller knows it. */
   onRecord(r: LogRecord, at: number = bodyStart(r.text, r.severity)): void {
+    if (this.wrapped !== null && this.continueReport(r)) return;
     this.network.tick(r);
     const text = r.text;
     const c = text.charCodeAt(at);
@@ -145,29 +120,50 @@ export class FindingsMachine {
     }
     // Most lines start with something no matcher cares about: keep their path short.
     this.settings.onOther(r);
-    if (r.severity !== 'info') this.onNetworkLine(r, text, at);
+    if (c === BRACE && isReportHead(text, at)) this.startReport(r, at);
+    else if (r.severity !== 'info') this.onNetworkLine(r, text, at);
+  }
+
+  /**
+   * True when a line that no matcher recognises can change nothing but what {@link skip} does: no pasted REPORT
+   * EVENT is being joined (any bare line may continue it).
+   */
+  get quiet(): boolean {
+    return this.wrapped === null;
+  }
+
+  /**
+   * Line `line` of process `pid`, thread `tid` was skipped as one no matcher cares about ({@link quiet} held): it
+   * counts for the network merge window and ends a settings block of its thread, as in {@link onRecord}'s short path.
+   */
+  skip(line: number, pid: number, tid: string): void {
+    this.network.tickLine(line);
+    this.settings.onOtherThread(pid, tid);
   }
 
   /** What is open between two lines (copied), for a checkpoint. */
-  snapshot(): Pick<ParserState, 'detection' | 'settings' | 'network' | 'install'> {
+  snapshot(): Pick<ParsedParserState, 'detection' | 'settings' | 'network' | 'install' | 'report'> {
     return {
       detection: this.detection.snapshot(),
       settings: this.settings.snapshot(),
       network: this.network.snapshot(),
       install: this.install.snapshot(),
+      report: this.wrapped === null ? null : { ...this.wrapped },
     };
   }
 
   /** Continues from a {@link snapshot}, as if the lines before it had just been read. */
-  restore(state: Pick<ParserState, 'detection' | 'settings' | 'network' | 'install'>): void {
+  restore(state: Pick<ParsedParserState, 'detection' | 'settings' | 'network' | 'install' | 'report'>): void {
     this.detection.restore(state.detection);
     this.settings.restore(state.settings);
     this.network.restore(state.network);
     this.install.restore(state.install);
+    this.wrapped = state.report === null ? null : { ...state.report };
   }
 
   /** Flushes everything still open: unfinished cycles, the last settings block, held network and install lines. */
   end(): void {
+    this.wrapped = null;
     this.settings.end();
     this.network.flush();
     this.install.finish();
@@ -198,7 +194,11 @@ export class FindingsMachine {
         break;
       case CH_I:
         if (startsWithAt(text, 'Installation ', at)) this.onInstallVerdictLine(r, at);
+        else if (startsWithAt(text, 'Install call complete', at)) this.install.onCallComplete(r, text.slice(at));
         if (this.install.isWarning(text, at)) this.install.onWarning(r, text.slice(at));
+        break;
+      case CH_L:
+        if (startsWithAt(text, 'LogHistory called', at)) this.install.onHistory(r, text.slice(at));
         break;
       case CH_R:
         if (isReportEvent(text, at)) this.onReportEvent(r, at);
@@ -250,7 +250,7 @@ export class FindingsMachine {
   }
 
   private onExitCode(r: LogRecord, at: number): void {
-    if (!this.detection.active || this.install.inCycle(r)) return;
+    if (this.install.inCycle(r) || this.install.onCallExit(r, r.text.slice(at))) return;
     const code = startsWithAt(r.text, EXIT_CODE, at) ? hexCodeAt(r.text, at + EXIT_CODE.length) : null;
     if (code !== null) this.detection.onExitCode(r, code);
   }
@@ -273,6 +273,12 @@ export class FindingsMachine {
 
   private onS(r: LogRecord, at: number): void {
     const text = r.text;
+    // A skipped scan is a failed detection even outside a cycle (its START lies before the excerpt, or none).
+    if (startsWithAt(text, SKIPPING, at)) {
+      const code = hexCodeAt(text, at + SKIPPING.length);
+      if (code !== null) this.detection.onSkip(r, code);
+      return;
+    }
     if (!this.detection.active) return;
     if (startsWithAt(text, 'ServiceI', at)) {
       // `ServiceID = {…} Managed` (agent) or `ServiceId = {…}, Server URL = …` (protocol talker)
@@ -281,24 +287,71 @@ export class FindingsMachine {
       const close = text.indexOf('}', at + 13);
       if (close < 0) return;
       if (text.charCodeAt(close + 1) === 0x2c) {
+        this.detection.onService(r, text.slice(at + 12, close), '');
         const url = text.indexOf(SERVER_URL, close);
         if (url >= 0 && this.detection.wantsServerUrl(r)) {
           this.detection.onServerUrl(r, tokenAt(text, url + SERVER_URL.length));
         }
       } else {
-        this.detection.onService(r, text.slice(close + 1).trim());
+        this.detection.onService(r, text.slice(at + 12, close), text.slice(close + 1));
       }
     } else if (startsWithAt(text, SERVER_URL, at)) {
       if (this.detection.wantsServerUrl(r)) this.detection.onServerUrl(r, tokenAt(text, at + SERVER_URL.length));
-    } else if (startsWithAt(text, SKIPPING, at)) {
-      const code = hexCodeAt(text, at + SKIPPING.length);
-      if (code !== null) this.detection.onSkip(r, code);
     }
   }
 
   private onReportEvent(r: LogRecord, at: number): void {
     const ev = parseReportEvent(r.text, at);
-    if (ev === null) return;
+    if (ev !== null) this.onReport(r, ev);
+  }
+
+  /**
+   * The text of a REPORT EVENT without prefix or header (CBS.log copies, web pages). When its fields do not all fit
+   * on this line, the next bare lines complete it (see {@link continueReport}).
+   */
+  private startReport(r: LogRecord, at: number): void {
+    const text = r.text.slice(at);
+    if (text.length >= MAX_REPORT_CHARS) return;
+    const ev = parseReportFields(text, 0);
+    // Its own time stands in for a missing log header.
+    const time = r.time ?? reportHeadTime(text);
+    if (ev !== null) {
+      this.onReport({ ...r, time }, ev);
+      return;
+    }
+    this.wrapped = { line: r.line, time, pid: r.pid, tid: r.tid, text, parts: 1 };
+  }
+
+  /**
+   * The next line while a pasted REPORT EVENT is open: a bare line is its continuation (joined with a blank, as the
+   * page broke it); a dated line, or too many lines, drops it. True when the line was consumed.
+   */
+  private continueReport(r: LogRecord): boolean {
+    const w = this.wrapped!;
+    if (r.time !== null || w.parts >= MAX_REPORT_LINES || w.text.length + r.text.length >= MAX_REPORT_CHARS) {
+      this.wrapped = null;
+      return false;
+    }
+    w.text = w.text + ' ' + r.text.trim();
+    w.parts++;
+    const ev = parseReportFields(w.text, 0);
+    if (ev !== null) {
+      this.wrapped = null;
+      const head: LogRecord = {
+        line: w.line,
+        time: w.time,
+        pid: w.pid,
+        tid: w.tid,
+        component: null,
+        severity: 'info',
+        text: w.text,
+      };
+      this.onReport(head, ev);
+    }
+    return true;
+  }
+
+  private onReport(r: LogRecord, ev: ReportEvent): void {
     if (isDetectionReport(ev)) {
       this.detection.onReport(r, ev);
     } else if (isInstallReport(ev)) {

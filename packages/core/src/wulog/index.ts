@@ -14,4 +14,4 @@ export { FindingsMachine, type FindingHandler } from './findings.js';
 export { httpStatusFromHresult } from './http-status.js';
 export { WuLogParser, parseLog, type ParseBatch, type WuLogParserOptions, type WuLogSink } from './parser.js';
 export { lineLayout, parseRecord, type LineLayout } from './records.js';
-export { ParserStateSchema, type ParserState } from './state.js';
+export { ParserStateSchema, type ParsedParserState, type ParserState } from './state.js';

@@ -1,22 +1,52 @@
 /**
- * Install results, best effort. Verdicts: a `Content Install` REPORT EVENT, or a System-event style line
+ * Install results, best effort. Verdicts: a `Content Install` REPORT EVENT (legacy), the modern per-update
+ * `LogHistory called. idUpdate={…}.N, resultMapped=80070643, …` line, or a System-event style line
  * (`Installation Successful: Windows successfully installed the following update: <title>`, `Installation Failure:
  * Windows failed to install the following update with error 0x…: <title>`). Failure warnings (`Failed to install
  * update …, error 0x…`, `Install failed, error = 0x…`) are held until a verdict with the same code arrives (then they
  * are the same failure and are dropped), the next install cycle starts, or the input ends.
  * `Agent: Installing updates` cycles are tracked per thread for their `Title = …` lines and so that their
  * `Exit code` lines are not taken for a detection's.
+ *
+ * The modern ComApi summary `Install call complete (succeeded = 0, succeeded with errors = 0, failed = 1, …)` reports
+ * a failure only when the per-update LogHistory lines since the previous summary did not already report as many
+ * (otherwise it would count the same failure twice); it is held until the `Exit code = 0x…; Call error code = 0x…`
+ * line of its thread gives it a code. Pasted copies of these lines carry extra blanks and table debris (` |`).
  */
+import { outcomeOfCode } from '../catalogue/outcome.js';
+import { normalizeServiceId } from '../catalogue/services.js';
 import type { Hresult } from '../hresult/normalize.js';
-import { detach, labelledCode, sameThread } from './codes.js';
+import { detach, hexCode, labelledCode, sameThread } from './codes.js';
 import { startsWithAt } from './message.js';
-import { copyState, type ParserState } from './state.js';
+import { copyState, type ParsedParserState } from './state.js';
 import type { InstallFinding, LogRecord } from './types.js';
 
 type Emit = (finding: InstallFinding) => void;
 
 const MAX_PENDING = 16;
 const MAX_CYCLES = 16;
+const KB = /\bKB\s?(\d{6,8})\b/i;
+const ID_UPDATE = /idUpdate\s*=\s*\{?([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})\}?/;
+const RESULT_MAPPED = /resultMapped\s*=\s*(?:0x)?([0-9A-Fa-f]{1,8})\b/;
+const CALL_COMPLETE =
+  /^Install call complete\s*\(\s*succeeded\s*=\s*(\d+)\s*,\s*succeeded with errors\s*=\s*(\d+)\s*,\s*failed\s*=\s*(\d+)/;
+const CALL_ERROR = /Call error code\s*=\s*(?:0x)?([0-9A-Fa-f]{1,8})\b/;
+
+/** `KB5034768` → `KB5034768` from a title or message; null when it names none. */
+export function kbOf(text: string | null): string | null {
+  if (text === null) return null;
+  const m = KB.exec(text);
+  return m === null ? null : 'KB' + m[1]!;
+}
+
+/** The fields of a modern `LogHistory called. …` line, or null when it carries no result. */
+export function parseLogHistory(text: string): { updateId: string | null; hresult: Hresult } | null {
+  const result = RESULT_MAPPED.exec(text);
+  const hresult = result === null ? null : hexCode(result[1]);
+  if (hresult === null) return null;
+  const id = ID_UPDATE.exec(text);
+  return { updateId: id === null ? null : detach(normalizeServiceId(id[1])), hresult };
+}
 const FOLLOWING_UPDATE = /following update(?: with error (0x[0-9A-Fa-f]{1,8}|[0-9A-Fa-f]{8}))?:\s*(.*?)\.?\s*$/;
 const INSTALL_WARNING = /^(?:Failed to install update|Install(?:ation)? failed\b)/;
 
@@ -41,6 +71,10 @@ export class InstallTracker {
   private readonly emit: Emit;
   private cycles: InstallCycle[] = [];
   private pending: InstallFinding[] = [];
+  /** A ComApi `Install call complete` failure waiting for its `Call error code` line. */
+  private summary: { finding: InstallFinding; pid: number | null; tid: string | null; failed: number } | null = null;
+  /** LogHistory failures since the last summary: the summary counts them again. */
+  private historyFailures = 0;
 
   constructor(emit: Emit) {
     this.emit = emit;
@@ -89,14 +123,8 @@ export class InstallTracker {
     const c = this.cycles.find((x) => sameThread(x, r));
     const title = c !== undefined && c.titleCount === 1 ? c.title : null;
     if (this.pending.length >= MAX_PENDING) this.emit(this.pending.shift()!);
-    this.pending.push({
-      kind: 'install',
-      line: r.line,
-      time: r.time,
-      outcome: 'failed',
-      hresult: labelledCode(message),
-      title,
-    });
+    const code = labelledCode(message);
+    this.pending.push(installFinding(r, code === null ? 'failed' : outcomeOfCode(code), code, title, null));
   }
 
   /** A verdict (REPORT EVENT or System-style line); `hresult` is ignored on success. */
@@ -106,36 +134,102 @@ export class InstallTracker {
       // Warnings with this code were the same failure; the verdict reports it with its title.
       this.pending = this.pending.filter((p) => p.hresult !== code || code === null);
     }
-    this.emit({
-      kind: 'install',
-      line: r.line,
-      time: r.time,
-      outcome: succeeded ? 'succeeded' : 'failed',
-      hresult: code,
-      title: detach(title),
+    const outcome = succeeded ? 'succeeded' : code === null ? 'failed' : outcomeOfCode(code);
+    this.emit(installFinding(r, outcome, code, detach(title), null));
+  }
+
+  /** A modern `LogHistory called. idUpdate={…}.N, resultMapped=…` line: one update's install result. */
+  onHistory(r: LogRecord, message: string): void {
+    const h = parseLogHistory(message);
+    if (h === null) return;
+    const outcome = outcomeOfCode(h.hresult);
+    if (outcome === 'succeeded') {
+      this.emit(installFinding(r, outcome, null, null, h.updateId));
+      return;
+    }
+    if (outcome === 'failed') this.historyFailures++;
+    this.pending = this.pending.filter((p) => p.hresult !== h.hresult);
+    this.emit(installFinding(r, outcome, h.hresult, null, h.updateId));
+  }
+
+  /** A ComApi `Install call complete (succeeded = …, failed = N, …)` summary. */
+  onCallComplete(r: LogRecord, message: string): void {
+    const m = CALL_COMPLETE.exec(message);
+    if (m === null) return;
+    const failed = Number(m[3]);
+    const unreported = failed - this.historyFailures;
+    this.historyFailures = 0;
+    this.flushSummary();
+    if (unreported <= 0) return;
+    this.summary = { finding: installFinding(r, 'failed', null, null, null), pid: r.pid, tid: r.tid, failed };
+  }
+
+  /** `Exit code = 0x…; Call error code = 0x…` after a summary: its code. True when the line was that. */
+  onCallExit(r: LogRecord, message: string): boolean {
+    const s = this.summary;
+    if (s === null || !sameThread(s, r)) return false;
+    const m = CALL_ERROR.exec(message);
+    if (m === null) return false;
+    s.finding.hresult = hexCode(m[1]);
+    this.flushSummary();
+    return true;
+  }
+
+  /** Open install cycles and held lines, copied (see {@link ParsedParserState}). */
+  snapshot(): ParsedParserState['install'] {
+    return copyState({
+      cycles: this.cycles,
+      pending: this.pending,
+      summary: this.summary,
+      historyFailures: this.historyFailures,
     });
   }
 
-  /** Open install cycles and held warnings, copied (see {@link ParserState}). */
-  snapshot(): ParserState['install'] {
-    return copyState({ cycles: this.cycles, pending: this.pending });
-  }
-
   /** Continues from a {@link snapshot}. */
-  restore(state: ParserState['install']): void {
+  restore(state: ParsedParserState['install']): void {
     const s = copyState(state);
     this.cycles = s.cycles;
     this.pending = s.pending;
+    this.summary = s.summary;
+    this.historyFailures = s.historyFailures;
   }
 
-  /** Emits held warnings (end of input). */
+  /** Emits held warnings and summaries (end of input). */
   finish(): void {
     this.flushPending();
   }
 
+  private flushSummary(): void {
+    const s = this.summary;
+    this.summary = null;
+    if (s !== null) this.emit(s.finding);
+  }
+
+  /** Emits the held summary, then the held warnings. */
   private flushPending(): void {
+    this.flushSummary();
     const held = this.pending;
     this.pending = [];
     for (const f of held) this.emit(f);
   }
+}
+
+function installFinding(
+  r: LogRecord,
+  outcome: InstallFinding['outcome'],
+  hresult: Hresult | null,
+  title: string | null,
+  updateId: string | null,
+): InstallFinding {
+  return {
+    kind: 'install',
+    line: r.line,
+    time: r.time,
+    outcome,
+    hresult,
+    title,
+    kb: kbOf(title),
+    updateId,
+    serviceId: null,
+  };
 }

@@ -16,7 +16,7 @@ import type { Hresult } from '../hresult/normalize.js';
 import { detach, hexCodeAt, labelledCode, sameThread } from './codes.js';
 import { skipBlanks, startsWithAt } from './message.js';
 import { httpStatusFromHresult } from './http-status.js';
-import { copyState, type ParserState } from './state.js';
+import { copyState, type ParsedParserState } from './state.js';
 import type { LogRecord, NetworkErrorFinding } from './types.js';
 
 type Emit = (finding: NetworkErrorFinding) => void;
@@ -149,7 +149,12 @@ export class NetworkTracker {
 
   /** Call for every record before {@link onCandidate}: emits a held candidate whose window has passed. */
   tick(r: LogRecord): void {
-    if (this.pending !== null && r.line - this.pending.finding.line > MERGE_WINDOW) this.flush();
+    this.tickLine(r.line);
+  }
+
+  /** {@link tick} for a line known only by its number. */
+  tickLine(line: number): void {
+    if (this.pending !== null && line - this.pending.finding.line > MERGE_WINDOW) this.flush();
   }
 
   /** A candidate read from `r`. */
@@ -184,13 +189,13 @@ export class NetworkTracker {
     };
   }
 
-  /** The held candidate, copied (see {@link ParserState}). */
-  snapshot(): ParserState['network'] {
+  /** The held candidate, copied (see {@link ParsedParserState}). */
+  snapshot(): ParsedParserState['network'] {
     return copyState(this.pending);
   }
 
   /** Continues from a {@link snapshot}. */
-  restore(state: ParserState['network']): void {
+  restore(state: ParsedParserState['network']): void {
     this.pending = copyState(state);
   }
 

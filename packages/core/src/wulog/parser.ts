@@ -6,9 +6,9 @@ import { makeError } from '../errors/errors.js';
 import { LineDecoder, type LineDecoderOptions, type LineSink } from './decoder.js';
 import { FindingsMachine } from './findings.js';
 import { bodyStart } from './message.js';
-import { FastRecordParser } from './records-fast.js';
+import { FastRecordParser, SKIPPED } from './records-fast.js';
 import { parseRecord } from './records.js';
-import { ParserStateSchema, type ParserState } from './state.js';
+import { ParserStateSchema, type ParsedParserState, type ParserState } from './state.js';
 import type { Finding, LogRecord } from './types.js';
 
 /** Consumers of a {@link WuLogParser}; with a sink nothing is buffered in the parser. */
@@ -31,10 +31,13 @@ class Pipeline implements LineSink {
   private readonly fast = new FastRecordParser();
   private readonly findings: FindingsMachine;
   private readonly onRecord: (record: LogRecord) => void;
+  /** Nobody wants the records: lines no matcher can care about are skipped without building them. */
+  private readonly findingsOnly: boolean;
   private lineNo = 0;
 
-  constructor(onRecord: (record: LogRecord) => void, onFinding: (finding: Finding) => void) {
-    this.onRecord = onRecord;
+  constructor(onRecord: ((record: LogRecord) => void) | null, onFinding: (finding: Finding) => void) {
+    this.onRecord = onRecord ?? noop;
+    this.findingsOnly = onRecord === null;
     this.findings = new FindingsMachine(onFinding);
   }
 
@@ -45,6 +48,7 @@ class Pipeline implements LineSink {
   }
 
   slice(bytes: Buffer, bs: number, be: number, text: string, cs: number, ce: number): void {
+    this.fast.lite = this.findingsOnly && this.findings.quiet;
     // Dispatch on the byte after the date (TAB: legacy) here, saving a call per line; both reject other layouts.
     const record =
       bytes[bs + 10] === 0x09
@@ -52,6 +56,10 @@ class Pipeline implements LineSink {
         : this.fast.modern(bytes, bs, be, text, cs, ce, this.lineNo + 1);
     if (record === null) {
       this.line(text.slice(cs, ce));
+      return;
+    }
+    if (record === SKIPPED) {
+      this.findings.skip(++this.lineNo, this.fast.skippedPid, this.fast.skippedTid);
       return;
     }
     this.lineNo++;
@@ -68,11 +76,11 @@ class Pipeline implements LineSink {
     this.fast.release();
   }
 
-  snapshot(): Pick<ParserState, 'lineNo' | 'detection' | 'settings' | 'network' | 'install'> {
+  snapshot(): Pick<ParsedParserState, 'lineNo' | 'detection' | 'settings' | 'network' | 'install' | 'report'> {
     return { lineNo: this.lineNo, ...this.findings.snapshot() };
   }
 
-  restore(state: ParserState): void {
+  restore(state: ParsedParserState): void {
     this.lineNo = state.lineNo;
     this.findings.restore(state);
   }
@@ -97,7 +105,7 @@ export class WuLogParser {
             (r) => this.batch.records.push(r),
             (f) => this.batch.findings.push(f),
           )
-        : new Pipeline(sink.onRecord ?? noop, sink.onFinding ?? noop);
+        : new Pipeline(sink.onRecord ?? null, sink.onFinding ?? noop);
     this.decoder = new LineDecoder(this.pipeline, options);
   }
 

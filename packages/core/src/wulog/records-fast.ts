@@ -5,7 +5,22 @@
  * character at `x + (charStart - byteStart)`. Anything else returns null and goes through parseRecord (records.ts);
  * tests check that both paths give the same records.
  */
+import { mayMatterAt } from './prefixes.js';
 import type { LogRecord, Severity } from './types.js';
+
+/**
+ * What {@link FastRecordParser} returns instead of a record when {@link FastRecordParser.lite} is on and no finding
+ * matcher can care about the line (a strict header, an info message with no known prefix): nothing is built for it.
+ */
+export const SKIPPED: LogRecord = Object.freeze({
+  line: 0,
+  time: null,
+  pid: null,
+  tid: null,
+  component: null,
+  severity: 'info',
+  text: '',
+});
 
 const TAB = 0x09;
 const SPACE = 0x20;
@@ -85,6 +100,15 @@ function plausibleClock(b: Buffer, s: number): boolean {
 export class FastRecordParser {
   /** Index in `record.text` where the message starts (after indent and WARNING:/FATAL:); set by {@link parse}. */
   bodyAt = 0;
+  /**
+   * When true, a line no finding matcher can care about returns {@link SKIPPED} instead of a record: the caller wants
+   * findings only and has nothing open that every line must see. Most lines of a log are such lines, and building
+   * their records (strings and objects) is most of the parser's work and of the garbage it leaves.
+   */
+  lite = false;
+  /** Process and thread of the line that last returned {@link SKIPPED} (a settings block ends at its own thread). */
+  skippedPid = 0;
+  skippedTid = '';
   /** The buffer {@link view} reads (the decoder passes one region for many lines). */
   private viewOf: Buffer | null = null;
   private view: DataView = EMPTY_VIEW;
@@ -151,6 +175,11 @@ export class FastRecordParser {
     if (p >= e || b[p] !== TAB) return null;
     const textStart = p + 1;
     const severity = this.body(b, textStart, e);
+    if (this.lite && !mayMatterAt(b, textStart + this.bodyAt, e, severity === 'info')) {
+      this.skippedPid = pid;
+      this.skippedTid = this.tid(tidValue * 256 + tidCase, tidEnd - tidStart, text, tidStart + off);
+      return SKIPPED;
+    }
     const ms = m0 * 100 + m1 * 10 + m2;
     if (ms !== this.lastMs) {
       this.lastMs = ms;
@@ -221,6 +250,11 @@ export class FastRecordParser {
     while (textStart + 8 <= stop && view.getFloat64(textStart, true) === SPACES8) textStart += 8;
     while (textStart < stop && b[textStart] === SPACE) textStart++;
     const severity = this.body(b, textStart, e);
+    if (this.lite && !mayMatterAt(b, textStart + this.bodyAt, e, severity === 'info')) {
+      this.skippedPid = pid;
+      this.skippedTid = this.tid(-1 - tidValue, tidEnd - tidStart, text, tidStart + off);
+      return SKIPPED;
+    }
     return {
       line,
       time: this.prefix + text.slice(s + 19 + off, fracEnd + off),

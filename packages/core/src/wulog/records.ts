@@ -190,8 +190,30 @@ function parseBare(text: string, line: number): LogRecord {
   return record(line, null, null, null, null, text);
 }
 
+/**
+ * A line indented as a whole by a paste (a web page or a ticket that shifts every line by a few blanks): the record of
+ * the line without the indent, or null when what follows the indent is no dated header.
+ */
+function parseIndented(text: string, line: number): LogRecord | null {
+  let p = 1;
+  while (text.charCodeAt(p) === SPACE || text.charCodeAt(p) === TAB) p++;
+  // At most a few columns of indent: deeper text is a continuation, not a shifted header.
+  if (p > 8 || !isDigit(text.charCodeAt(p))) return null;
+  return parseHeadered(text.slice(p), line);
+}
+
 /** Parses one line (without terminator) into a record; `line` is its 1-based number in the file. */
 export function parseRecord(text: string, line: number): LogRecord {
+  const c0 = text.charCodeAt(0);
+  if (c0 === SPACE || c0 === TAB) {
+    const r = parseIndented(text, line);
+    if (r !== null) return r;
+  }
+  return parseHeadered(text, line) ?? parseBare(text, line);
+}
+
+/** A line in one of the dated layouts, or null. */
+function parseHeadered(text: string, line: number): LogRecord | null {
   const c0 = text.charCodeAt(0);
   if (isDigit(c0)) {
     const c10 = text.charCodeAt(10);
@@ -203,14 +225,14 @@ export function parseRecord(text: string, line: number): LogRecord {
       const r = parseLegacySpaced(text, line);
       if (r !== null) return r;
     }
-    const r = parseModern(text, line);
-    if (r !== null) return r;
+    return parseModern(text, line);
   }
-  return parseBare(text, line);
+  return null;
 }
 
-/** Which layout a line was written in (legacy with or without TABs, modern, or neither). */
-export function lineLayout(text: string): LineLayout {
+/** Which layout a line was written in (legacy with or without TABs, modern, or neither); a paste's indent is skipped. */
+export function lineLayout(raw: string): LineLayout {
+  const text = raw.trimStart();
   if (!isDigit(text.charCodeAt(0))) return 'bare';
   if (parseLegacyTab(text, 0) !== null || parseLegacySpaced(text, 0) !== null) return 'legacy';
   return parseModern(text, 0) !== null ? 'modern' : 'bare';

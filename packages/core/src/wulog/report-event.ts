@@ -51,7 +51,30 @@ export function isReportEvent(text: string, at: number): boolean {
 
 /** Parses the REPORT EVENT whose prefix starts at `at`; null when the fields are not recognisable. */
 export function parseReportEvent(text: string, at: number): ReportEvent | null {
-  const from = at + PREFIX.length;
+  return parseReportFields(text, at + PREFIX.length);
+}
+
+const HEAD =
+  /^\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}\s+(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})[:.](\d{3})[+-]\d{4}(?:\s|$)/;
+
+/**
+ * True when the message at `at` is the text of a REPORT EVENT without its `REPORT EVENT:` prefix and log header, as
+ * pasted from CBS.log / CbsPersist or a web page: `{EventGUID} YYYY-MM-DD HH:MM:SS:mmm±zzzz 1 148 [AGENT_…] …`.
+ */
+export function isReportHead(text: string, at: number): boolean {
+  return (
+    text.charCodeAt(at) === 0x7b && text.charCodeAt(at + 37) === 0x7d && HEAD.test(at === 0 ? text : text.slice(at))
+  );
+}
+
+/** The event's own time (`YYYY-MM-DDTHH:MM:SS.mmm`, in the zone it names) from a text {@link isReportHead} accepted. */
+export function reportHeadTime(text: string): string | null {
+  const m = HEAD.exec(text);
+  return m === null ? null : `${m[1]}T${m[2]}.${m[3]}`;
+}
+
+/** Parses REPORT EVENT fields starting at `from` (after the prefix, or at the event GUID of a bare copy). */
+export function parseReportFields(text: string, from: number): ReportEvent | null {
   if (text.indexOf('\t', from) >= 0) {
     // Field k runs from tabs[k - 1] + 1 to tabs[k]; the message (field 11) may itself contain TABs. Fields are read
     // in place; only the caller and the message are cut out.

@@ -4,7 +4,7 @@
  */
 import { detach } from './codes.js';
 import { startsWithAt } from './message.js';
-import { copyState, type ParserState } from './state.js';
+import { copyState, type ParsedParserState } from './state.js';
 import type { LogRecord, SettingsFinding } from './types.js';
 
 type Emit = (finding: SettingsFinding) => void;
@@ -83,18 +83,23 @@ export class SettingsTracker {
     return false;
   }
 
+  /** {@link onOther} for a line known only by its process and thread (it has a header, so both are known). */
+  onOtherThread(pid: number, tid: string): void {
+    if (this.open !== null && this.open.pid === pid && this.open.tid === tid) this.flush();
+  }
+
   /** A line that is not a setting ends the block, unless another thread wrote it in between. */
   onOther(r: LogRecord): void {
     if (this.open !== null && (r.pid === null || this.fromOpenThread(r))) this.flush();
   }
 
-  /** The block being collected, copied (see {@link ParserState}). */
-  snapshot(): ParserState['settings'] {
+  /** The block being collected, copied (see {@link ParsedParserState}). */
+  snapshot(): ParsedParserState['settings'] {
     return copyState(this.open);
   }
 
   /** Continues from a {@link snapshot}. */
-  restore(state: ParserState['settings']): void {
+  restore(state: ParsedParserState['settings']): void {
     this.open = copyState(state);
   }
 

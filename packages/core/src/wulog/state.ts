@@ -16,9 +16,12 @@ const detectionFinding = z.object({
   caller: nullableString,
   managed: z.boolean().nullable(),
   serverUrl: nullableString,
-  outcome: z.enum(['succeeded', 'failed', 'unfinished']),
+  outcome: z.enum(['succeeded', 'failed', 'cancelled', 'unfinished']),
   hresult: nullableString,
   updatesFound: nullableInt,
+  // Added after version 1 checkpoints were written: absent in those, so they default.
+  serviceId: nullableString.default(null),
+  serviceName: nullableString.default(null),
 });
 
 const settingsFinding = z.object({
@@ -44,9 +47,12 @@ const installFinding = z.object({
   kind: z.literal('install'),
   line: z.number().int(),
   time: nullableString,
-  outcome: z.enum(['succeeded', 'failed']),
+  outcome: z.enum(['succeeded', 'failed', 'cancelled']),
   hresult: nullableString,
   title: nullableString,
+  kb: nullableString.default(null),
+  updateId: nullableString.default(null),
+  serviceId: nullableString.default(null),
 });
 
 const thread = { pid: nullableInt, tid: nullableString };
@@ -64,22 +70,42 @@ export const ParserStateSchema = z.object({
         ...thread,
         id: nullableString,
         exitCode: nullableString,
+        exitTime: nullableString.default(null),
         skipCode: nullableString,
         syncCode: nullableString,
       }),
     ),
     recent: z.array(detectionFinding),
+    loose: z
+      .object({ ...thread, code: z.string() })
+      .nullable()
+      .default(null),
   }),
   settings: z.object({ finding: settingsFinding, ...thread, seen: z.number().int() }).nullable(),
   network: z.object({ finding: networkFinding, ...thread }).nullable(),
   install: z.object({
     cycles: z.array(z.object({ ...thread, title: nullableString, titleCount: z.number().int() })),
     pending: z.array(installFinding),
+    summary: z
+      .object({ finding: installFinding, ...thread, failed: z.number().int() })
+      .nullable()
+      .default(null),
+    historyFailures: z.number().int().nonnegative().default(0),
   }),
+  /** A pasted REPORT EVENT wrapped over lines, still being joined. */
+  report: z
+    .object({ line: z.number().int(), time: nullableString, ...thread, text: z.string(), parts: z.number().int() })
+    .nullable()
+    .default(null),
 });
 
-/** A parser's state between two chunks, plain JSON. */
-export type ParserState = z.infer<typeof ParserStateSchema>;
+/**
+ * A parser's state between two chunks, plain JSON, as a caller may write it: fields added after version 1
+ * checkpoints (service, loose exit code, install summary, wrapped report) may be left out and default.
+ */
+export type ParserState = z.input<typeof ParserStateSchema>;
+/** A state after {@link ParserStateSchema} filled in the defaults: what the trackers restore from. */
+export type ParsedParserState = z.infer<typeof ParserStateSchema>;
 
 /** Deep copy of plain data, so a snapshot never aliases objects the trackers go on mutating. */
 export function copyState<T>(value: T): T {

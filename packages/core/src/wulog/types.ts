@@ -15,7 +15,17 @@ export interface LogRecord {
   text: string;
 }
 
-/** One "Finding updates" cycle. */
+/**
+ * How a detection counts: `cancelled` (interrupted by Windows, e.g. 0x8024000B) is neither a failure nor a success;
+ * `unfinished` has no verdict in the text.
+ */
+export type DetectionOutcome = 'succeeded' | 'failed' | 'cancelled' | 'unfinished';
+
+/**
+ * One "Finding updates" cycle. `start` is null when the excerpt holds its end but not its START (the outcome is still
+ * the real one). `serviceId`/`serviceName` name the update service the scan ran against (catalogue/services.ts) when
+ * the log says so; `managed` is true for the WSUS/Configuration Manager service.
+ */
 export interface DetectionFinding {
   kind: 'detection';
   line: number;
@@ -24,9 +34,11 @@ export interface DetectionFinding {
   caller: string | null;
   managed: boolean | null;
   serverUrl: string | null;
-  outcome: 'succeeded' | 'failed' | 'unfinished';
+  outcome: DetectionOutcome;
   hresult: Hresult | null;
   updatesFound: number | null;
+  serviceId: string | null;
+  serviceName: string | null;
 }
 
 /** One block of policy the client logged (`WSUS server:` …). */
@@ -50,14 +62,21 @@ export interface NetworkErrorFinding {
   httpStatus: number | null;
 }
 
-/** An install result. */
+/**
+ * An install result: the update's title and KB number when the source names them, the failure code (the catalogue
+ * explains it: describeHresult), and the update service when known. `cancelled` never counts as a failure.
+ */
 export interface InstallFinding {
   kind: 'install';
   line: number;
   time: string | null;
-  outcome: 'succeeded' | 'failed';
+  outcome: 'succeeded' | 'failed' | 'cancelled';
   hresult: Hresult | null;
   title: string | null;
+  kb: string | null;
+  /** Update ID (GUID, upper case, no braces) when the source names it. */
+  updateId: string | null;
+  serviceId: string | null;
 }
 
 /** Anything the findings state machine yields. */

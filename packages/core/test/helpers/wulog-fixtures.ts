@@ -3,10 +3,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseLog, type Finding } from '../../src/wulog/index.js';
 
-/** ../shared/fixtures/wulog/ (real logs, read-only). */
-export const sharedDir = fileURLToPath(new URL('../../../../../shared/fixtures/wulog/', import.meta.url));
+/** fixtures/shared/wulog/: the project's real logs (a copy of ../shared/fixtures, see its README). */
+export const sharedDir = fileURLToPath(new URL('../fixtures/shared/wulog/', import.meta.url));
 /** The core package's own fixture logs. */
 export const ownDir = fileURLToPath(new URL('../fixtures/wulog/', import.meta.url));
+/** Real excerpts from public sources (fixtures/wild/README.md). */
+export const wildDir = fileURLToPath(new URL('../fixtures/wild/', import.meta.url));
 
 /** Every fixture log as [name, bytes]. */
 export const wulogFixtures: readonly [string, Buffer][] = [
@@ -16,6 +18,9 @@ export const wulogFixtures: readonly [string, Buffer][] = [
   ...readdirSync(ownDir)
     .filter((name) => name.endsWith('.log'))
     .map((name): [string, Buffer] => [name, readFileSync(ownDir + name)]),
+  ...readdirSync(wildDir)
+    .filter((name) => name.endsWith('.log'))
+    .map((name): [string, Buffer] => ['wild/' + name, readFileSync(wildDir + name)]),
 ];
 
 /** The findings of one log file, parsed whole. */

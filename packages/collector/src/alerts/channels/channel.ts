@@ -70,17 +70,45 @@ export const EmailChannelConfig = z
   })
   .strict();
 
+/** Where people see the collector (its dashboard), for Alertmanager's externalURL and generatorURL. */
+const externalUrl = httpUrl.optional();
+
+/** A receiver that understands Alertmanager's webhook message (version 4). */
+export const AlertmanagerWebhookChannelConfig = z
+  .object({ type: z.literal('alertmanager-webhook'), name, url: httpUrl, externalUrl, timeoutMs })
+  .strict();
+
+/** An Alertmanager to push alerts to (`url` is its base URL; wuwatch posts to `<url>/api/v2/alerts`). */
+export const AlertmanagerChannelConfig = z
+  .object({
+    type: z.literal('alertmanager'),
+    name,
+    url: httpUrl,
+    externalUrl,
+    /**
+     * How long a firing alert stays active in Alertmanager without being renewed; keep it above
+     * alerts.rules.repeatIntervalMinutes (each repeat renews it), or Alertmanager resolves it in between.
+     */
+    ttlMinutes: z.number().int().positive().max(10_080).default(300),
+    timeoutMs,
+  })
+  .strict();
+
 /** Any channel's configuration, told apart by `type`. */
 export const ChannelConfig = z.discriminatedUnion('type', [
   WebhookChannelConfig,
   SlackChannelConfig,
   EmailChannelConfig,
+  AlertmanagerWebhookChannelConfig,
+  AlertmanagerChannelConfig,
 ]);
 
 export type ChannelConfig = z.infer<typeof ChannelConfig>;
 export type WebhookChannelConfig = z.infer<typeof WebhookChannelConfig>;
 export type SlackChannelConfig = z.infer<typeof SlackChannelConfig>;
 export type EmailChannelConfig = z.infer<typeof EmailChannelConfig>;
+export type AlertmanagerWebhookChannelConfig = z.infer<typeof AlertmanagerWebhookChannelConfig>;
+export type AlertmanagerChannelConfig = z.infer<typeof AlertmanagerChannelConfig>;
 
 /** Scheme, host and port only: webhook paths and queries often embed the secret token (Slack, Teams). */
 export function redactUrl(url: string): string {

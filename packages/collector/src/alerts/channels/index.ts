@@ -2,13 +2,24 @@
 import { makeError } from '@wuwatch/core';
 import { ChannelConfig, type Channel, type ChannelDeps } from './channel.js';
 import { createEmailChannel } from './email.js';
+import { createAlertmanagerChannel, createAlertmanagerWebhookChannel } from './alertmanager.js';
 import { createSlackChannel } from './slack.js';
 import { createWebhookChannel } from './webhook.js';
 
 export type { Channel, ChannelDeps, DeliveryFailure } from './channel.js';
-export { ChannelConfig, EmailChannelConfig, SlackChannelConfig, WebhookChannelConfig, redactUrl } from './channel.js';
+export {
+  AlertmanagerChannelConfig,
+  AlertmanagerWebhookChannelConfig,
+  ChannelConfig,
+  EmailChannelConfig,
+  SlackChannelConfig,
+  WebhookChannelConfig,
+  redactUrl,
+} from './channel.js';
 export { DELIVERY_HEADER, SIGNATURE_HEADER, signBody, verifySignature } from './webhook.js';
 export { slackBody } from './slack.js';
+export { alertmanagerWebhookMessage, postableAlerts, fingerprint, ZERO_TIME } from './alertmanager.js';
+export type { AlertmanagerWebhookMessage, PostableAlert } from './alertmanager.js';
 
 /** Builds a channel from config (validated here); invalid config throws WUW_CONFIG_INVALID naming the field, never its value. */
 export function createChannel(config: unknown, deps: ChannelDeps = {}): Channel {
@@ -26,5 +37,10 @@ export function createChannel(config: unknown, deps: ChannelDeps = {}): Channel 
       return createSlackChannel(cfg);
     case 'email':
       return createEmailChannel(cfg);
+    case 'alertmanager-webhook':
+      return createAlertmanagerWebhookChannel(cfg);
+    case 'alertmanager':
+      return createAlertmanagerChannel(cfg, deps);
   }
 }
+export { instrumentChannel, type DeliveryObserver } from './instrumented.js';

@@ -1,0 +1,1 @@
+export { humanTime, localTime, relativeTime } from './human.js';
