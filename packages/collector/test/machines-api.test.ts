@@ -22,6 +22,15 @@ test.after.always(async () => {
   await tc?.close();
 });
 
+/** Runs the forget command as the CLI would after parsing `wuwatch machine forget …`. */
+function forget(
+  io: ReturnType<typeof cliIo>['io'],
+  positionals: string[],
+  values: Record<string, string | boolean> = {},
+) {
+  return machineForgetCommand({ values, positionals, io, path: 'machine forget' });
+}
+
 function cliIo(tcx: TestCollector) {
   const stdout = new PassThrough();
   let out = '';
@@ -63,7 +72,7 @@ test('forget HOST removes the machine, its events and rollups, revokes and disco
   t.is((await sql('SELECT 1 FROM detection_days WHERE machine_id = $1', [gone.machineId])).length > 0, true);
 
   const { io, out } = cliIo(tc);
-  t.is(await machineForgetCommand(['srv-decom'], io), 0, 'hostnames match case-insensitively');
+  t.is(await forget(io, ['srv-decom']), 0, 'hostnames match case-insensitively');
   t.regex(out(), /forgot SRV-DECOM .*: 20 events deleted, agent .* revoked, 1 open alert\(s\) resolved/);
 
   t.is((await api(tc, 'GET', `/v1/machines/${gone.machineId}`)).status, 404);
@@ -90,10 +99,10 @@ test('forget refuses to guess: an unknown host, a hostname two machines share, n
   const a = await agentWithEvents('SRV-TWIN');
   const b = await agentWithEvents('SRV-TWIN');
   const { io } = cliIo(tc);
-  await t.throwsAsync(machineForgetCommand(['no-such-host'], io), { message: /no machine is called "no-such-host"/ });
-  const twin = await t.throwsAsync(machineForgetCommand(['SRV-TWIN'], io), { message: /2 machines are called/ });
+  await t.throwsAsync(forget(io, ['no-such-host']), { message: /no machine is called "no-such-host"/ });
+  const twin = await t.throwsAsync(forget(io, ['SRV-TWIN']), { message: /2 machines are called/ });
   t.true(twin?.message.includes(a.machineId) && twin.message.includes(b.machineId));
-  t.is(await machineForgetCommand(['--id', b.machineId], io), 0, '--id picks one');
+  t.is(await forget(io, [], { id: b.machineId }), 0, '--id picks one');
   t.is((await api(tc, 'GET', `/v1/machines/${a.machineId}`)).status, 200);
   t.is((await api(tc, 'DELETE', `/v1/machines/${b.machineId}`)).status, 404, 'forgetting twice: not found');
   const anon = await fetch(`${tc.url}/v1/machines/${a.machineId}`, { method: 'DELETE' });

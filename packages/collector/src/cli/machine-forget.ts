@@ -1,16 +1,7 @@
 /** `wuwatch machine forget HOST [--id ID]`: removes a decommissioned machine (see machines/api.ts). */
-import { parseArgs } from 'node:util';
 import { callApi, resolveTarget } from './client.js';
-import { UsageError, type CliIo } from './io.js';
-
-const OPTIONS = {
-  url: { type: 'string' },
-  token: { type: 'string' },
-  json: { type: 'boolean', default: false },
-  id: { type: 'string' },
-} as const;
-
-const USAGE = 'usage: wuwatch machine forget HOST [--id MACHINE_ID] [--json]';
+import { UsageError } from './io.js';
+import type { CommandContext, CommandSpec } from './spec.js';
 
 interface Forgotten {
   machineId: string;
@@ -24,12 +15,12 @@ interface Forgotten {
  * Resolves HOST to one machine (case-insensitive hostname); when several machines share it (a server reinstalled
  * with a new agent) it lists them and asks for --id instead of guessing.
  */
-export async function machineForgetCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
-  const target = resolveTarget(values, io.env);
+export async function machineForgetCommand({ values, positionals, io }: CommandContext): Promise<number> {
+  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  const target = resolveTarget({ url: str('url'), token: str('token') }, io.env);
   const host = positionals[0];
-  if (positionals.length > 1 || (!host && !values.id)) throw new UsageError(USAGE);
-  let id = values.id;
+  let id = str('id');
+  if (positionals.length > 1 || (!host && !id)) throw new UsageError('usage: wuwatch machine forget HOST [--id ID]');
   if (!id) {
     const r = await callApi<{ items: { id: string; hostname: string; last_seen: string }[] }>(
       target,
@@ -44,7 +35,7 @@ export async function machineForgetCommand(args: string[], io: CliIo): Promise<n
     id = r.items[0]!.id;
   }
   const f = await callApi<Forgotten>(target, 'DELETE', `/v1/machines/${encodeURIComponent(id)}`);
-  if (values.json) io.stdout.write(JSON.stringify(f) + '\n');
+  if (values.json === true) io.stdout.write(JSON.stringify(f) + '\n');
   else
     io.stdout.write(
       `forgot ${f.hostname} (${f.machineId}): ${f.events} events deleted, agent ${f.agentId} revoked, ` +
@@ -52,3 +43,15 @@ export async function machineForgetCommand(args: string[], io: CliIo): Promise<n
     );
   return 0;
 }
+
+/** The command's declaration for the registry (the lead adds the shared API and JSON options when wiring it). */
+export const MACHINE_FORGET: Omit<CommandSpec, 'options'> & { options: NonNullable<CommandSpec['options']> } = {
+  name: 'forget',
+  summary: 'forget a decommissioned machine: its events, rollups and open alerts go, its agent token is revoked',
+  args: [{ name: 'HOST', description: 'hostname (case-insensitive); omit with --id', required: false }],
+  options: {
+    id: { type: 'string', value: 'ID', description: 'the machine id, when several machines share the hostname' },
+  },
+  examples: ['wuwatch machine forget SRV-OLD-01', 'wuwatch machine forget SRV-APP --id 6f1c…'],
+  run: machineForgetCommand,
+};
