@@ -9,10 +9,9 @@
  * Knobs: WUWATCH_BENCH_SCALE=0.1 (agents × 0.1), WUWATCH_FLEET_HOLD_S=120, WUWATCH_BENCH_OUT=/tmp/x.json.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { spawnCollector, type ChildCollector } from '../packages/collector/test/helpers/child-collector.js';
@@ -38,6 +37,7 @@ if (limit < AGENTS + 2000) {
 const adminToken = 'bench-admin-token-' + process.pid.toString().padStart(8, '0');
 const database = await createBenchDatabase();
 const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+const jobFile = join(tmpdir(), `wuwatch-fleet-${process.pid}.json`);
 let collector: ChildCollector | null = null;
 try {
   collector = await spawnCollector({
@@ -48,7 +48,6 @@ try {
     WUWATCH_LOG_LEVEL: 'warn',
   });
   const creds = await insertAgentsWithTokens(pool, AGENTS, 'agt_fl_');
-  const jobFile = join(tmpdir(), `wuwatch-fleet-${process.pid}.json`);
   writeFileSync(
     jobFile,
     JSON.stringify({
@@ -67,16 +66,20 @@ try {
       'tsx',
       fileURLToPath(new URL('./lib/fleet-load.ts', import.meta.url)),
       jobFile,
+      `${jobFile}.out`,
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { stdio: ['ignore', 'inherit', 'inherit'] },
   );
-  const loadResult = new Promise<string>((resolve) =>
-    createInterface({ input: load.stdout! }).once('line', (l) => resolve(l)),
+  const loadResult = new Promise<string>((resolve, reject) =>
+    load.once('exit', (code) =>
+      code === 0 ? resolve(readFileSync(`${jobFile}.out`, 'utf8')) : reject(new Error(`load process exited ${code}`)),
+    ),
   );
 
   // While the load runs: collector CPU per second, and the machines list through the API every 500 ms.
   const cpuPct: number[] = [];
   const apiMs: number[] = [];
+  const apiErrors = new Map<string, number>();
   let last = cpuSecondsOf(collector.pid);
   let lastAt = performance.now();
   let sampling = true;
@@ -95,9 +98,18 @@ try {
     await new Promise((r) => setTimeout(r, CONNECT_SPREAD_S * 1000));
     while (sampling) {
       const t0 = performance.now();
-      const res = await fetch(`${c.url}/v1/machines?limit=100`, { headers: { authorization: `Bearer ${adminToken}` } });
-      await res.text();
-      if (res.ok) apiMs.push(performance.now() - t0);
+      try {
+        const res = await fetch(`${c.url}/v1/machines?limit=100`, {
+          headers: { authorization: `Bearer ${adminToken}` },
+        });
+        await res.text();
+        if (res.ok) apiMs.push(performance.now() - t0);
+        else apiErrors.set(`HTTP ${res.status}`, (apiErrors.get(`HTTP ${res.status}`) ?? 0) + 1);
+      } catch (err) {
+        // A refused or reset request is a result too (the collector shedding load), not a reason to stop measuring.
+        const m = String((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message);
+        apiErrors.set(m, (apiErrors.get(m) ?? 0) + 1);
+      }
       await new Promise((r) => setTimeout(r, 500));
     }
   })();
@@ -136,6 +148,8 @@ try {
     ackP95Ms: round(percentile(r.ackLatencies, 95)),
     apiMachinesP95Ms: round(percentile(apiMs, 95)),
     apiRequests: apiMs.length,
+    apiErrors: Object.fromEntries(apiErrors),
+    collectorAlive: collector.proc.exitCode === null && collector.proc.signalCode === null,
     eventsSent: r.eventsSent,
     eventsStored: stored,
     eventsLost: produced - distinct,
@@ -156,6 +170,8 @@ try {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
 } finally {
+  rmSync(jobFile, { force: true });
+  rmSync(`${jobFile}.out`, { force: true });
   await collector?.stop();
   await pool.end();
   await database.drop();

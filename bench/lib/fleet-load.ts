@@ -2,10 +2,10 @@
  * The load process of bench:fleet: one WebSocket per simulated agent (its own token), speaking the real protocol at
  * the real agent's cadence: hello, then a first batch (policy, probe, detection), a probe every PROBE_MS at a random
  * phase, and one more detection at a random moment of the hold. Unacknowledged events are resent after a reconnect
- * (from the welcome's ackedSeq), like the agent's spool. Reads its job from the JSON file argv[2]; writes one JSON result
- * line on stdout when the hold ends.
+ * (from the welcome's ackedSeq), like the agent's spool. Reads its job from the JSON file argv[2]; writes its result to
+ * argv[3] when the hold ends (a file: megabytes through a pipe would be cut by the exit).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { PROTOCOL_VERSION, type WireEvent } from '@wuwatch/core';
 import { detectionEvent, probe503, policyEvent, wsusPolicy } from '../../packages/collector/test/helpers/events.js';
@@ -152,7 +152,8 @@ stopping = true;
 clearInterval(tick);
 for (const a of agents) a.close();
 await new Promise((r) => setTimeout(r, 2000));
-process.stdout.write(
+writeFileSync(
+  process.argv[3]!,
   JSON.stringify({
     agentsConnected: heldConnected,
     maxConnected,
@@ -163,6 +164,6 @@ process.stdout.write(
     reconnects,
     errors: Object.fromEntries([...errors].sort((a, b) => b[1] - a[1]).slice(0, 5)),
     maxSeqs: Object.fromEntries(job.agents.map((a, i) => [a.agentId, agents[i]!.maxSeq])),
-  }) + '\n',
+  }),
 );
 process.exit(0);
