@@ -123,17 +123,25 @@ try {
     reconnects: number;
     errors: Record<string, number>;
     maxSeqs: Record<string, number>;
+    ackedSeqs: Record<string, number>;
   };
   sampling = false;
   await Promise.all([cpuLoop, apiLoop]);
   const peak = collector.memory().peakRss;
 
-  // Lost: a seq the agent produced that is not stored. Doubled: a (agent, seq) stored twice.
-  const { rows } = await pool.query<{ stored: string; distinct_keys: string }>(
-    `SELECT count(*) AS stored, count(DISTINCT (agent_id, seq)) AS distinct_keys FROM events WHERE agent_id LIKE 'agt_fl_%'`,
+  // Lost: a seq the collector acknowledged that is not stored (the agent has deleted it from its spool). Events still
+  // unacknowledged when the hold ended are not lost: they wait in the agents' spools (pendingInSpools).
+  // Doubled: an (agent, seq) stored twice.
+  const acked = Object.entries(r.ackedSeqs);
+  const { rows } = await pool.query<{ stored: string; distinct_keys: string; stored_acked: string }>(
+    `SELECT count(*) AS stored, count(DISTINCT (e.agent_id, e.seq)) AS distinct_keys,
+       count(DISTINCT (e.agent_id, e.seq)) FILTER (WHERE e.seq <= a.acked) AS stored_acked
+     FROM events e JOIN unnest($1::text[], $2::bigint[]) AS a(agent_id, acked) ON a.agent_id = e.agent_id`,
+    [acked.map(([id]) => id), acked.map(([, n]) => n)],
   );
   const stored = Number(rows[0]!.stored);
   const distinct = Number(rows[0]!.distinct_keys);
+  const ackedTotal = acked.reduce((s, [, n]) => s + n, 0);
   const produced = Object.values(r.maxSeqs).reduce((s, n) => s + n, 0);
   const out = {
     when: new Date().toISOString(),
@@ -152,8 +160,10 @@ try {
     collectorAlive: collector.proc.exitCode === null && collector.proc.signalCode === null,
     eventsSent: r.eventsSent,
     eventsStored: stored,
-    eventsLost: produced - distinct,
+    eventsAcked: ackedTotal,
+    eventsLost: ackedTotal - Number(rows[0]!.stored_acked),
     eventsDoubled: stored - distinct,
+    pendingInSpools: produced - distinct,
     unackedAtEnd: r.unackedAtEnd,
     reconnects: r.reconnects,
     agentErrors: r.errors,
@@ -162,7 +172,7 @@ try {
       collectorRssMb: mib(peak) < GOALS.collectorRssMb,
       ackP95Ms: percentile(r.ackLatencies, 95) < GOALS.ackP95Ms,
       apiMachinesP95Ms: percentile(apiMs, 95) < GOALS.apiMachinesP95Ms,
-      nothingLostOrDoubled: produced === distinct && stored === distinct,
+      nothingLostOrDoubled: ackedTotal === Number(rows[0]!.stored_acked) && stored === distinct,
     },
   };
   console.log(JSON.stringify(out, null, 2));

@@ -39,6 +39,10 @@ class CadenceAgent {
   private open = false;
   private timers: NodeJS.Timeout[] = [];
   maxSeq = 0;
+  /** Highest seq the collector acknowledged. */
+  get ackedSeq(): number {
+    return this.acked;
+  }
 
   constructor(private readonly a: { agentId: string; token: string }) {}
 
@@ -164,6 +168,7 @@ writeFileSync(
     reconnects,
     errors: Object.fromEntries([...errors].sort((a, b) => b[1] - a[1]).slice(0, 5)),
     maxSeqs: Object.fromEntries(job.agents.map((a, i) => [a.agentId, agents[i]!.maxSeq])),
+    ackedSeqs: Object.fromEntries(job.agents.map((a, i) => [a.agentId, agents[i]!.ackedSeq])),
   }),
 );
 process.exit(0);
