@@ -21,6 +21,8 @@ import { AlertEvaluator } from './alerts/engine.js';
 import { OutboxWorker } from './alerts/outbox.js';
 import { alertRoutes } from './alerts/api.js';
 import { dashboardPlugin, type DashboardOptions } from './dashboard/index.js';
+import { RetentionService } from './retention/service.js';
+import { machineLifecycleRoutes } from './machines/api.js';
 
 /** A running collector. */
 export interface Collector {
@@ -32,6 +34,8 @@ export interface Collector {
   readonly metrics: Metrics;
   /** The alert evaluator and the outbox worker (null when alerts are disabled). */
   readonly alerts: { evaluator: AlertEvaluator; outbox: OutboxWorker } | null;
+  /** Partition maintenance and rollup pruning (runs at start and every retention.intervalMinutes). */
+  readonly retention: RetentionService;
   /** Runs one status sweep now (tests, and the periodic timer). */
   sweep(): Promise<void>;
   close(): Promise<void>;
@@ -103,7 +107,11 @@ export async function startCollector(
     log,
     https,
     disconnectAgent: (id) => endpoint.disconnectAgent(id),
-    plugins: [...(alerts ? [alertRoutes(db, alerts.channels)] : []), ...(ext.plugins ?? [])],
+    plugins: [
+      ...(alerts ? [alertRoutes(db, alerts.channels)] : []),
+      machineLifecycleRoutes(db, (id) => endpoint.disconnectAgent(id)),
+      ...(ext.plugins ?? []),
+    ],
     rootPlugins: [
       dashboardPlugin({
         db,
@@ -158,6 +166,8 @@ export async function startCollector(
   };
   const timer = setInterval(() => void sweep(), thresholds.sweepSeconds * 1000);
   timer.unref();
+  const retention = new RetentionService(db, { ...config.retention, log: log.child({ component: 'retention' }) });
+  retention.start();
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
@@ -167,6 +177,7 @@ export async function startCollector(
       await endpoint.close();
       await app.close();
       if (sweeping) await sweeping;
+      await retention.stop();
       if (alerts) {
         await alerts.evaluator.stop();
         await alerts.outbox.stop();
@@ -190,6 +201,7 @@ export async function startCollector(
     endpoint,
     metrics,
     alerts: alerts ? { evaluator: alerts.evaluator, outbox: alerts.outbox } : null,
+    retention,
     sweep,
     close,
   };
@@ -221,6 +233,7 @@ function startAlerts(config: Readonly<CollectorConfig>, db: Database, log: Logge
     channels: [...channels.keys()],
     schedule: cfg.schedule,
     debounceMs: cfg.debounceMs,
+    fullEveryMinutes: cfg.fullEvaluationMinutes,
     log: alog,
     onQueued: () => outbox.wake(),
   });

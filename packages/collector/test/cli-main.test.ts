@@ -193,7 +193,7 @@ test('usage errors: unknown command, unknown option, missing argument → exit 2
   t.regex(noValue.err, /^wuwatch machines: .*--status/);
   const noId = await cli(['machine']);
   t.is(noId.code, 2);
-  t.regex(noId.err, /usage: wuwatch machine ID/);
+  t.regex(noId.err, /usage: wuwatch machine show ID/);
   const badStatus = await cli(['machines', '--status', 'sideways']);
   t.is(badStatus.code, 1);
   t.regex(badStatus.err, /WUW_BAD_REQUEST: .*status must be one of/);

@@ -15,7 +15,6 @@ import { machinePage, codesToExplain, type MachineDetail } from '../src/dashboar
 import { explainCode, remedyHtml } from '../src/dashboard/pages/explain.js';
 import { wsusPage } from '../src/dashboard/pages/wsus.js';
 import { summaryPage } from '../src/dashboard/pages/summary.js';
-import { StatusHistory } from '../src/dashboard/history.js';
 import { SessionStore, sessionCookieOptions } from '../src/dashboard/session.js';
 import { safeNext } from '../src/dashboard/auth.js';
 import { alertsFor } from '../src/dashboard/alerts.js';
@@ -351,16 +350,6 @@ test('probeStepsChart draws bars proportional to the step time, red for the fail
   t.regex(svg, /<rect x="64" y="31" width="384" height="16" fill="#c62828"\/>/);
   t.true(svg.includes('40 ms ✗'));
   t.regex(probeStepsChart([]).value, /no steps/);
-});
-
-test('StatusHistory keeps the newest samples, oldest first', (t) => {
-  const h = new StatusHistory(3);
-  for (let i = 1; i <= 5; i++) h.record({ at: new Date(i * 1000), byStatus: { healthy: i } });
-  t.deepEqual(
-    h.points().map((p) => p.byStatus.healthy),
-    [3, 4, 5],
-  );
-  t.throws(() => new StatusHistory(0));
 });
 
 test('SessionStore: random ids, idle and absolute expiry, least-recently-used eviction, delete', (t) => {

@@ -1,6 +1,12 @@
 /** Alerts, silences and the notification outbox in the database (raw SQL; the evaluator's transaction is passed in). */
 import { toJsonbText, type Queryable } from '../db/index.js';
-import { alertFacts } from '../machines/repository.js';
+import {
+  alertFacts,
+  alertFactsCandidates,
+  machinesDataWatermark,
+  type AlertCandidateWindows,
+  type AlertFactsRow,
+} from '../machines/repository.js';
 import { subjectsForMachine } from './rules.js';
 import type { Silence } from './state.js';
 import type { Alert, AlertMachineSnapshot, Notification } from './types.js';
@@ -168,16 +174,29 @@ export async function loadSilences(q: Queryable, now: Date): Promise<Silence[]> 
  * The machines snapshot the rules read, machines per WSUS URL, and per subject the newest machine data in this
  * snapshot (ms since epoch of machines.updated_at) — read in the same statement, so it matches what the rules saw.
  */
-export async function loadMachineSnapshots(q: Queryable): Promise<{
+export async function loadMachineSnapshots(q: Queryable): Promise<MachineSnapshots> {
+  const rows = await alertFacts(q);
+  const wsusMachineCounts: Record<string, number> = {};
+  for (const r of rows) if (r.wsus_url) wsusMachineCounts[r.wsus_url] = (wsusMachineCounts[r.wsus_url] ?? 0) + 1;
+  return toSnapshots(rows, wsusMachineCounts);
+}
+
+/** The machines, counts and data versions the rules read (see loadMachineSnapshots). */
+export interface MachineSnapshots {
   machines: AlertMachineSnapshot[];
   wsusMachineCounts: Record<string, number>;
   dataVersions: Map<string, number>;
-}> {
-  const rows = await alertFacts(q);
-  const wsusMachineCounts: Record<string, number> = {};
+}
+
+/** Like loadMachineSnapshots, for the machines an incremental evaluation must read (alertFactsCandidates). */
+export async function loadCandidateSnapshots(q: Queryable, windows: AlertCandidateWindows): Promise<MachineSnapshots> {
+  const { rows, wsusMachineCounts } = await alertFactsCandidates(q, windows);
+  return toSnapshots(rows, wsusMachineCounts);
+}
+
+function toSnapshots(rows: readonly AlertFactsRow[], wsusMachineCounts: Record<string, number>): MachineSnapshots {
   const dataVersions = new Map<string, number>();
   const machines = rows.map((r) => {
-    if (r.wsus_url) wsusMachineCounts[r.wsus_url] = (wsusMachineCounts[r.wsus_url] ?? 0) + 1;
     const version = r.updated_at.getTime();
     for (const subject of subjectsForMachine({ machineId: r.id, wsusUrl: r.wsus_url, lastProbe: r.last_probe })) {
       dataVersions.set(subject, Math.max(dataVersions.get(subject) ?? 0, version));
@@ -201,4 +220,46 @@ export async function loadMachineSnapshots(q: Queryable): Promise<{
     };
   });
   return { machines, wsusMachineCounts, dataVersions };
+}
+
+/** Where the evaluator left off (null before its first evaluation). */
+export interface EvaluatorState {
+  evaluatedAt: Date;
+  dataWatermark: Date | null;
+  fullAt: Date;
+}
+
+/** Reads the evaluator's bookmark (the caller holds the evaluator lock). */
+export async function loadEvaluatorState(q: Queryable): Promise<EvaluatorState | null> {
+  const { rows } = await q.query<{ evaluated_at: Date; data_watermark: Date | null; full_at: Date }>(
+    'SELECT evaluated_at, data_watermark, full_at FROM alert_evaluator_state WHERE id = 1',
+  );
+  const r = rows[0];
+  return r ? { evaluatedAt: r.evaluated_at, dataWatermark: r.data_watermark, fullAt: r.full_at } : null;
+}
+
+/** Writes the evaluator's bookmark. */
+export async function saveEvaluatorState(q: Queryable, s: EvaluatorState): Promise<void> {
+  await q.query(
+    `INSERT INTO alert_evaluator_state (id, evaluated_at, data_watermark, full_at) VALUES (1, $1, $2, $3)
+     ON CONFLICT (id) DO UPDATE SET evaluated_at = $1, data_watermark = $2, full_at = $3`,
+    [s.evaluatedAt, s.dataWatermark, s.fullAt],
+  );
+}
+
+/** The newest machine data now (the next incremental evaluation reads what changed after it). */
+export const currentDataWatermark = machinesDataWatermark;
+
+/**
+ * Resolves the open alerts about one machine without a notification (it was decommissioned on purpose, nothing got
+ * better) and ends the silences naming it. Grouped WSUS alerts drop it at the next evaluation.
+ */
+export async function closeMachineAlerts(q: Queryable, machineId: string, now: Date): Promise<number> {
+  const { rowCount } = await q.query(
+    `UPDATE alerts SET state = 'resolved', resolved_at = $2, updated_at = $2
+     WHERE subject = $1 AND state <> 'resolved'`,
+    [`machine:${machineId}`, now],
+  );
+  await q.query(`UPDATE silences SET deleted_at = $2 WHERE machine_id = $1 AND deleted_at IS NULL`, [machineId, now]);
+  return rowCount;
 }

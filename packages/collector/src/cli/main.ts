@@ -17,10 +17,11 @@ function resolve(argv: string[]): { spec: Spec; command?: CommandSpec; path: str
   const sub = spec.commands.find((c) => c.name === rest[0]);
   if (sub) return { spec, command: sub, path: `${spec.name} ${sub.name}`, rest: rest.slice(1) };
   const fallback = spec.commands.find((c) => c.name === spec.defaultCommand);
-  // `wuwatch alerts --state resolved` runs the default; `wuwatch alerts bogus` is a usage error.
+  // `wuwatch alerts --state resolved` runs the default; `wuwatch alerts bogus` is a usage error. A default that takes
+  // an argument also takes a first word that names no subcommand: `wuwatch machine ID` is `wuwatch machine show ID`.
   if (
     fallback &&
-    (rest.length === 0 || rest[0]!.startsWith('-')) &&
+    (rest.length === 0 || rest[0]!.startsWith('-') || (fallback.args?.length ?? 0) > 0) &&
     !(rest.length > 0 && wantsHelp(rest) && rest.length === 1)
   ) {
     return { spec, command: fallback, path: `${spec.name} ${fallback.name}`, rest };

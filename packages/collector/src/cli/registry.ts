@@ -18,6 +18,7 @@ import {
 } from './commands.js';
 import { configCheckCommand, migrateCommand, serveCommand } from './serve.js';
 import type { OptionSpec, Spec } from './spec.js';
+import { MACHINE_FORGET } from './machine-forget.js';
 
 /** How API commands find and authenticate to the collector. */
 const API: Record<string, OptionSpec> = {
@@ -178,10 +179,19 @@ export const COMMANDS: readonly Spec[] = [
   },
   {
     name: 'machine',
-    summary: 'one machine with the reasons behind its status',
-    args: ID('machine'),
-    options: { ...API, ...JSON_OUT },
-    run: machineCommand,
+    summary: 'one machine: show it, or forget a decommissioned one',
+    defaultCommand: 'show',
+    commands: [
+      {
+        name: 'show',
+        summary: 'one machine with the reasons behind its status',
+        args: ID('machine'),
+        options: { ...API, ...JSON_OUT },
+        examples: ['wuwatch machine <id>', 'wuwatch machine show <id> --json'],
+        run: machineCommand,
+      },
+      { ...MACHINE_FORGET, options: { ...MACHINE_FORGET.options, ...API, ...JSON_OUT } },
+    ],
   },
   { name: 'wsus', summary: 'WSUS servers and who can reach them', options: { ...API, ...JSON_OUT }, run: wsusCommand },
   {

@@ -43,6 +43,8 @@ export const AlertsConfig = z
     schedule: z.string().default('* * * * *'),
     /** Evaluation after ingest changed a machine waits this long to batch changes together. */
     debounceMs: z.number().int().nonnegative().default(2000),
+    /** Evaluations read only changed and due machines; one reads the whole fleet at start and this often. */
+    fullEvaluationMinutes: z.number().positive().default(60),
     rules: AlertRulesConfig.prefault({}),
     channels: z.array(ChannelConfig).default([]),
     delivery: z
@@ -74,6 +76,26 @@ export const AlertsConfig = z
     });
   });
 
+/** Data lifecycle: how long raw events and rollups are kept (see README "Retention and sizing"). */
+export const RetentionConfig = z
+  .object({
+    /** Raw events are kept this many whole UTC days before today (by the time the collector received them). */
+    days: z.number().int().positive().max(3650).default(90),
+    /** The detection timeline and the dashboard's status history are kept this many days. */
+    rollupDays: z.number().int().positive().max(3650).default(400),
+    /** Daily partitions are created this many days ahead. */
+    aheadDays: z.number().int().positive().max(60).default(7),
+    /** Maintenance runs at start and then this often. */
+    intervalMinutes: z.number().positive().default(60),
+    /** Rows deleted per transaction when trimming the migrated legacy partition. */
+    trimBatchRows: z.number().int().positive().default(5000),
+    /** A partition DROP waits at most this long for its lock, then retries on the next run. */
+    lockTimeoutMs: z.number().int().positive().default(2000),
+    /** Pause between two partition drops, so writers queued behind a DROP's lock catch up before the next. */
+    pauseMs: z.number().int().nonnegative().default(1000),
+  })
+  .strict();
+
 /** Full collector configuration. */
 export const CollectorConfig = z
   .object({
@@ -90,6 +112,7 @@ export const CollectorConfig = z
     agent: AgentEndpointConfig.default(AgentEndpointConfig.parse({})),
     status: StatusConfig.default(StatusConfig.parse({})),
     alerts: AlertsConfig.prefault({}),
+    retention: RetentionConfig.prefault({}),
   })
   .strict();
 
@@ -97,3 +120,4 @@ export type CollectorConfig = z.infer<typeof CollectorConfig>;
 export type StatusConfig = z.infer<typeof StatusConfig>;
 export type AgentEndpointConfig = z.infer<typeof AgentEndpointConfig>;
 export type AlertsConfig = z.infer<typeof AlertsConfig>;
+export type RetentionConfig = z.infer<typeof RetentionConfig>;

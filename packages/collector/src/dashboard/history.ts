@@ -1,40 +1,40 @@
 /**
- * Machines per status over time, for the summary chart. Kept in memory (a ring buffer sampled every 30 s plus once
- * at start) rather than in a `status_snapshots` table: the chart is a glance at recent trend, not an audit record,
- * and a table would need a migration. The price: history starts again when the collector restarts, and each
- * collector of a multi-instance deployment shows its own samples (of the same shared database).
+ * Machines per status over time, for the summary chart, kept in the `status_samples` rollup table: a sample every
+ * interval, stored at the start of its slot with ON CONFLICT DO NOTHING, so the history survives a restart and
+ * several collectors on one database write one sample per slot between them. Retention prunes samples older than
+ * retention.rollupDays (one row per slot for the whole fleet, so the size does not grow with the fleet).
  */
 import type { Logger } from 'pino';
+import type { Queryable } from '../db/index.js';
 import type { HistoryPoint } from './svg.js';
 
-/** A fixed-size buffer of samples; the oldest is dropped when full. */
-export class StatusHistory {
-  private readonly buf: HistoryPoint[] = [];
-  private start = 0;
-
-  constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive integer');
-  }
-
-  /** Adds a sample. */
-  record(point: HistoryPoint): void {
-    if (this.buf.length < this.capacity) {
-      this.buf.push(point);
-      return;
-    }
-    this.buf[this.start] = point;
-    this.start = (this.start + 1) % this.capacity;
-  }
-
-  /** Samples, oldest first. */
-  points(): HistoryPoint[] {
-    return [...this.buf.slice(this.start), ...this.buf.slice(0, this.start)];
-  }
+/** Stores one sample in the slot of `at` (intervals of `intervalMs` since the epoch); false if the slot had one. */
+export async function recordSample(
+  q: Queryable,
+  at: Date,
+  intervalMs: number,
+  byStatus: Record<string, number>,
+): Promise<boolean> {
+  const slot = new Date(Math.floor(at.getTime() / intervalMs) * intervalMs);
+  const { rowCount } = await q.query(
+    `INSERT INTO status_samples ("at", by_status) VALUES ($1, $2::jsonb) ON CONFLICT ("at") DO NOTHING`,
+    [slot, JSON.stringify(byStatus)],
+  );
+  return rowCount === 1;
 }
 
-/** Samples `summary()` into `history` now and every `intervalMs`; the returned function stops it (and waits). */
+/** The newest `limit` samples, oldest first. */
+export async function loadHistory(q: Queryable, limit: number): Promise<HistoryPoint[]> {
+  const { rows } = await q.query<{ at: Date; by_status: Record<string, number> }>(
+    `SELECT "at", by_status FROM status_samples ORDER BY "at" DESC LIMIT $1`,
+    [limit],
+  );
+  return rows.reverse().map((r) => ({ at: new Date(r.at), byStatus: r.by_status }));
+}
+
+/** Samples `summary()` into the table now and every `intervalMs`; the returned function stops it (and waits). */
 export function startSampler(
-  history: StatusHistory,
+  db: Queryable,
   summary: () => Promise<Record<string, number>>,
   intervalMs: number,
   log: Logger,
@@ -43,7 +43,8 @@ export function startSampler(
   const sample = () => {
     if (inFlight) return;
     inFlight = summary()
-      .then((byStatus) => history.record({ at: new Date(), byStatus }))
+      .then((byStatus) => recordSample(db, new Date(), intervalMs, byStatus))
+      .then(() => undefined)
       // A missed sample leaves a gap in a chart; it must not take the collector down.
       .catch((err: unknown) => log.warn({ err }, 'dashboard: status sample failed'))
       .finally(() => {

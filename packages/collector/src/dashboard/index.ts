@@ -22,7 +22,7 @@ import type { AuthStore } from '../auth/store.js';
 import type { Database } from '../db/index.js';
 import { summary } from '../api/queries.js';
 import { alertsFor as defaultAlertsFor, type MachineAlert } from './alerts.js';
-import { StatusHistory, startSampler } from './history.js';
+import { startSampler } from './history.js';
 import { registerRoutes } from './routes.js';
 import { DEFAULT_SESSION_LIMITS, SessionStore, type SessionLimits } from './session.js';
 
@@ -35,7 +35,7 @@ export interface DashboardOptions {
   secureCookies: boolean;
   /** How often machines per status are sampled for the chart (default 30 s). */
   historyIntervalMs: number;
-  /** Samples kept (default 2880: a day at 30 s). */
+  /** Samples the chart draws (default 2880: a day at 30 s); the table keeps retention.rollupDays of them. */
   historyCapacity: number;
   /** Machines per page (default 50). */
   pageSize: number;
@@ -59,15 +59,14 @@ export function dashboardPlugin(deps: DashboardDeps): (app: FastifyInstance) => 
     // Cookie parsing and serialising (RFC 6265 quoting, decoding, attributes) from the fastify team's plugin.
     await app.register(fastifyCookie);
     const historyIntervalMs = deps.historyIntervalMs ?? 30_000;
-    const history = new StatusHistory(deps.historyCapacity ?? 2880);
-    const stop = startSampler(history, async () => (await summary(deps.db)).byStatus, historyIntervalMs, deps.log);
+    const stop = startSampler(deps.db, async () => (await summary(deps.db)).byStatus, historyIntervalMs, deps.log);
     app.addHook('onClose', stop);
     registerRoutes(app, {
       db: deps.db,
       auth: deps.auth,
       log: deps.log,
       sessions: new SessionStore(deps.sessions ?? DEFAULT_SESSION_LIMITS),
-      history,
+      historyCapacity: deps.historyCapacity ?? 2880,
       secureCookies: deps.secureCookies ?? false,
       pageSize: deps.pageSize ?? 50,
       timelineDays: deps.timelineDays ?? 30,

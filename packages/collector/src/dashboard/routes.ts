@@ -11,7 +11,7 @@ import { isDatabaseError } from '../api/db-errors.js';
 import type { MachineAlert } from './alerts.js';
 import { hasLiveSession, HTML_TYPE, requireViewer, safeNext, sessionId } from './auth.js';
 import type { SafeHtml } from './html.js';
-import type { StatusHistory } from './history.js';
+import { loadHistory } from './history.js';
 import { errorPage } from './pages/error.js';
 import { loginPage } from './pages/login.js';
 import { machinePage, type MachineDetail } from './pages/machine.js';
@@ -27,7 +27,8 @@ export interface RouteDeps {
   auth: AuthStore;
   log: Logger;
   sessions: SessionStore;
-  history: StatusHistory;
+  /** Samples the summary chart draws. */
+  historyCapacity: number;
   secureCookies: boolean;
   pageSize: number;
   timelineDays: number;
@@ -122,12 +123,16 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     pages.addHook('onRequest', requireViewer(deps));
 
     pages.get('/', async (_req, reply) => {
-      const [s, wsus] = await Promise.all([summary(deps.db), wsusServers(deps.db)]);
+      const [s, wsus, history] = await Promise.all([
+        summary(deps.db),
+        wsusServers(deps.db),
+        loadHistory(deps.db, deps.historyCapacity),
+      ]);
       const view = {
         now: new Date(),
         total: s.total,
         byStatus: s.byStatus,
-        history: deps.history.points(),
+        history,
         sampleSeconds: Math.round(deps.historyIntervalMs / 1000),
         wsus,
       };

@@ -14,11 +14,48 @@ export interface EventRow {
 /** At or above this many rows a PostgreSQL transaction streams them with COPY instead of one unnest INSERT. */
 export const COPY_THRESHOLD = 2000;
 
-const UNNEST_INSERT = `INSERT INTO events (agent_id, machine_id, seq, "time", kind, data)
-SELECT u.agent_id, u.machine_id, u.seq, u.t, u.kind, u.data::jsonb
-FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[])
-  AS u(agent_id, machine_id, seq, t, kind, data)
-ON CONFLICT (agent_id, seq) DO NOTHING`;
+/**
+ * The insert both paths share, from `source` (rows agent_id, machine_id, seq, "time", kind, data). `events` is
+ * partitioned by received_at, so (agent_id, seq) cannot be a unique index (it would have to contain received_at):
+ * the ingest writer refuses re-sent seqs (only seq > agents.last_acked_seq, under the agent's row lock), and here a
+ * seq repeated within the rows or already stored in the last two days' partitions is skipped — the same guarantee
+ * ON CONFLICT gave, for every path that does not go through the writer's filter, at the cost of two index probes.
+ * Inserted detections are added to the machine's per-day rollup (detection_days) in the same statement; a detection
+ * dated more than a day ahead (a broken agent clock) is stored but not rolled up.
+ */
+function insertFrom(source: string, sinceParam: string): string {
+  return `WITH src AS (
+  SELECT DISTINCT ON (s.agent_id, s.seq) s.agent_id, s.machine_id, s.seq, s."time", s.kind, s.data
+  FROM ${source} ORDER BY s.agent_id, s.seq
+), ins AS (
+  INSERT INTO events (agent_id, machine_id, seq, "time", kind, data)
+  SELECT src.agent_id, src.machine_id, src.seq, src."time", src.kind, src.data FROM src
+  WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.agent_id = src.agent_id AND e.seq = src.seq
+    AND e.received_at >= ${sinceParam}::timestamptz)
+  RETURNING machine_id, "time", kind, data
+), rolled AS (
+  INSERT INTO detection_days (machine_id, day, succeeded, failed, hresults)
+  SELECT machine_id, ("time" AT TIME ZONE 'UTC')::date,
+    count(*) FILTER (WHERE data->>'outcome' = 'succeeded')::int,
+    count(*) FILTER (WHERE data->>'outcome' = 'failed')::int,
+    array_remove(array_agg(DISTINCT data->>'hresult'), NULL)
+  FROM ins WHERE kind = 'detection' AND "time" <= now() + interval '1 day'
+  GROUP BY 1, 2
+  ON CONFLICT (machine_id, day) DO UPDATE SET
+    succeeded = detection_days.succeeded + EXCLUDED.succeeded,
+    failed = detection_days.failed + EXCLUDED.failed,
+    hresults = ARRAY(SELECT DISTINCT h FROM unnest(detection_days.hresults || EXCLUDED.hresults) AS h ORDER BY h)
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM ins)::int AS inserted, (SELECT count(*) FROM rolled)::int AS rolled`;
+}
+
+const UNNEST_INSERT = insertFrom(
+  `(SELECT u.agent_id, u.machine_id, u.seq, u.t AS "time", u.kind, u.data::jsonb AS data
+  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[])
+    AS u(agent_id, machine_id, seq, t, kind, data)) s`,
+  '$7',
+);
 
 // Session-scoped staging table; ON COMMIT DELETE ROWS empties it at the end of every transaction.
 const STAGE_CREATE = `CREATE TEMP TABLE IF NOT EXISTS wuwatch_event_stage (
@@ -26,9 +63,16 @@ const STAGE_CREATE = `CREATE TEMP TABLE IF NOT EXISTS wuwatch_event_stage (
   kind text NOT NULL, data jsonb NOT NULL
 ) ON COMMIT DELETE ROWS`;
 const STAGE_COPY = `COPY wuwatch_event_stage (agent_id, machine_id, seq, "time", kind, data) FROM STDIN`;
-const STAGE_INSERT = `INSERT INTO events (agent_id, machine_id, seq, "time", kind, data)
-SELECT agent_id, machine_id, seq, "time", kind, data FROM wuwatch_event_stage
-ON CONFLICT (agent_id, seq) DO NOTHING`;
+const STAGE_INSERT = insertFrom('wuwatch_event_stage s', '$1');
+
+const DAY_MS = 86_400_000;
+/**
+ * Start of yesterday (UTC): the duplicate probe looks at received_at from here on. Passed as a parameter, not
+ * computed in SQL, so the planner prunes the other partitions at plan time instead of planning all of them.
+ */
+function probeSince(): string {
+  return new Date((Math.floor(Date.now() / DAY_MS) - 1) * DAY_MS).toISOString();
+}
 
 /**
  * JSON text for a jsonb column. PostgreSQL rejects the escape \u0000 in jsonb, and Windows event data can carry NUL
@@ -40,6 +84,15 @@ export function toJsonbText(value: unknown): string {
   return json.replace(/(\\*)\\u0000/g, (match, slashes: string) =>
     slashes.length % 2 === 0 ? `${slashes}\\ufffd` : match,
   );
+}
+
+interface InsertCounts {
+  inserted: number;
+  rolled: number;
+}
+
+function insertedOf(res: { rows: InsertCounts[] }): number {
+  return res.rows[0]?.inserted ?? 0;
 }
 
 /** Escapes one value for COPY text format (backslash, tab, newline, carriage return). */
@@ -66,7 +119,7 @@ async function insertByCopy(q: Queryable, copyFrom: NonNullable<Queryable['copyF
   // Only non-empty when an earlier call in this transaction staged rows; they would just conflict, but cost time.
   await q.query('DELETE FROM wuwatch_event_stage');
   await copyFrom(STAGE_COPY, copyLines(rows));
-  return (await q.query(STAGE_INSERT)).rowCount;
+  return insertedOf(await q.query<InsertCounts>(STAGE_INSERT, [probeSince()]));
 }
 
 /**
@@ -77,13 +130,14 @@ async function insertByCopy(q: Queryable, copyFrom: NonNullable<Queryable['copyF
 export async function insertEvents(q: Queryable, rows: readonly EventRow[]): Promise<number> {
   if (rows.length === 0) return 0;
   if (q.copyFrom && rows.length >= COPY_THRESHOLD) return insertByCopy(q, q.copyFrom.bind(q), rows);
-  const res = await q.query(UNNEST_INSERT, [
+  const res = await q.query<InsertCounts>(UNNEST_INSERT, [
     rows.map((r) => r.agentId),
     rows.map((r) => r.machineId),
     rows.map((r) => String(r.seq)),
     rows.map((r) => r.time.toISOString()),
     rows.map((r) => r.kind),
     rows.map((r) => toJsonbText(r.data)),
+    probeSince(),
   ]);
-  return res.rowCount;
+  return insertedOf(res);
 }

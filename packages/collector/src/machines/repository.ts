@@ -231,13 +231,13 @@ export async function machineHistory(
     `SELECT seq, "time", received_at, kind, data FROM events WHERE machine_id = $1 ORDER BY "time" DESC, id DESC LIMIT 100`,
     [id],
   );
+  // From the rollup written with each event insert, so the timeline outlives the pruning of raw events.
   const { rows: timeline } = await q.query(
-    `SELECT to_char(date_trunc('day', "time" AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day,
-       count(*) FILTER (WHERE data->>'outcome' = 'succeeded')::int AS succeeded,
-       count(*) FILTER (WHERE data->>'outcome' = 'failed')::int AS failed,
-       array_remove(array_agg(DISTINCT data->>'hresult'), NULL) AS hresults
-     FROM events WHERE machine_id = $1 AND kind = 'detection' AND "time" > now() - make_interval(days => $2)
-     GROUP BY 1 ORDER BY 1`,
+    `SELECT to_char(day, 'YYYY-MM-DD') AS day, succeeded, failed, hresults
+     FROM detection_days WHERE machine_id = $1
+       AND day > ((now() AT TIME ZONE 'UTC') - make_interval(days => $2))::date
+       AND day <= ((now() AT TIME ZONE 'UTC') + interval '1 day')::date
+     ORDER BY day`,
     [id, days],
   );
   return { recentEvents, timeline };
@@ -296,12 +296,123 @@ export interface AlertFactsRow {
   updated_at: Date;
 }
 
+const ALERT_FACT_COLUMNS = `id, hostname, status, status_reasons, wsus_url, consecutive_detection_failures,
+  last_detection_hresult, first_failure_at, last_detection_at, last_success_detection_at, first_seen, last_seen,
+  last_goodbye_at, probe_failing_since, last_probe, updated_at`;
+
 /** Every machine, with the columns the alert rules read (one statement, so the snapshot is consistent). */
 export async function alertFacts(q: Queryable): Promise<AlertFactsRow[]> {
-  const { rows } = await q.query<AlertFactsRow>(
-    `SELECT id, hostname, status, status_reasons, wsus_url, consecutive_detection_failures, last_detection_hresult,
-       first_failure_at, last_detection_at, last_success_detection_at, first_seen, last_seen, last_goodbye_at,
-       probe_failing_since, last_probe, updated_at FROM machines`,
+  const { rows } = await q.query<AlertFactsRow>(`SELECT ${ALERT_FACT_COLUMNS} FROM machines`);
+  return rows;
+}
+
+/** Windows of the incremental alert read: a machine is read when a bound below falls in (after, upTo]. */
+export interface AlertCandidateWindows {
+  /** Machines whose data (updated_at) is newer than this changed since the last evaluation. */
+  changedSince: Date;
+  /** last_seen in the window: the silent rule falls due. */
+  lastSeen: { after: Date; upTo: Date };
+  /** last_success_detection_at (first_seen when none) in the window: the stale rule falls due. */
+  detectionReference: { after: Date; upTo: Date };
+  /** probe_failing_since in the window: the WSUS rule's delay elapses. */
+  probeFailingSince: { after: Date; upTo: Date };
+  /** Machines named by open alerts (their conditions are re-checked every time). */
+  machineIds: readonly string[];
+}
+
+/**
+ * The machines an incremental alert evaluation must read (each branch an index range, so the cost follows the
+ * changes and the due times, not the fleet size), plus the machines with a failing probe pointing at a WSUS server
+ * one of them names (the WSUS rule groups those per server), and the machine count per such server (an index-only
+ * count). One statement: a consistent snapshot.
+ */
+export async function alertFactsCandidates(
+  q: Queryable,
+  w: AlertCandidateWindows,
+): Promise<{ rows: AlertFactsRow[]; wsusMachineCounts: Record<string, number> }> {
+  const { rows } = await q.query<AlertFactsRow & { wsus_count: string | null }>(
+    `WITH cand AS (
+       SELECT id FROM machines WHERE updated_at > $1
+       UNION SELECT id FROM machines WHERE last_seen > $2 AND last_seen <= $3
+       UNION SELECT id FROM machines WHERE last_success_detection_at > $4 AND last_success_detection_at <= $5
+       UNION SELECT id FROM machines WHERE last_success_detection_at IS NULL AND first_seen > $4 AND first_seen <= $5
+       UNION SELECT id FROM machines WHERE probe_failing_since > $6 AND probe_failing_since <= $7
+       UNION SELECT unnest($8::text[])
+     ), urls AS (
+       SELECT DISTINCT m.wsus_url AS url FROM machines m JOIN cand c ON c.id = m.id WHERE m.wsus_url IS NOT NULL
+     ), scope AS (
+       -- The WSUS rule builds a server's condition from its machines whose probe fails; the rest it only counts.
+       SELECT id FROM cand
+       UNION SELECT id FROM machines WHERE probe_failing_since IS NOT NULL AND wsus_url IN (SELECT url FROM urls)
+     ), counts AS (
+       SELECT wsus_url, count(*) AS n FROM machines WHERE wsus_url IN (SELECT url FROM urls) GROUP BY wsus_url
+     )
+     SELECT ${ALERT_FACT_COLUMNS.split(',')
+       .map((c) => `m.${c.trim()}`)
+       .join(', ')}, c.n AS wsus_count
+     FROM machines m JOIN scope s ON s.id = m.id LEFT JOIN counts c ON c.wsus_url = m.wsus_url`,
+    [
+      w.changedSince,
+      w.lastSeen.after,
+      w.lastSeen.upTo,
+      w.detectionReference.after,
+      w.detectionReference.upTo,
+      w.probeFailingSince.after,
+      w.probeFailingSince.upTo,
+      [...w.machineIds],
+    ],
+  );
+  const wsusMachineCounts: Record<string, number> = {};
+  for (const r of rows) if (r.wsus_url && r.wsus_count !== null) wsusMachineCounts[r.wsus_url] = Number(r.wsus_count);
+  return { rows, wsusMachineCounts };
+}
+
+/** The newest machine data (max updated_at), or null with no machines (an index lookup). */
+export async function machinesDataWatermark(q: Queryable): Promise<Date | null> {
+  const { rows } = await q.query<{ at: Date | null }>('SELECT max(updated_at) AS at FROM machines');
+  return rows[0]?.at ?? null;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Decommissioning.
+
+/** What forgetting a machine removed. */
+export interface ForgottenMachine {
+  machineId: string;
+  hostname: string;
+  agentId: string;
+  /** Raw events deleted with it. */
+  events: number;
+}
+
+/**
+ * Forgets a decommissioned machine (inside the caller's transaction): its agent's token is revoked (the agent row is
+ * kept, revoked, like every credential, so the listing still shows who it was and the old token can never bring the
+ * machine back), its events are deleted, and the machine row goes with its rollups (detection_days cascade).
+ * Returns null when no machine has that id.
+ */
+export async function forgetMachine(q: Queryable, machineId: string): Promise<ForgottenMachine | null> {
+  const { rows } = await q.query<{ id: string; agent_id: string; hostname: string }>(
+    'SELECT id, agent_id, hostname FROM machines WHERE id = $1 FOR UPDATE',
+    [machineId],
+  );
+  const m = rows[0];
+  if (!m) return null;
+  // Locks the agent row too: a batch being written for it finishes first, the next is refused as revoked.
+  await q.query('UPDATE agents SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1', [m.agent_id]);
+  const events = await q.query('DELETE FROM events WHERE machine_id = $1', [m.id]);
+  await q.query('DELETE FROM machines WHERE id = $1', [m.id]);
+  return { machineId: m.id, hostname: m.hostname, agentId: m.agent_id, events: events.rowCount };
+}
+
+/** Machines whose hostname equals `hostname` (case-insensitive, as Windows compares names). */
+export async function machinesByHostname(
+  q: Queryable,
+  hostname: string,
+): Promise<{ id: string; hostname: string; last_seen: Date }[]> {
+  const { rows } = await q.query<{ id: string; hostname: string; last_seen: Date }>(
+    'SELECT id, hostname, last_seen FROM machines WHERE lower(hostname) = lower($1) ORDER BY last_seen DESC',
+    [hostname],
   );
   return rows;
 }

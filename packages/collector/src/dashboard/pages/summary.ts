@@ -30,7 +30,7 @@ ${cards}
 </section>
 <h2>Machines per status over time</h2>
 <div class="panel">${statusHistoryChart(v.history)}${statusLegend(v.history)}
-<p class="muted">Sampled every ${v.sampleSeconds} s since this collector started (${v.history.length} sample${v.history.length === 1 ? '' : 's'}; kept in memory).</p></div>
+<p class="muted">Sampled every ${v.sampleSeconds} s (${v.history.length} sample${v.history.length === 1 ? '' : 's'}; kept in the database, so a restart keeps the history).</p></div>
 <h2>WSUS servers needing attention</h2>
 ${
   attention.length === 0
