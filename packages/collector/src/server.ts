@@ -88,6 +88,10 @@ export async function startCollector(
     maxPayloadBytes: config.agent.maxPayloadBytes,
     heartbeatMs: config.agent.heartbeatSeconds * 1000,
     maxConcurrentWrites: config.agent.maxConcurrentWrites,
+    admission: {
+      maxFutureSkewMs: config.agent.maxFutureSkewSeconds * 1000,
+      maxEventAgeMs: config.agent.maxEventAgeDays * 86_400_000,
+    },
     onBatch: (result) => {
       // A status change is emitted by the machines module; new events alone can still move an alert.
       if (result.inserted > 0) alerts?.evaluator.poke();

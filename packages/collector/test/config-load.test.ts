@@ -86,7 +86,13 @@ test('file, then environment, then overrides (CLI flags); nested sections merge 
     defaultDetectionIntervalHours: 22,
     sweepSeconds: 30,
   });
-  t.deepEqual(c.agent, { maxPayloadBytes: 1024 * 1024, heartbeatSeconds: 10, maxConcurrentWrites: 8 });
+  t.deepEqual(c.agent, {
+    maxPayloadBytes: 1024 * 1024,
+    heartbeatSeconds: 10,
+    maxConcurrentWrites: 8,
+    maxFutureSkewSeconds: 3600,
+    maxEventAgeDays: 3650,
+  });
   t.is(loadConfig({ env: { WUWATCH_CONFIG: path } }).port, 8000, 'WUWATCH_CONFIG names the file');
 });
 

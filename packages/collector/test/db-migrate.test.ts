@@ -19,6 +19,7 @@ const TABLES = [
   'enrollment_secrets',
   'events',
   'machines',
+  'quarantined_events',
   'silences',
   'wsus_servers',
 ];

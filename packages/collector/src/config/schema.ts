@@ -32,6 +32,10 @@ export const AgentEndpointConfig = z
     heartbeatSeconds: z.number().positive().default(30),
     /** Batches written to the database at once across all sockets; beyond it sockets stop being read. */
     maxConcurrentWrites: z.number().int().positive().default(8),
+    /** An event time further ahead of the collector's clock than this is replaced by the time it was received. */
+    maxFutureSkewSeconds: z.number().int().nonnegative().default(3600),
+    /** An event older than this (days before now) is quarantined: no Windows Update history is that old. */
+    maxEventAgeDays: z.number().int().positive().default(3650),
   })
   .strict();
 

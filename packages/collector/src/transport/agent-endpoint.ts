@@ -8,13 +8,12 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import {
-  checkEventData,
-  decodeAgentFrame,
+  decodeIncomingAgentFrame,
   encodeFrame,
   isWuwatchError,
   makeError,
   PROTOCOL_VERSION,
-  type Batch,
+  type BatchEnvelope,
   type CollectorFrame,
   type Hello,
 } from '@wuwatch/core';
@@ -22,7 +21,10 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/index.js';
 import type { AuthStore } from '../auth/store.js';
 import { bearerToken } from '../auth/tokens.js';
-import { writeBatch, type BatchResult } from '../ingest/writer.js';
+import type { BatchResult } from '../ingest/writer.js';
+import { ingestBatch } from '../ingest/ingest.js';
+import type { AdmissionOptions } from '../ingest/admission.js';
+import { sanitiseJson } from '../ingest/sanitise.js';
 import type { PolicyAssessor } from '../machines/projection.js';
 import type { MachineService } from '../machines/refresh.js';
 import type { Metrics } from '../api/metrics.js';
@@ -44,7 +46,11 @@ export interface AgentEndpointDeps {
   onBatch?: (result: BatchResult) => void;
   /** A connection that sends nothing for this long is closed (default 10 s). */
   helloTimeoutMs?: number;
+  /** Event time window of per-event admission (defaults: 1 h ahead, 3650 days back). */
+  admission?: AdmissionOptions;
 }
+
+const DEFAULT_ADMISSION: AdmissionOptions = { maxFutureSkewMs: 3_600_000, maxEventAgeMs: 3650 * 86_400_000 };
 
 interface Connection {
   ws: WebSocket;
@@ -184,8 +190,7 @@ export class AgentEndpoint {
     const buf = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as ArrayBuffer);
     let frame;
     try {
-      frame = decodeAgentFrame(buf, this.deps.maxPayloadBytes);
-      if (frame.type === 'batch') this.checkBatch(frame);
+      frame = decodeIncomingAgentFrame(buf, this.deps.maxPayloadBytes);
     } catch (err) {
       if (isWuwatchError(err)) {
         log.warn({ code: err.code, reason: err.message }, 'protocol error from agent; closing');
@@ -203,29 +208,36 @@ export class AgentEndpoint {
     await this.onBatch(conn, frame, log);
   }
 
-  private checkBatch(batch: Batch): void {
-    for (const e of batch.events) {
-      const problem = checkEventData(e.kind, e.data);
-      if (problem) throw makeError('PROTOCOL_INVALID_FRAME', [`event seq ${e.seq} (${e.kind}): ${problem}`]);
-    }
-  }
-
-  private async onHello(conn: Connection, hello: Hello, log: Logger): Promise<void> {
+  private async onHello(conn: Connection, raw: Hello, log: Logger): Promise<void> {
     if (conn.machineId) return this.fail(conn, makeError('PROTOCOL_INVALID_FRAME', ['hello sent twice']));
+    // Hostname and versions are shown in tables, e-mails and terminals and stored as text: no NUL, no control codes.
+    const hello = sanitiseJson(raw).value;
     const { machineId, ackedSeq } = await this.deps.machines.hello(conn.agentId, hello);
     conn.machineId = machineId;
     log.info({ hostname: hello.hostname, mode: hello.mode, ackedSeq }, 'agent connected');
     this.send(conn, { type: 'welcome', protocol: PROTOCOL_VERSION, ackedSeq });
   }
 
-  private async onBatch(conn: Connection, batch: Batch, log: Logger): Promise<void> {
+  private async onBatch(conn: Connection, batch: BatchEnvelope, log: Logger): Promise<void> {
     const started = process.hrtime.bigint();
     try {
-      const result = await writeBatch(this.deps.db, conn.agentId, batch.events, {
+      const result = await ingestBatch(this.deps.db, conn.agentId, batch.events, {
         assessor: this.deps.assessor,
         machines: this.deps.machines,
+        admission: this.deps.admission ?? DEFAULT_ADMISSION,
       });
+      const { admission } = result;
       this.deps.metrics.eventsIngested.inc(result.inserted);
+      this.deps.metrics.eventsSanitised.inc(admission.sanitised);
+      this.deps.metrics.eventTimesClamped.inc(admission.clamped);
+      for (const q of admission.quarantined) this.deps.metrics.eventsQuarantined.inc({ class: q.class });
+      if (admission.quarantined.length > 0) {
+        log.warn(
+          { quarantined: admission.quarantined.map((q) => ({ seq: q.seq, class: q.class, reason: q.reason })) },
+          'agent events quarantined (see wuwatch quarantine list); the rest of the batch is stored',
+        );
+      }
+      if (admission.clamped > 0) log.warn({ clamped: admission.clamped }, 'event times in the future set to now');
       this.deps.metrics.ingestLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
       this.send(conn, { type: 'ack', batchId: batch.batchId, upTo: result.upTo });
       this.deps.onBatch?.(result);

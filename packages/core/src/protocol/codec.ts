@@ -1,7 +1,11 @@
 /** Decoding of wire frames: size check, JSON, schema; every failure is a catalogued error. */
 import { makeError } from '../errors/errors.js';
-import { AgentFrame, CollectorFrame, LIMITS, PROTOCOL_VERSION } from './schemas.js';
-import type { AgentFrame as AgentFrameT, CollectorFrame as CollectorFrameT } from './schemas.js';
+import { AgentFrame, CollectorFrame, IncomingAgentFrame, LIMITS, PROTOCOL_VERSION } from './schemas.js';
+import type {
+  AgentFrame as AgentFrameT,
+  CollectorFrame as CollectorFrameT,
+  IncomingAgentFrame as IncomingAgentFrameT,
+} from './schemas.js';
 import type * as z from 'zod';
 
 function decode<T>(schema: z.ZodType<T>, raw: string | Buffer, maxBytes: number): T {
@@ -25,6 +29,21 @@ function decode<T>(schema: z.ZodType<T>, raw: string | Buffer, maxBytes: number)
 /** Decodes and validates a frame sent by an agent; throws WUW_PROTOCOL_* errors. */
 export function decodeAgentFrame(raw: string | Buffer, maxBytes: number = LIMITS.maxFrameBytes): AgentFrameT {
   const frame = decode(AgentFrame, raw, maxBytes);
+  if (frame.type === 'hello' && frame.protocol !== PROTOCOL_VERSION) {
+    throw makeError('PROTOCOL_VERSION', [String(frame.protocol)]);
+  }
+  return frame;
+}
+
+/**
+ * Decodes a frame sent by an agent for admission: hello and goodbye fully checked, a batch only as an envelope
+ * (its events' shapes are left to the collector's per-event admission); throws WUW_PROTOCOL_* errors.
+ */
+export function decodeIncomingAgentFrame(
+  raw: string | Buffer,
+  maxBytes: number = LIMITS.maxFrameBytes,
+): IncomingAgentFrameT {
+  const frame = decode(IncomingAgentFrame, raw, maxBytes);
   if (frame.type === 'hello' && frame.protocol !== PROTOCOL_VERSION) {
     throw makeError('PROTOCOL_VERSION', [String(frame.protocol)]);
   }

@@ -139,11 +139,27 @@ export const Batch = z.object({
   events: z.array(WireEvent).min(1).max(LIMITS.maxBatchEvents),
 });
 
+/**
+ * A batch as framed, before its events are checked one by one: the collector needs only each event's `seq` (to
+ * acknowledge it) to admit the rest event by event, so one bad event is set aside instead of refusing the batch.
+ */
+export const BatchEnvelope = z.object({
+  type: z.literal('batch'),
+  batchId: z.number().int().nonnegative(),
+  events: z
+    .array(z.looseObject({ seq: z.number().int().positive() }))
+    .min(1)
+    .max(LIMITS.maxBatchEvents),
+});
+
 /** The agent says it is stopping on purpose (a graceful stop is not a vanished agent). */
 export const Goodbye = z.object({ type: z.literal('goodbye'), reason: text });
 
 /** Frames the agent sends. */
 export const AgentFrame = z.discriminatedUnion('type', [Hello, Batch, Goodbye]);
+
+/** Frames as the collector first reads them: batches as envelopes, their events admitted one by one. */
+export const IncomingAgentFrame = z.discriminatedUnion('type', [Hello, BatchEnvelope, Goodbye]);
 
 /** Collector's answer to hello: the highest seq it has stored for this agent. */
 export const Welcome = z.object({
@@ -179,6 +195,8 @@ export type ProbeData = z.infer<typeof ProbeData>;
 export type WireEvent = z.infer<typeof WireEvent>;
 export type Hello = z.infer<typeof Hello>;
 export type Batch = z.infer<typeof Batch>;
+export type BatchEnvelope = z.infer<typeof BatchEnvelope>;
+export type IncomingAgentFrame = z.infer<typeof IncomingAgentFrame>;
 export type Goodbye = z.infer<typeof Goodbye>;
 export type AgentFrame = z.infer<typeof AgentFrame>;
 export type Welcome = z.infer<typeof Welcome>;
