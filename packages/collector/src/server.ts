@@ -7,6 +7,7 @@ import { assessPolicy, normalizeWsusUrl, type UpdatePolicy } from '@wuwatch/core
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { CollectorConfig } from './config/schema.js';
+import { quarantineRoutes } from './quarantine/api.js';
 import { redactConfig } from './config/load.js';
 import { openDatabase, type Database } from './db/index.js';
 import { AuthStore } from './auth/store.js';
@@ -108,7 +109,7 @@ export async function startCollector(
     log,
     https,
     disconnectAgent: (id) => endpoint.disconnectAgent(id),
-    plugins: [...(alerts ? [alertRoutes(db, alerts.channels)] : []), ...(ext.plugins ?? [])],
+    plugins: [...(alerts ? [alertRoutes(db, alerts.channels)] : []), quarantineRoutes(db), ...(ext.plugins ?? [])],
     rootPlugins: [
       dashboardPlugin({
         db,

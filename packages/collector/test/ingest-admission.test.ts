@@ -9,6 +9,7 @@ import {
   type TestCollector,
 } from './helpers/collector.js';
 import { policyEvent, probeEvent, wsusPolicy } from './helpers/events.js';
+import { runCli } from './helpers/cli.js';
 
 // Issue 14, finding 3: one event the database cannot take used to close the socket with 1011, and the agent resent
 // the same batch for ever. Each poison below goes through a real agent socket into real PostgreSQL.
@@ -142,4 +143,27 @@ test('bad data for a kind and an unknown kind are quarantined, not a protocol er
   t.regex(await metrics.text(), /wuwatch_events_quarantined_total\{class="data"\} [1-9]/);
   const machines = await api<{ items: { connected: boolean }[] }>(tc, 'GET', '/v1/machines?q=srv-kinds');
   t.truthy(machines.body.items[0]);
+});
+
+test('the operator sees quarantined events in the API and in `wuwatch quarantine list`', async (t) => {
+  const poison = { ...good(2), time: '0000-01-01T00:00:00Z', data: { ...good(2).data, caller: '\u001b[31mred' } };
+  const agentId = await deliver(t, 'srv-operator', [good(1), poison]);
+  const r = await api<{ items: { agent_id: string; seq: string; class: string; raw: string }[] }>(
+    tc,
+    'GET',
+    `/v1/quarantine?agent=${agentId}`,
+  );
+  t.is(r.status, 200);
+  t.like(r.body.items, [{ agent_id: agentId, seq: '2', class: 'time' }]);
+  t.deepEqual(JSON.parse(r.body.items[0]!.raw), poison, 'the raw JSON is the event as received');
+  const anon = await fetch(tc.url + '/v1/quarantine');
+  t.is(anon.status, 401);
+  const env = { WUWATCH_URL: tc.url, WUWATCH_TOKEN: tc.adminToken, TZ: 'UTC' };
+  const table = await runCli(['quarantine', 'list', '--agent', agentId], env);
+  t.is(table.code, 0, table.err);
+  t.regex(table.out, /RECEIVED\s+AGENT\s+SEQ\s+KIND\s+CLASS\s+REASON/);
+  t.regex(table.out, new RegExp(`${agentId}\\s+2\\s+detection\\s+time\\s+time 0000-01-01`));
+  t.false(table.out.includes('\u001b'), 'no terminal escape reaches the table');
+  const json = await runCli(['quarantine', '--agent', agentId, '--json'], env);
+  t.is((JSON.parse(json.out) as unknown[]).length, 1);
 });

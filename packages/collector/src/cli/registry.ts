@@ -16,6 +16,7 @@ import {
   statusCommand,
   wsusCommand,
 } from './commands.js';
+import { quarantineListCommand } from './quarantine.js';
 import { configCheckCommand, migrateCommand, serveCommand } from './serve.js';
 import type { OptionSpec, Spec } from './spec.js';
 
@@ -184,6 +185,29 @@ export const COMMANDS: readonly Spec[] = [
     run: machineCommand,
   },
   { name: 'wsus', summary: 'WSUS servers and who can reach them', options: { ...API, ...JSON_OUT }, run: wsusCommand },
+  {
+    name: 'quarantine',
+    summary: 'agent events set aside instead of stored',
+    defaultCommand: 'list',
+    commands: [
+      {
+        name: 'list',
+        summary: 'quarantined events, newest first, with the reason',
+        description:
+          'Events an agent sent that could not be stored (wrong shape, a time outside the window, a policy that ' +
+          'cannot be assessed, refused by the database). They were acknowledged so the agent moved on; --json ' +
+          'prints each one with its raw JSON as received.',
+        options: {
+          agent: { type: 'string', value: 'ID', description: 'only events of this agent' },
+          limit: { type: 'string', value: 'N', description: 'most rows', defaultText: '100' },
+          ...API,
+          ...JSON_OUT,
+        },
+        examples: ['wuwatch quarantine list', 'wuwatch quarantine list --agent agt_0123 --json'],
+        run: quarantineListCommand,
+      },
+    ],
+  },
   {
     name: 'alerts',
     summary: 'alerts: list, acknowledge',

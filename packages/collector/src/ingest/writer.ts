@@ -11,7 +11,7 @@ import { lockMachine } from '../machines/repository.js';
 import { rowToProjection } from '../machines/row.js';
 import type { StatusVerdict } from '../status/types.js';
 import type { QuarantinedEvent } from './admission.js';
-import { insertQuarantined } from './quarantine.js';
+import { insertQuarantined } from '../quarantine/store.js';
 
 /** Result of writing one batch. */
 export interface BatchResult {

@@ -1,6 +1,6 @@
 /** The quarantine table: events admission or the database refused, kept with their reason for the operator. */
 import type { Queryable } from '../db/index.js';
-import type { QuarantinedEvent } from './admission.js';
+import type { QuarantinedEvent } from '../ingest/admission.js';
 
 /** One quarantined event as the API and CLI show it. */
 export interface QuarantineRow {
