@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { CollectorConfig } from './config/schema.js';
 import { quarantineRoutes } from './quarantine/api.js';
+import { ConnectionGuard } from './transport/connection-guard.js';
 import { redactConfig } from './config/load.js';
 import { openDatabase, type Database } from './db/index.js';
 import { AuthStore } from './auth/store.js';
@@ -32,6 +33,8 @@ export interface Collector {
   readonly app: FastifyInstance;
   readonly endpoint: AgentEndpoint;
   readonly metrics: Metrics;
+  /** Connection limits (config `limits`): counts of open, refused and dropped connections. */
+  readonly guard: ConnectionGuard;
   /** The alert evaluator and the outbox worker (null when alerts are disabled). */
   readonly alerts: { evaluator: AlertEvaluator; outbox: OutboxWorker } | null;
   /** Runs one status sweep now (tests, and the periodic timer). */
@@ -89,6 +92,7 @@ export async function startCollector(
     maxPayloadBytes: config.agent.maxPayloadBytes,
     heartbeatMs: config.agent.heartbeatSeconds * 1000,
     maxConcurrentWrites: config.agent.maxConcurrentWrites,
+    helloTimeoutMs: config.limits.helloTimeoutSeconds * 1000,
     admission: {
       maxFutureSkewMs: config.agent.maxFutureSkewSeconds * 1000,
       maxEventAgeMs: config.agent.maxEventAgeDays * 86_400_000,
@@ -120,10 +124,25 @@ export async function startCollector(
       }),
     ],
   });
+  const limits = config.limits;
+  app.server.headersTimeout = limits.headersTimeoutSeconds * 1000;
+  app.server.requestTimeout = limits.requestTimeoutSeconds * 1000;
+  app.server.keepAliveTimeout = limits.keepAliveTimeoutSeconds * 1000;
+  const guard = new ConnectionGuard(
+    {
+      maxConnections: limits.maxConnections,
+      maxUnauthenticatedPerAddress: limits.maxUnauthenticatedPerAddress,
+      headersTimeoutMs: limits.headersTimeoutSeconds * 1000,
+    },
+    log.child({ component: 'limits' }),
+  );
+  guard.attach(app.server);
   app.server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
-    if (path === '/v1/agent') void endpoint.handleUpgrade(req, socket, head);
-    else socket.destroy();
+    if (path === '/v1/agent') {
+      guard.upgrading(req.socket);
+      void endpoint.handleUpgrade(req, socket, head, () => guard.authenticate(req.socket));
+    } else socket.destroy();
   });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
@@ -195,6 +214,7 @@ export async function startCollector(
     app,
     endpoint,
     metrics,
+    guard,
     alerts: alerts ? { evaluator: alerts.evaluator, outbox: alerts.outbox } : null,
     sweep,
     close,

@@ -39,6 +39,28 @@ export const AgentEndpointConfig = z
   })
   .strict();
 
+/** Connection and request limits of the HTTP server and the agent endpoint (README "Security"). */
+export const LimitsConfig = z
+  .object({
+    /** A connection must send a complete request head within this (slowloris, idle sockets). */
+    headersTimeoutSeconds: z.number().positive().default(10),
+    /** A whole HTTP request (head and body) must arrive within this. */
+    requestTimeoutSeconds: z.number().positive().default(30),
+    /** An idle keep-alive HTTP connection is closed after this. */
+    keepAliveTimeoutSeconds: z.number().positive().default(5),
+    /** Most TCP connections at once; at the cap the oldest idle unauthenticated one is dropped to make room. */
+    maxConnections: z.number().int().positive().default(4096),
+    /** Most connections one remote address may hold before authenticating as an agent. */
+    maxUnauthenticatedPerAddress: z.number().int().positive().default(64),
+    /** An agent WebSocket that sends no hello within this is closed. */
+    helloTimeoutSeconds: z.number().positive().default(10),
+  })
+  .strict()
+  .refine((l) => l.headersTimeoutSeconds <= l.requestTimeoutSeconds, {
+    message: 'headersTimeoutSeconds must not exceed requestTimeoutSeconds',
+    path: ['headersTimeoutSeconds'],
+  });
+
 /** Alerting: rules, schedule, channels, delivery (see README "Alerts"). */
 export const AlertsConfig = z
   .object({
@@ -93,6 +115,7 @@ export const CollectorConfig = z
     adminToken: z.string().min(24, 'adminToken must be at least 24 characters').optional(),
     agent: AgentEndpointConfig.default(AgentEndpointConfig.parse({})),
     status: StatusConfig.default(StatusConfig.parse({})),
+    limits: LimitsConfig.prefault({}),
     alerts: AlertsConfig.prefault({}),
   })
   .strict();
@@ -101,3 +124,4 @@ export type CollectorConfig = z.infer<typeof CollectorConfig>;
 export type StatusConfig = z.infer<typeof StatusConfig>;
 export type AgentEndpointConfig = z.infer<typeof AgentEndpointConfig>;
 export type AlertsConfig = z.infer<typeof AlertsConfig>;
+export type LimitsConfig = z.infer<typeof LimitsConfig>;

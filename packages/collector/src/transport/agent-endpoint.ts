@@ -91,7 +91,7 @@ export class AgentEndpoint {
   }
 
   /** Handles an HTTP upgrade request for the agent path: authenticates, then upgrades or answers 401. */
-  async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, onAuthenticated?: () => void): Promise<void> {
     const reject = (status: number, body: string) => {
       socket.end(
         `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
@@ -112,6 +112,7 @@ export class AgentEndpoint {
       return reject(401, JSON.stringify({ code: e.code, message: e.message }));
     }
     const id = agentId;
+    onAuthenticated?.();
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, id));
   }
 
