@@ -69,12 +69,12 @@ export async function startCollector(
 ): Promise<Collector> {
   log.info({ config: redactConfig(config) }, 'starting wuwatch collector');
   const db = await openDatabase({
-    databaseUrl: config.databaseUrl,
+    databaseUrl: config.databaseUrl?.reveal(),
     dataDir: config.dataDir,
     log: log.child({ component: 'db' }),
   });
   const metrics = new Metrics();
-  const auth = new AuthStore(db, config.adminToken);
+  const auth = new AuthStore(db, config.adminToken?.reveal());
   const thresholds = config.status;
   const alerts = startAlerts(config, db, log, metrics);
   const machines = new MachineService(db, thresholds);

@@ -1,5 +1,6 @@
 /** The collector's configuration schema: every option, its default, and its validation. */
 import * as z from 'zod';
+import { redactPassword, secret, secretUrl } from './secret.js';
 import { AlertRulesConfig } from '../alerts/rules.js';
 import { ChannelConfig } from '../alerts/channels/channel.js';
 
@@ -106,13 +107,13 @@ export const CollectorConfig = z
     host: z.string().default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(8470),
     /** PostgreSQL URL; unset means the embedded PGlite database under dataDir (not for production). */
-    databaseUrl: z.string().url().optional(),
+    databaseUrl: secretUrl(z.string().url(), redactPassword).optional(),
     dataDir: z.string().default('.wuwatch-data'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** TLS for HTTPS and wss://; without it the collector serves plain HTTP/ws:// and warns. */
     tls: z.object({ certFile: z.string(), keyFile: z.string() }).strict().optional(),
     /** Bootstrap API token accepted in addition to tokens in the database (for the first `wuwatch token create`). */
-    adminToken: z.string().min(24, 'adminToken must be at least 24 characters').optional(),
+    adminToken: secret(z.string().min(24, 'adminToken must be at least 24 characters')).optional(),
     agent: AgentEndpointConfig.default(AgentEndpointConfig.parse({})),
     status: StatusConfig.default(StatusConfig.parse({})),
     limits: LimitsConfig.prefault({}),

@@ -21,7 +21,6 @@ export interface IngestResult extends BatchResult {
 export interface IngestDeps {
   assessor: PolicyAssessor;
   machines: MachineService;
-  admission: AdmissionOptions;
   now?: () => Date;
 }
 
@@ -34,15 +33,23 @@ export function isDataRefusal(err: unknown): boolean {
   return typeof code === 'string' && /^(22|23|54)[0-9A-Z]{3}$/.test(code);
 }
 
-/** Admits and writes one batch; see the module comment. Throws only for errors worth the agent's retry. */
+/** Admits one batch's events (sanitise, check, quarantine) at `now`; see admission.ts. */
+export function admitBatch(
+  events: readonly { seq: number }[],
+  opts: AdmissionOptions,
+  assessor: PolicyAssessor,
+  now: Date = new Date(),
+): Admission {
+  return admitEvents(events, now, opts, assessor);
+}
+
+/** Writes one admitted batch; see the module comment. Throws only for errors worth the agent's retry. */
 export async function ingestBatch(
   db: Database,
   agentId: string,
-  events: readonly { seq: number }[],
+  admission: Admission,
   deps: IngestDeps,
 ): Promise<IngestResult> {
-  const now = deps.now?.() ?? new Date();
-  const admission = admitEvents(events, now, deps.admission, deps.assessor);
   const common = { assessor: deps.assessor, machines: deps.machines, now: deps.now };
   try {
     const r = await writeBatch(db, agentId, admission.events, { ...common, quarantined: admission.quarantined });

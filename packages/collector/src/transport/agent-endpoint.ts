@@ -22,8 +22,8 @@ import type { Database } from '../db/index.js';
 import type { AuthStore } from '../auth/store.js';
 import { bearerToken } from '../auth/tokens.js';
 import type { BatchResult } from '../ingest/writer.js';
-import { ingestBatch } from '../ingest/ingest.js';
-import type { AdmissionOptions } from '../ingest/admission.js';
+import { admitBatch, ingestBatch } from '../ingest/ingest.js';
+import type { Admission, AdmissionOptions } from '../ingest/admission.js';
 import { sanitiseJson } from '../ingest/sanitise.js';
 import type { PolicyAssessor } from '../machines/projection.js';
 import type { MachineService } from '../machines/refresh.js';
@@ -222,12 +222,11 @@ export class AgentEndpoint {
   private async onBatch(conn: Connection, batch: BatchEnvelope, log: Logger): Promise<void> {
     const started = process.hrtime.bigint();
     try {
-      const result = await ingestBatch(this.deps.db, conn.agentId, batch.events, {
+      const admission = this.admit(batch);
+      const result = await ingestBatch(this.deps.db, conn.agentId, admission, {
         assessor: this.deps.assessor,
         machines: this.deps.machines,
-        admission: this.deps.admission ?? DEFAULT_ADMISSION,
       });
-      const { admission } = result;
       this.deps.metrics.eventsIngested.inc(result.inserted);
       this.deps.metrics.eventsSanitised.inc(admission.sanitised);
       this.deps.metrics.eventTimesClamped.inc(admission.clamped);
@@ -248,6 +247,11 @@ export class AgentEndpoint {
       // Nothing was acknowledged, so the agent keeps the batch in its spool and resends after reconnecting.
       conn.ws.close(1011, 'batch not stored');
     }
+  }
+
+  /** Per-event admission of a batch: the decoding and validation step, taken only with a write slot held. */
+  private admit(batch: BatchEnvelope): Admission {
+    return admitBatch(batch.events, this.deps.admission ?? DEFAULT_ADMISSION, this.deps.assessor);
   }
 
   private beat(): void {

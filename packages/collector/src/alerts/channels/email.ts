@@ -55,7 +55,7 @@ export function createEmailChannel(cfg: EmailChannelConfig): Channel {
     connectionTimeout: s.timeoutMs,
     greetingTimeout: s.timeoutMs,
     socketTimeout: s.timeoutMs,
-    ...(s.user !== undefined && s.pass !== undefined ? { auth: { user: s.user, pass: s.pass } } : {}),
+    ...(s.user !== undefined && s.pass !== undefined ? { auth: { user: s.user, pass: s.pass.reveal() } } : {}),
   });
   const channel: Channel = {
     name: cfg.name ?? 'email',

@@ -1,7 +1,7 @@
 /** Slack-compatible incoming webhook (also Mattermost, Rocket.Chat): `{text, blocks}` in simple mrkdwn. */
 import { renderMessage } from '../message.js';
 import type { Notification } from '../types.js';
-import { deliveryError, redactUrl, type Channel, type SlackChannelConfig } from './channel.js';
+import { deliveryError, type Channel, type SlackChannelConfig } from './channel.js';
 import { post } from './http.js';
 
 // Slack's limits: section text 3000 characters, 10 fields of 2000 characters each.
@@ -70,11 +70,17 @@ export function createSlackChannel(cfg: SlackChannelConfig): Channel {
   const channel: Channel = {
     name: cfg.name ?? 'slack',
     type: 'slack',
-    target: redactUrl(cfg.url),
+    target: cfg.url.toString(),
     async send(n: Notification): Promise<void> {
       const body = JSON.stringify(slackBody(n));
       const headers = { 'content-type': 'application/json', 'user-agent': 'wuwatch' };
-      const failure = await post({ url: cfg.url, target: channel.target, headers, body, timeoutMs: cfg.timeoutMs });
+      const failure = await post({
+        url: cfg.url.reveal(),
+        target: channel.target,
+        headers,
+        body,
+        timeoutMs: cfg.timeoutMs,
+      });
       if (failure) throw deliveryError(channel, failure);
     },
     async close(): Promise<void> {},
