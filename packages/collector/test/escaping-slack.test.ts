@@ -41,6 +41,7 @@ test('Slack: a hostile hostname reaches the channel as text, with no mention, li
   const strings: string[] = [];
   JSON.parse(r.bodies[0]!, (_k, v: unknown) => (typeof v === 'string' && strings.push(v), v));
   t.false(
+    // eslint-disable-next-line no-control-regex -- looking for control codes is the point
     strings.some((x) => /[\u0000-\u001f\u202e]/.test(x.replace(/\n/g, ''))),
     'control codes are shown as text, not sent raw',
   );
