@@ -60,7 +60,12 @@ interface Connection {
   graceful: boolean;
   queue: RawData[];
   busy: boolean;
+  /** Replaced by a newer connection of the same agent: its close must not mark the machine disconnected. */
+  superseded: boolean;
 }
+
+/** Close code for a connection replaced by a newer one of the same agent (4000–4999: application codes). */
+export const CLOSE_SUPERSEDED = 4001;
 
 const HELLO_TIMEOUT_MS = 10_000;
 
@@ -117,9 +122,27 @@ export class AgentEndpoint {
   }
 
   private accept(ws: WebSocket, agentId: string): void {
-    const conn: Connection = { ws, agentId, machineId: null, alive: true, graceful: false, queue: [], busy: false };
-    this.connections.add(conn);
+    const conn: Connection = {
+      ws,
+      agentId,
+      machineId: null,
+      alive: true,
+      graceful: false,
+      queue: [],
+      busy: false,
+      superseded: false,
+    };
     const log = this.deps.log.child({ agentId });
+    // One live connection per agent (issue 14): the newest wins. A token holding many sockets gains nothing, and a
+    // reconnecting agent's half-dead old socket cannot later mark the machine disconnected.
+    for (const old of this.connections) {
+      if (old.agentId !== agentId) continue;
+      old.superseded = true;
+      old.queue.length = 0;
+      log.warn('agent opened a new connection; closing its older one');
+      old.ws.close(CLOSE_SUPERSEDED, 'superseded by a newer connection');
+    }
+    this.connections.add(conn);
     const helloMs = this.deps.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
     const helloTimer = setTimeout(() => {
       if (!conn.machineId)
@@ -137,7 +160,7 @@ export class AgentEndpoint {
       clearTimeout(helloTimer);
       this.connections.delete(conn);
       this.deps.metrics.connectedAgents.set(this.connections.size);
-      if (conn.machineId) {
+      if (conn.machineId && !conn.superseded) {
         this.deps.machines
           .disconnect(agentId, conn.graceful)
           .catch((err: unknown) => log.warn({ err }, 'could not record disconnect'));
