@@ -113,6 +113,7 @@ export async function startCollector(
     log,
     https,
     disconnectAgent: (id) => endpoint.disconnectAgent(id),
+    enrollPerMinute: config.limits.enrollPerMinutePerAddress,
     plugins: [...(alerts ? [alertRoutes(db, alerts.channels)] : []), quarantineRoutes(db), ...(ext.plugins ?? [])],
     rootPlugins: [
       dashboardPlugin({

@@ -15,6 +15,9 @@ export interface CredentialListing {
   revokedAt: string | null;
   expiresAt?: string | null;
   lastUsedAt?: string | null;
+  /** Enrollment secrets: agents enrolled with it, and how many may (null: no limit). */
+  uses?: number;
+  maxUses?: number | null;
 }
 
 function iso(d: Date | null | undefined): string | null {
@@ -29,12 +32,16 @@ export class AuthStore {
   ) {}
 
   /** Creates an enrollment secret; the value is returned once. */
-  async createEnrollSecret(comment: string | null, expiresAt: Date | null): Promise<{ id: string; secret: string }> {
+  async createEnrollSecret(
+    comment: string | null,
+    expiresAt: Date | null,
+    maxUses: number | null = null,
+  ): Promise<{ id: string; secret: string }> {
     const c = generateCredential('enroll');
     const id = newId('ens');
     await this.db.query(
-      'INSERT INTO enrollment_secrets (id, secret_hash, prefix, comment, expires_at) VALUES ($1, $2, $3, $4, $5)',
-      [id, c.hash, c.prefix, comment, expiresAt],
+      'INSERT INTO enrollment_secrets (id, secret_hash, prefix, comment, expires_at, max_uses) VALUES ($1, $2, $3, $4, $5, $6)',
+      [id, c.hash, c.prefix, comment, expiresAt, maxUses],
     );
     return { id, secret: c.value };
   }
@@ -48,8 +55,11 @@ export class AuthStore {
       created_at: Date;
       revoked_at: Date | null;
       expires_at: Date | null;
+      uses: number;
+      max_uses: number | null;
     }>(
-      'SELECT id, prefix, comment, created_at, revoked_at, expires_at FROM enrollment_secrets ORDER BY created_at DESC',
+      `SELECT id, prefix, comment, created_at, revoked_at, expires_at, uses, max_uses
+       FROM enrollment_secrets ORDER BY created_at DESC`,
     );
     return rows.map((r) => ({
       id: r.id,
@@ -58,6 +68,8 @@ export class AuthStore {
       createdAt: r.created_at.toISOString(),
       revokedAt: iso(r.revoked_at),
       expiresAt: iso(r.expires_at),
+      uses: r.uses,
+      maxUses: r.max_uses,
     }));
   }
 
@@ -69,14 +81,16 @@ export class AuthStore {
 
   /** Exchanges a valid enrollment secret for a new agent id and token (the token is returned once). */
   async enroll(secret: string, hostnameHint: string | null): Promise<{ agentId: string; token: string }> {
-    const { rows } = await this.db.query<{ id: string; revoked_at: Date | null; expires_at: Date | null }>(
-      'SELECT id, revoked_at, expires_at FROM enrollment_secrets WHERE secret_hash = $1',
+    // One statement checks and counts the use, so concurrent enrollments cannot exceed max_uses.
+    const { rows } = await this.db.query<{ id: string }>(
+      `UPDATE enrollment_secrets SET uses = uses + 1
+       WHERE secret_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
+         AND (max_uses IS NULL OR uses < max_uses)
+       RETURNING id`,
       [hashCredential(secret)],
     );
     const row = rows[0];
-    if (!row || row.revoked_at || (row.expires_at && row.expires_at.getTime() < Date.now())) {
-      throw makeError('ENROLL_SECRET_INVALID');
-    }
+    if (!row) throw makeError('ENROLL_SECRET_INVALID');
     const c = generateCredential('agent');
     const agentId = newId('agt');
     await this.db.query(

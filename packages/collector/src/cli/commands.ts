@@ -61,6 +61,7 @@ export function credentialCreate(kind: 'enroll-secret' | 'token') {
         : {
             ...(values.comment ? { comment: values.comment } : {}),
             ...(values.expires ? { expiresAt: values.expires } : {}),
+            ...(values['max-uses'] !== undefined ? { maxUses: Number(values['max-uses']) } : {}),
           };
     const r = await callApi<{ id: string; secret?: string; token?: string }>(
       target(values, io),

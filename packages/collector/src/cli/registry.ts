@@ -102,6 +102,7 @@ export const COMMANDS: readonly Spec[] = [
         options: {
           comment: { type: 'string', value: 'TEXT', description: 'what the secret is for' },
           expires: { type: 'string', value: 'ISO-TIME', description: 'refuse the secret after this time' },
+          'max-uses': { type: 'string', value: 'N', description: 'refuse the secret after N agents enrolled with it' },
           ...API,
           ...JSON_OUT,
         },

@@ -55,6 +55,8 @@ export const LimitsConfig = z
     maxUnauthenticatedPerAddress: z.number().int().positive().default(64),
     /** An agent WebSocket that sends no hello within this is closed. */
     helloTimeoutSeconds: z.number().positive().default(10),
+    /** POST /v1/enroll attempts one address may make per minute (guessing secrets, enrollment floods). */
+    enrollPerMinutePerAddress: z.number().int().positive().default(600),
   })
   .strict()
   .refine((l) => l.headersTimeoutSeconds <= l.requestTimeoutSeconds, {
