@@ -58,3 +58,29 @@ test('enrollment attempts are limited per address: 429 past the budget, the coll
   t.is(body.code, 'WUW_RATE_LIMITED');
   t.is((await fetch(limited.url + '/healthz')).status, 200);
 });
+
+test('API token scopes: a read token may GET but not change anything; an admin token may', async (t) => {
+  const read = await api<{ token: string; scope: string }>(tc, 'POST', '/v1/tokens', { name: 'grafana' });
+  t.is(read.body.scope, 'read', 'read is the default');
+  const admin = await api<{ token: string }>(tc, 'POST', '/v1/tokens', { name: 'ops', scope: 'admin' });
+  const as = (token: string) => ({ url: tc.url, adminToken: token });
+  t.is((await api(as(read.body.token), 'GET', '/v1/machines')).status, 200);
+  t.is((await api(as(read.body.token), 'GET', '/v1/quarantine')).status, 200);
+  for (const [method, path, body] of [
+    ['POST', '/v1/enroll-secrets', {}],
+    ['POST', '/v1/tokens', { name: 'escalate', scope: 'admin' }],
+    ['DELETE', '/v1/agents/agt_nope', undefined],
+    ['POST', '/v1/silences', { rule: 'detect_failures', until: new Date(Date.now() + 60_000).toISOString() }],
+  ] as const) {
+    const r = await api<{ code: string; message: string }>(as(read.body.token), method, path, body);
+    t.is(r.status, 403, `${method} ${path}`);
+    t.is(r.body.code, 'WUW_FORBIDDEN');
+    t.regex(r.body.message, /read scope.*--scope admin/);
+  }
+  t.is((await api(as(admin.body.token), 'POST', '/v1/enroll-secrets', {})).status, 201);
+  const list = await api<{ items: { label: string; scope: string }[] }>(tc, 'GET', '/v1/tokens');
+  t.like(
+    list.body.items.find((i) => i.label === 'grafana'),
+    { scope: 'read' },
+  );
+});

@@ -1,4 +1,5 @@
 /** The collector's HTTP API (fastify): enrollment, fleet queries, credentials, health and metrics. */
+import { API_SCOPES } from '../auth/store.js';
 import { RateLimiter } from '../auth/rate-limit.js';
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -53,7 +54,10 @@ const EnrollSecretBody = z.object({
     .optional(),
   maxUses: z.number().int().positive().max(1_000_000).optional().describe('agents that may enrol with it'),
 });
-const TokenBody = z.object({ name: z.string().min(1).max(100) });
+const TokenBody = z.object({
+  name: z.string().min(1).max(100),
+  scope: z.enum(API_SCOPES).default('read').describe('read: GET only; admin: everything'),
+});
 
 const MachinesQuery = z.object({
   status: z.string().optional(),
@@ -138,7 +142,13 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const requireApiToken = async (req: FastifyRequest): Promise<void> => {
     const token = bearerToken(req.headers.authorization);
     if (!token) throw makeError('UNAUTHORIZED', ['no API token']);
-    if (await deps.auth.authenticateApi(token)) return;
+    const scope = await deps.auth.apiScope(token);
+    if (scope === 'admin' || (scope === 'read' && (req.method === 'GET' || req.method === 'HEAD'))) return;
+    if (scope === 'read') {
+      throw makeError('FORBIDDEN', [
+        `this token has the read scope; ${req.method} needs an admin token ("wuwatch token create --scope admin")`,
+      ]);
+    }
     // A live agent token is a real identity that may only talk to the agent endpoint: forbidden, not unknown.
     if (await deps.auth.authenticateAgent(token)) {
       throw makeError('FORBIDDEN', ['an agent token may only connect to /v1/agent, not call the query API']);
@@ -259,7 +269,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       { schema: { summary: 'Create an API token (shown once)', body: TokenBody } },
       async (req, reply) => {
         const b = parse(TokenBody, req.body ?? {});
-        return reply.status(201).send(await deps.auth.createApiToken(b.name));
+        return reply.status(201).send(await deps.auth.createApiToken(b.name, b.scope));
       },
     );
     api.delete(

@@ -15,10 +15,17 @@ export interface CredentialListing {
   revokedAt: string | null;
   expiresAt?: string | null;
   lastUsedAt?: string | null;
+  /** API tokens: what the token may do. */
+  scope?: ApiScope;
   /** Enrollment secrets: agents enrolled with it, and how many may (null: no limit). */
   uses?: number;
   maxUses?: number | null;
 }
+
+/** What an API token may do: `read` (GET and HEAD only) or `admin` (everything). */
+export const API_SCOPES = ['read', 'admin'] as const;
+/** See {@link API_SCOPES}. */
+export type ApiScope = (typeof API_SCOPES)[number];
 
 function iso(d: Date | null | undefined): string | null {
   return d ? d.toISOString() : null;
@@ -133,17 +140,21 @@ export class AuthStore {
     if (n === 0) throw makeError('NOT_FOUND', [`Active agent ${id}`]);
   }
 
-  /** Creates an API token; the value is returned once. */
-  async createApiToken(name: string): Promise<{ id: string; token: string }> {
+  /** Creates an API token (read-only unless `scope` says admin); the value is returned once. */
+  async createApiToken(
+    name: string,
+    scope: ApiScope = 'read',
+  ): Promise<{ id: string; token: string; scope: ApiScope }> {
     const c = generateCredential('api');
     const id = newId('tok');
-    await this.db.query('INSERT INTO api_tokens (id, token_hash, prefix, name) VALUES ($1, $2, $3, $4)', [
+    await this.db.query('INSERT INTO api_tokens (id, token_hash, prefix, name, scope) VALUES ($1, $2, $3, $4, $5)', [
       id,
       c.hash,
       c.prefix,
       name,
+      scope,
     ]);
-    return { id, token: c.value };
+    return { id, token: c.value, scope };
   }
 
   /** Lists API tokens, newest first. */
@@ -155,7 +166,8 @@ export class AuthStore {
       created_at: Date;
       revoked_at: Date | null;
       last_used_at: Date | null;
-    }>('SELECT id, prefix, name, created_at, revoked_at, last_used_at FROM api_tokens ORDER BY created_at DESC');
+      scope: ApiScope;
+    }>('SELECT id, prefix, name, created_at, revoked_at, last_used_at, scope FROM api_tokens ORDER BY created_at DESC');
     return rows.map((r) => ({
       id: r.id,
       prefix: r.prefix,
@@ -163,6 +175,7 @@ export class AuthStore {
       createdAt: r.created_at.toISOString(),
       revokedAt: iso(r.revoked_at),
       lastUsedAt: iso(r.last_used_at),
+      scope: r.scope,
     }));
   }
 
@@ -174,12 +187,17 @@ export class AuthStore {
 
   /** True for the configured admin token or a valid, unrevoked API token. */
   async authenticateApi(token: string): Promise<boolean> {
-    if (this.adminToken && hashesEqual(hashCredential(token), hashCredential(this.adminToken))) return true;
-    const { rows } = await this.db.query<{ id: string }>(
-      'UPDATE api_tokens SET last_used_at = now() WHERE token_hash = $1 AND revoked_at IS NULL RETURNING id',
+    return (await this.apiScope(token)) !== null;
+  }
+
+  /** The scope of the configured admin token (admin) or of a valid, unrevoked API token; null for anything else. */
+  async apiScope(token: string): Promise<ApiScope | null> {
+    if (this.adminToken && hashesEqual(hashCredential(token), hashCredential(this.adminToken))) return 'admin';
+    const { rows } = await this.db.query<{ scope: ApiScope }>(
+      'UPDATE api_tokens SET last_used_at = now() WHERE token_hash = $1 AND revoked_at IS NULL RETURNING scope',
       [hashCredential(token)],
     );
-    return rows.length > 0;
+    return rows[0]?.scope ?? null;
   }
 
   /**

@@ -57,7 +57,10 @@ export function credentialCreate(kind: 'enroll-secret' | 'token') {
   return async ({ values, positionals, io }: CommandContext): Promise<number> => {
     const body =
       kind === 'token'
-        ? { name: (values.name as string | undefined) ?? positionals[0] ?? 'cli' }
+        ? {
+            name: (values.name as string | undefined) ?? positionals[0] ?? 'cli',
+            ...(values.scope ? { scope: values.scope } : {}),
+          }
         : {
             ...(values.comment ? { comment: values.comment } : {}),
             ...(values.expires ? { expiresAt: values.expires } : {}),

@@ -134,10 +134,16 @@ export const COMMANDS: readonly Spec[] = [
         args: [{ name: 'NAME', description: 'a name for the token (or --name)', required: false }],
         options: {
           name: { type: 'string', value: 'NAME', description: 'a name for the token', defaultText: 'cli' },
+          scope: {
+            type: 'string',
+            value: 'SCOPE',
+            description: 'read (GET only: dashboards, scripts) or admin (revoke, enroll secrets, silences)',
+            defaultText: 'read',
+          },
           ...API,
           ...JSON_OUT,
         },
-        examples: ['wuwatch token create ops-laptop'],
+        examples: ['wuwatch token create grafana', 'wuwatch token create ops-laptop --scope admin'],
         run: credentialCreate('token'),
       },
       { name: 'list', summary: 'list API tokens', options: { ...API, ...JSON_OUT }, run: credentialList('token') },
