@@ -84,3 +84,18 @@ test('API token scopes: a read token may GET but not change anything; an admin t
     { scope: 'read' },
   );
 });
+
+test('silence fields are bounded: year 0000, year 9999 and oversized matchers are a clear 400', async (t) => {
+  const soon = new Date(Date.now() + 3_600_000).toISOString();
+  for (const body of [
+    { rule: 'detect_failures', until: '0000-01-01T00:00:00Z' },
+    { rule: 'detect_failures', until: '9999-12-31T00:00:00Z' },
+    { machineId: 'm'.repeat(10_000), until: soon },
+    { wsusUrl: 'http://' + 'w'.repeat(5000), until: soon },
+  ]) {
+    const r = await api<{ code: string }>(tc, 'POST', '/v1/silences', body);
+    t.is(r.status, 400, JSON.stringify(body).slice(0, 80));
+    t.is(r.body.code, 'WUW_BAD_REQUEST');
+  }
+  t.is((await api(tc, 'POST', '/v1/silences', { rule: 'detect_failures', until: soon })).status, 201);
+});
