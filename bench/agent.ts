@@ -79,15 +79,23 @@ async function stopAgent(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-async function checkpointOffset(stateDir: string): Promise<number> {
-  try {
-    const v = JSON.parse(readFileSync(join(stateDir, 'tail-checkpoint.json'), 'utf8')) as {
-      checkpoint: { offset: number };
-    };
-    return v.checkpoint.offset;
-  } catch {
-    return 0;
-  }
+/**
+ * The tail's committed position as the agent reports it: its `log tail: caught_up` line (info level) comes once a
+ * backlog is on disk in the spool, together with the position after it (the agent keeps no separate checkpoint file).
+ */
+function watchTail(child: ChildProcess): { offset: number } {
+  const seen = { offset: 0 };
+  let rest = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    const lines = (rest + d.toString('utf8')).split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!line.includes('"caught_up"')) continue;
+      const offset = (JSON.parse(line) as { report?: { offset?: number } }).report?.offset ?? 0;
+      seen.offset = Math.max(seen.offset, offset);
+    }
+  });
+  return seen;
 }
 
 async function writeBacklog(path: string, mb: number, wsus: string): Promise<{ bytes: number; cycles: number }> {
@@ -215,6 +223,7 @@ async function main(): Promise<void> {
       'info',
     );
     const started = tailStarted(agent);
+    const tail = watchTail(agent);
     let peakRss = 0;
     let stored = 0;
     let doneAt = 0;
@@ -225,7 +234,7 @@ async function main(): Promise<void> {
       );
       stored = Number(rows[0]!.n);
       peakRss = Math.max(peakRss, procStats(agent.pid!).rssMb);
-      if (caughtUpAt === 0 && (await checkpointOffset(e2eState)) >= bytes) caughtUpAt = performance.now();
+      if (caughtUpAt === 0 && tail.offset >= bytes) caughtUpAt = performance.now();
       if (Number(rows[0]!.d) >= cycles) {
         doneAt = performance.now();
         break;
@@ -297,11 +306,12 @@ async function catchUpRuns(
     const t0 = performance.now();
     const agent = startAgent(['run', '--collector', url, '--simulate', dir, '--state-dir', state], 'info');
     const started = tailStarted(agent);
+    const tail = watchTail(agent);
     let peakRss = 0;
     for (;;) {
       await sleep(20);
       peakRss = Math.max(peakRss, procStats(agent.pid!).rssMb);
-      if ((await checkpointOffset(state)) >= bytes) break;
+      if (tail.offset >= bytes) break;
       if (performance.now() - t0 > 10 * 60_000) throw new Error(`${dir}: catch-up did not finish in 10 min`);
     }
     const done = performance.now();

@@ -1,7 +1,7 @@
 // Delivery guarantees end to end: collector outages, agent crashes, bad credentials. All on 127.0.0.1.
 import test from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import { createEmptyTestDatabase, silentLog } from '../../collector/test/helpers
 import { api, enrollAgent, startTestCollector } from '../../collector/test/helpers/collector.js';
 import { startWsusStandin } from './helpers/wsus-standin.js';
 import { appendLog, cycle, cycles, makeSimDir, startSimAgent, waitFor } from './helpers/sim.js';
+import { readTailCursor } from '../src/runtime/tail-cursor.js';
 
 const AGENT_MAIN = fileURLToPath(new URL('./fixtures/run/agent-main.ts', import.meta.url));
 const today = new Date().toISOString().slice(0, 10);
@@ -190,10 +191,9 @@ test.serial(
       let child = runAgentProcess(args);
       const saved = await waitFor(
         async () => {
-          const text = await readFile(join(dir, 'state', 'tail-checkpoint.json'), 'utf8').catch(() => '');
-          const cp = text ? (JSON.parse(text) as { checkpoint: { offset: number }; parser: unknown }) : null;
+          const cp = await readTailCursor(join(dir, 'state'));
           const s = await eventStats(tc.databaseUrl, creds.agentId);
-          return cp?.checkpoint.offset === size && s.detections === 3 ? cp : undefined;
+          return cp?.position.offset === size && s.detections === 3 ? cp : undefined;
         },
         30_000,
         'checkpoint past the open cycle',

@@ -1,4 +1,4 @@
-// Proves: LogTailer + LogSink spool each log event exactly once, in order, through append/save failures and crashes.
+// Proves: LogTailer + LogSink spool each log event exactly once, in order, through append failures and crashes.
 import test, { type ExecutionContext } from 'ava';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import type { WireEvent } from '@wuwatch/core';
 import { LogSink } from '../src/runtime/log-sink.js';
 import { isLogEvent } from '../src/runtime/to-events.js';
 import type { SpoolInput } from '../src/spool/index.js';
+import type { TailCursor } from '../src/runtime/tail-cursor.js';
 import { LogTailer } from '../src/tail/index.js';
 import { cycles } from './helpers/sim.js';
 
@@ -17,7 +18,8 @@ const LOG_TEXT = Array.from({ length: 6 }, (_, i) =>
 ).join('');
 // Seven chunks: with two in flight a fault can hit a chunk while the next one is already being spooled.
 const CHUNK_BYTES = Math.ceil(LOG_TEXT.length / 7);
-// An uninterrupted run of the default setup takes 17 durable steps; 24 also reaches the steps of the recovery.
+// An uninterrupted run of the default setup takes 8 durable steps (a new file, seven chunks); 24 also reaches the
+// steps of the recoveries after faults.
 const FIRST_STEPS = 24;
 
 type Fault = 'fail' | 'crash';
@@ -28,26 +30,21 @@ interface Setup {
   maxInFlight: number;
   /** After a poll that reported an error: keep polling in-process (retry), or stop() and start a new agent. */
   onError: 'retry' | 'restart';
-  /** The tailer's checkpoint spacing (0: a save after every chunk). */
-  checkpointEveryBytes?: number;
 }
 const DEFAULT_SETUP: Setup = { chunkBytes: CHUNK_BYTES, maxInFlight: 2, onError: 'retry' };
 
 const killed = () => new Error('the agent was killed');
 
 /**
- * What outlives the agent: the in-memory spool and the state dir. Every durable step (a spool append, a checkpoint
- * save) is numbered in the order it happens; the plan makes step n fail (the call rejects) or kills the agent right
- * before it (nothing of it is done and nothing of that agent ever settles again).
+ * What outlives the agent: the in-memory spool, its events and the tail's cursor (committed together, as the real
+ * spool does in one write). Every durable step (a spool append) is numbered in the order it happens; the plan makes
+ * step n fail (the call rejects) or kills the agent right before it (nothing of it is done and nothing of that agent
+ * ever settles again).
  */
 class World {
   readonly spool: WireEvent[] = [];
   readonly trace: string[] = [];
-  /**
-   * Checkpoint writes under way when the agent is killed: they finish before the next agent starts (a kill after the
-   * atomic rename; a kill before it is the plan's crash at that save).
-   */
-  readonly writes: Promise<unknown>[] = [];
+  cursor: TailCursor | null = null;
   life = 0;
   death: Promise<'killed'> = new Promise(() => undefined);
   private ops = 0;
@@ -102,55 +99,39 @@ class World {
     for (const reject of this.frozen.splice(0)) reject(killed());
   }
 
-  append(life: number, input: SpoolInput[]): Promise<WireEvent[]> {
-    const s = this.step('append', life);
+  append(life: number, input: SpoolInput[], cursor: TailCursor): Promise<void> {
+    const s = this.step(`append@${cursor.position.offset}`, life);
     if (s === 'dead') return this.hang();
     if (s === 'fail') return Promise.reject(new Error('EIO: spool write failed'));
     const stored = input.map((e, i): WireEvent => ({ ...e, seq: this.lastSeq() + i + 1 }));
     this.spool.push(...stored);
-    return Promise.resolve(stored);
-  }
-
-  logEventsAfter(seq: number): Promise<number[]> {
-    return Promise.resolve(this.spool.filter((e) => e.seq > seq && isLogEvent(e)).map((e) => e.seq));
+    this.cursor = JSON.parse(JSON.stringify(cursor)) as TailCursor;
+    return Promise.resolve();
   }
 }
 
-/** One agent process: a sink and a tailer on the world's state dir and spool, the checkpoint saves as durable steps. */
-function agent(w: World, stateDir: string, logPath: string, setup: Setup) {
+/** One agent process: a sink and a tailer resuming from the world's spool, its appends as durable steps. */
+function agent(w: World, logPath: string, setup: Setup) {
   const life = w.revive();
   const sink = new LogSink({
-    stateDir,
     offsetMinutes: 0,
-    append: (input) => w.append(life, input),
-    spooledLogEventsAfter: (seq) => w.logEventsAfter(seq),
-    initialLogSeq: w.lastSeq(),
+    commit: (input, cursor) => w.append(life, input, cursor),
+    resume: w.cursor,
     log: pino({ level: 'silent' }),
   });
-  // After initialLogSeq was taken: a probe of this run lies among the seqs the sink counts on a resume.
+  // Another source of this run appends too: log events are told apart by their content, not their seq.
   w.other();
-  const save = sink.store.save.bind(sink.store);
-  sink.store.save = async (cp) => {
-    const s = w.step(`save@${cp.offset}`, life);
-    if (s === 'dead') return w.hang();
-    if (s === 'fail') throw new Error('EPERM: checkpoint rename refused');
-    const written = save(cp);
-    w.writes.push(written.catch(() => undefined));
-    await written;
-  };
   const errors: string[] = [];
   const tailer = new LogTailer({
     path: logPath,
-    store: sink.store,
+    sink,
+    start: sink.position,
     // Polls are driven by pollNow() only.
     pollMs: 1e9,
     chunkBytes: setup.chunkBytes,
     maxInFlight: setup.maxInFlight,
-    checkpointEveryBytes: setup.checkpointEveryBytes ?? 0,
-    onChunk: (buf, meta) => sink.onChunk(buf, meta),
     onReport: (r) => {
       if (r.kind === 'error') errors.push(r.error.message);
-      sink.onReport(r);
     },
   });
   return { tailer, errors };
@@ -181,9 +162,7 @@ async function scenario(root: string, plan: Plan, setup: Setup, maxLives = 20, p
   let finished = false;
   try {
     for (let i = 0; i < maxLives && !finished; i++) {
-      // A new agent starts only once the checkpoint writes of the one before have landed.
-      await Promise.all(w.writes);
-      const { tailer, errors } = agent(w, dir, logPath, setup);
+      const { tailer, errors } = agent(w, logPath, setup);
       const run = (async () => {
         await tailer.start();
         for (let p = 0; p < polls; p++) {
@@ -208,7 +187,7 @@ async function scenario(root: string, plan: Plan, setup: Setup, maxLives = 20, p
 // Uninterrupted runs, one per chunk size and chunks in flight: what every faulty run must end with.
 const baselines = new Map<string, Promise<string[]>>();
 function baseline(root: string, setup: Setup): Promise<string[]> {
-  const key = `${setup.chunkBytes}/${setup.maxInFlight}/${setup.checkpointEveryBytes ?? 0}`;
+  const key = `${setup.chunkBytes}/${setup.maxInFlight}`;
   let want = baselines.get(key);
   if (want === undefined) {
     want = scenario(root, new Map(), setup, 1).then((r) => r.events);
@@ -246,7 +225,7 @@ async function expectExactlyOnce(t: ExecutionContext, cases: { plan: Plan; setup
       const { events, trace, finished } = await scenario(root, plan, setup);
       const diff = difference(events, want) ?? (finished ? null : 'no agent got through its polls');
       if (diff !== null) {
-        const what = `${describePlan(plan)} (chunk ${setup.chunkBytes}, ${setup.maxInFlight} in flight, checkpoint every ${setup.checkpointEveryBytes ?? 0} bytes, ${setup.onError}): ${diff}; steps ${trace.join(' ')}`;
+        const what = `${describePlan(plan)} (chunk ${setup.chunkBytes}, ${setup.maxInFlight} in flight, ${setup.onError}): ${diff}; steps ${trace.join(' ')}`;
         bad.push(what);
         t.log(what);
       }
@@ -329,23 +308,21 @@ test('random runs of up to five faults, 1 to 3 chunks in flight, varying chunk s
   await expectExactlyOnce(t, cases);
 });
 
-// The agent saves the tail checkpoint every few megabytes while catching up, not after every chunk: a crash then
-// re-reads more, and the count of what the spool holds after the checkpoint's log seq must still cover all of it.
-test('checkpoints spaced over several chunks: single faults retried or restarted, and random runs, every log event once', async (t) => {
-  const spaced: Setup = { ...DEFAULT_SETUP, checkpointEveryBytes: 3 * CHUNK_BYTES };
-  const random = mulberry32(20261126);
-  const randomRuns = Array.from({ length: 200 }, () => {
-    const chunkBytes = 700 + Math.floor(random() * 9000);
+// Small chunks (a few lines each) make many more durable steps per run: faults land inside cycles, between the two
+// events of a cycle's chunk and its cursor, and among up to three chunks in flight.
+test('small chunks, single faults retried or restarted, and random runs: every log event once', async (t) => {
+  const small: Setup = { ...DEFAULT_SETUP, chunkBytes: 300 };
+  const random = mulberry32(20261206);
+  const randomRuns = Array.from({ length: 80 }, () => {
     const setup: Setup = {
-      chunkBytes,
+      chunkBytes: 300 + Math.floor(random() * 900),
       maxInFlight: 1 + Math.floor(random() * 3),
       onError: random() < 0.3 ? 'restart' : 'retry',
-      checkpointEveryBytes: Math.floor(random() * 6 * chunkBytes),
     };
     const plan = new Map<number, Fault>();
     const faults = 1 + Math.floor(random() * 5);
-    for (let k = 0; k < faults; k++) plan.set(1 + Math.floor(random() * 40), random() < 0.5 ? 'fail' : 'crash');
+    for (let k = 0; k < faults; k++) plan.set(1 + Math.floor(random() * 80), random() < 0.5 ? 'fail' : 'crash');
     return { plan, setup };
   });
-  await expectExactlyOnce(t, [...singles(spaced), ...singles({ ...spaced, onError: 'restart' }), ...randomRuns]);
+  await expectExactlyOnce(t, [...singles(small), ...singles({ ...small, onError: 'restart' }), ...randomRuns]);
 });

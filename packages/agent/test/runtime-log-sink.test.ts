@@ -5,45 +5,70 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { WireEvent } from '@wuwatch/core';
 import { LogSink } from '../src/runtime/log-sink.js';
+import type { TailCursor } from '../src/runtime/tail-cursor.js';
 import { isLogEvent } from '../src/runtime/to-events.js';
 import type { SpoolInput } from '../src/spool/index.js';
-import { LogTailer, type Checkpoint } from '../src/tail/index.js';
+import { LogTailer, type TailPosition } from '../src/tail/index.js';
 import { cycles } from './helpers/sim.js';
 
 const WSUS = 'http://wsus.corp.example:8530';
 const FILE_ID = '7:42';
 
-/** A spool in memory: numbers what it is given, like the real one. */
+/**
+ * A spool in memory that, like the real one, takes events and the tail's cursor in one append: both or neither.
+ * Each sink is one agent life; `kill()` ends the current one: nothing it commits from then on lands (its appends
+ * hang, as those of a killed process never finish).
+ */
 function memorySpool(start: WireEvent[] = []) {
   const events: WireEvent[] = [...start];
-  return {
+  let cursor: TailCursor | null = null;
+  const cursors: TailCursor[] = [];
+  let lives = 0;
+  let killedUpTo = 0;
+  const spool = {
     events,
-    append: (input: SpoolInput[]) => {
-      const stored = input.map((e, i): WireEvent => ({ ...e, seq: (events.at(-1)?.seq ?? 0) + i + 1 }));
-      events.push(...stored);
-      return Promise.resolve(stored);
+    cursors,
+    get cursor() {
+      return cursor;
+    },
+    /** A commit function for a new agent life. */
+    life: () => {
+      const mine = ++lives;
+      return (input: SpoolInput[], c: TailCursor): Promise<void> => {
+        if (mine <= killedUpTo) return new Promise<void>(() => undefined);
+        const stored = input.map((e, i): WireEvent => ({ ...e, seq: (events.at(-1)?.seq ?? 0) + i + 1 }));
+        events.push(...stored);
+        // What the spool stores is JSON: a later change to the object must not reach it.
+        cursor = JSON.parse(JSON.stringify(c)) as TailCursor;
+        cursors.push(cursor);
+        return Promise.resolve();
+      };
+    },
+    /** Kills the current agent life. */
+    kill: () => {
+      killedUpTo = lives;
     },
     // Someone else appends too (policy, probes): log events are told apart by their content.
     other: () =>
       events.push({ seq: (events.at(-1)?.seq ?? 0) + 1, time: '2026-11-20T00:00:00.000Z', kind: 'probe', data: {} }),
-    logEventsAfter: (seq: number) =>
-      Promise.resolve(events.filter((e) => e.seq > seq && isLogEvent(e)).map((e) => e.seq)),
   };
+  return spool;
 }
+type MemorySpool = ReturnType<typeof memorySpool>;
 
 /** The log, in chunks that end after a line: chunk `i` is cycles 10*i to 10*i+9. */
 const CHUNKS = Array.from({ length: 6 }, (_, i) =>
   Buffer.from(cycles('2026-11-20', i * 10, i * 10 + 9, WSUS, i % 2 ? null : '0x80244022')),
 );
 const ends = CHUNKS.reduce<number[]>((acc, c) => [...acc, (acc.at(-1) ?? 0) + c.length], []);
-const cp = (offset: number): Checkpoint => ({
+const pos = (offset: number, fileId = FILE_ID): TailPosition => ({
   path: '/x/WindowsUpdate.log',
-  fileId: FILE_ID,
+  fileId,
   offset,
   headHash: 'ab'.repeat(32),
   headLength: 2,
 });
-const meta = (i: number) => ({ offsetAfter: ends[i]!, fileId: FILE_ID });
+const after = (i: number) => pos(ends[i]!);
 
 async function tempDir(t: { teardown(fn: () => Promise<void>): void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'wuwatch-log-sink-'));
@@ -51,77 +76,63 @@ async function tempDir(t: { teardown(fn: () => Promise<void>): void }): Promise<
   return dir;
 }
 
-function sink(stateDir: string, spool: ReturnType<typeof memorySpool>, countFails = false) {
+/** A sink over `spool`, resuming from the cursor the spool holds (as the agent does on start). */
+function sink(spool: MemorySpool, commit = spool.life()) {
   return new LogSink({
-    stateDir,
     offsetMinutes: 0,
-    append: spool.append,
-    spooledLogEventsAfter: countFails ? () => Promise.reject(new Error('spool unreadable')) : spool.logEventsAfter,
-    initialLogSeq: spool.events.at(-1)?.seq ?? 0,
+    commit,
+    resume: spool.cursor,
     log: pino({ level: 'silent' }),
   });
 }
 
+const logEventsOf = (spool: MemorySpool) => spool.events.filter(isLogEvent).map(({ seq: _seq, ...e }) => e);
+
 /** The log events of a run over the first `n` chunks that was never interrupted. */
-async function uninterrupted(t: { teardown(fn: () => Promise<void>): void }, n = CHUNKS.length): Promise<unknown[]> {
+async function uninterrupted(n = CHUNKS.length): Promise<unknown[]> {
   const spool = memorySpool();
-  const s = sink(await tempDir(t), spool);
-  for (let i = 0; i < n; i++) await s.onChunk(CHUNKS[i]!, meta(i));
-  return spool.events.filter(isLogEvent).map(({ seq: _seq, ...e }) => e);
+  const s = sink(spool);
+  await s.moved(pos(0), null);
+  for (let i = 0; i < n; i++) await s.chunk(CHUNKS[i]!, after(i));
+  return logEventsOf(spool);
 }
 
-test('killed after spooling chunks it had not checkpointed: the restart re-reads them and spools each event once', async (t) => {
-  const stateDir = await tempDir(t);
+test('killed with a chunk parsed but its append not on disk: the restart resumes from the cursor and spools each event once', async (t) => {
   const spool = memorySpool();
-  const before = sink(stateDir, spool);
-  await before.onChunk(CHUNKS[0]!, meta(0));
-  await before.onChunk(CHUNKS[1]!, meta(1));
-  await before.store.save(cp(ends[1]!)); // the tailer checkpoints after chunk 2
+  const before = sink(spool);
+  await before.moved(pos(0), null);
+  await before.chunk(CHUNKS[0]!, after(0));
+  await before.chunk(CHUNKS[1]!, after(1));
   spool.other();
-  await before.onChunk(CHUNKS[2]!, meta(2)); // spooled, then killed before its checkpoint
-  await before.onChunk(CHUNKS[3]!, meta(3));
-
-  const after = sink(stateDir, spool);
-  t.deepEqual(await after.store.load(), cp(ends[1]!));
-  for (let i = 2; i < CHUNKS.length; i++) await after.onChunk(CHUNKS[i]!, meta(i));
-  const logEvents = spool.events.filter(isLogEvent).map(({ seq: _seq, ...e }) => e);
-  t.deepEqual(logEvents, await uninterrupted(t), 'the same events in the same order, none twice');
+  // Chunks 3 and 4 parsed and handed to the spool, the agent killed before either append is on disk.
+  void before.chunk(CHUNKS[2]!, after(2));
+  void before.chunk(CHUNKS[3]!, after(3));
+  spool.kill();
+  await new Promise((r) => setImmediate(r));
+  t.deepEqual(spool.cursor?.position, after(1), 'the cursor is that of the last append on disk');
+  const restarted = sink(spool);
+  t.deepEqual(restarted.position, after(1));
+  for (let i = 2; i < CHUNKS.length; i++) await restarted.chunk(CHUNKS[i]!, after(i));
+  t.deepEqual(logEventsOf(spool), await uninterrupted(), 'the same events in the same order, none twice');
 });
 
-test('chunks handed over before the first resolved keep their order and their own progress', async (t) => {
-  const stateDir = await tempDir(t);
+test('chunks handed over before the first resolved keep their order, each committed with its own parser state', async (t) => {
   const spool = memorySpool();
-  const s = sink(stateDir, spool);
+  const s = sink(spool);
+  await s.moved(pos(0), null);
   // Like the tailer with two in flight: the second chunk is given before the first resolved.
-  await Promise.all([s.onChunk(CHUNKS[0]!, meta(0)), s.onChunk(CHUNKS[1]!, meta(1))]);
-  await s.store.save(cp(ends[0]!));
-  const reloaded = sink(stateDir, memorySpool());
-  await reloaded.store.load();
-  t.is(
-    reloaded.store.loadedLogSeq,
-    (await uninterrupted(t, 1)).length,
-    "chunk 1's checkpoint holds chunk 1's last seq",
-  );
-  t.is(reloaded.store.loadedState?.lineNo, CHUNKS[0]!.toString().split('\n').length - 1);
+  await Promise.all([s.chunk(CHUNKS[0]!, after(0)), s.chunk(CHUNKS[1]!, after(1))]);
+  const lines = (i: number) => CHUNKS.slice(0, i + 1).reduce((n, c) => n + c.toString().split('\n').length - 1, 0);
   t.deepEqual(
-    spool.events.map(({ seq: _seq, ...e }) => e),
-    await uninterrupted(t, 2),
+    spool.cursors.map((c) => [c.position.offset, c.parser?.lineNo ?? null]),
+    [
+      [0, null],
+      [ends[0], lines(0)],
+      [ends[1], lines(1)],
+    ],
   );
-});
-
-test('when the spool cannot be counted the restart spools the re-read again: a repeat, not a loss', async (t) => {
-  const stateDir = await tempDir(t);
-  const spool = memorySpool();
-  const before = sink(stateDir, spool);
-  await before.onChunk(CHUNKS[0]!, meta(0));
-  await before.store.save(cp(ends[0]!));
-  await before.onChunk(CHUNKS[1]!, meta(1));
-  const secondChunk = spool.events.length - (await uninterrupted(t, 1)).length;
-  const after = sink(stateDir, spool, true);
-  await after.store.load();
-  const once = spool.events.length;
-  await after.onChunk(CHUNKS[1]!, meta(1));
-  t.is(spool.events.length, once + secondChunk);
+  t.deepEqual(logEventsOf(spool), await uninterrupted(2));
+  t.is(spool.events.length, (await uninterrupted(2)).length);
 });
 
 test('isLogEvent: what the log tail spools, not event-channel findings or other kinds', (t) => {
@@ -132,7 +143,7 @@ test('isLogEvent: what the log tail spools, not event-channel findings or other 
   t.false(isLogEvent({ kind: 'probe', data: {} }));
 });
 
-// With a real tailer over a file, two chunks in flight: what the review of the exactly-once resume found.
+// With a real tailer over a file, two chunks in flight.
 const LOG_TEXT = Buffer.concat(CHUNKS);
 const CHUNK_BYTES = Math.ceil(LOG_TEXT.length / CHUNKS.length);
 
@@ -143,125 +154,131 @@ function flakySpool(failOn: number, until: 'once' | 'fixed' = 'once') {
   const flaky = {
     ...spool,
     broken: true,
-    append: (input: SpoolInput[]) => {
-      calls++;
-      const fails = until === 'once' ? calls === failOn : calls >= failOn && flaky.broken;
-      return fails ? Promise.reject(new Error('EIO: write failed')) : spool.append(input);
+    get cursor() {
+      return spool.cursor;
+    },
+    life: () => {
+      const commit = spool.life();
+      return (input: SpoolInput[], c: TailCursor) => {
+        calls++;
+        const fails = until === 'once' ? calls === failOn : calls >= failOn && flaky.broken;
+        return fails ? Promise.reject(new Error('EIO: write failed')) : commit(input, c);
+      };
     },
   };
   return flaky;
 }
 
-/** A sink and a tailer over `dir`'s log, for the poll start() queues and one more. */
-async function tail(dir: string, spool: ReturnType<typeof memorySpool>, tweak?: (s: LogSink) => void) {
-  const s = sink(dir, spool);
-  tweak?.(s);
+/** A sink and a tailer over `dir`'s log, resuming from the spool's cursor, for the poll start() queues and one more. */
+async function tail(dir: string, spool: MemorySpool) {
+  const s = sink(spool, spool.life());
   const tl = new LogTailer({
     path: join(dir, 'WindowsUpdate.log'),
-    store: s.store,
+    sink: s,
+    start: s.position,
     chunkBytes: CHUNK_BYTES,
     maxInFlight: 2,
     pollMs: 60_000,
-    onChunk: (buf, m) => s.onChunk(buf, m),
-    onReport: (r) => s.onReport(r),
   });
   await tl.start();
   await tl.pollNow();
   await tl.stop();
 }
 
-const logEventsOf = (spool: ReturnType<typeof memorySpool>) =>
-  spool.events.filter(isLogEvent).map(({ seq: _seq, ...e }) => e);
-
 test('a chunk whose append failed while the next was in flight, read again by the next poll: every event once', async (t) => {
   const dir = await tempDir(t);
   await writeFile(join(dir, 'WindowsUpdate.log'), LOG_TEXT);
-  // Only the third append fails: the fourth, already in flight, must not be spooled before the third is.
-  const spool = flakySpool(3, 'once');
+  // Only the fourth append (the third chunk) fails: the next, already parsed, must not be spooled before it is.
+  const spool = flakySpool(4, 'once');
   await tail(dir, spool);
-  t.deepEqual(logEventsOf(spool), await uninterrupted(t));
+  t.deepEqual(logEventsOf(spool), await uninterrupted());
 });
 
 test('a chunk whose append failed while the next was in flight, then a restart: every event once', async (t) => {
   const dir = await tempDir(t);
   await writeFile(join(dir, 'WindowsUpdate.log'), LOG_TEXT);
-  const spool = flakySpool(3, 'fixed');
+  const spool = flakySpool(4, 'fixed');
   await tail(dir, spool);
-  t.true(logEventsOf(spool).length < (await uninterrupted(t)).length, 'the first run stopped at the failed chunk');
+  t.true(logEventsOf(spool).length < (await uninterrupted()).length, 'the first run stopped at the failed chunk');
   spool.broken = false;
   await tail(dir, spool);
-  t.deepEqual(logEventsOf(spool), await uninterrupted(t));
-});
-
-test('a failed checkpoint save does not hand the chunks after it to the sink again', async (t) => {
-  const dir = await tempDir(t);
-  await writeFile(join(dir, 'WindowsUpdate.log'), LOG_TEXT);
-  const spool = memorySpool();
-  let saves = 0;
-  const offsets: number[] = [];
-  await tail(dir, spool, (s) => {
-    const save = s.store.save.bind(s.store);
-    s.store.save = async (cp) => {
-      if (++saves === 2) throw new Error('EPERM: rename refused');
-      return save(cp);
-    };
-    const onChunk = s.onChunk.bind(s);
-    s.onChunk = (buf, m) => {
-      offsets.push(m.offsetAfter);
-      return onChunk(buf, m);
-    };
-  });
-  t.true(
-    offsets.every((o, i) => i === 0 || o > offsets[i - 1]!),
-    `each chunk handed over once: ${offsets.join(' ')}`,
-  );
-  t.is(offsets.at(-1), LOG_TEXT.length);
-  t.deepEqual(logEventsOf(spool), await uninterrupted(t));
+  t.deepEqual(logEventsOf(spool), await uninterrupted());
 });
 
 test('killed twice while catching up: the second restart still spools every event once', async (t) => {
-  const stateDir = await tempDir(t);
   const spool = memorySpool();
-  const first = sink(stateDir, spool);
-  await first.onChunk(CHUNKS[0]!, meta(0));
-  await first.store.save(cp(ends[0]!));
-  await first.onChunk(CHUNKS[1]!, meta(1));
-  await first.onChunk(CHUNKS[2]!, meta(2)); // killed before the checkpoints of chunks 2 and 3
-  const second = sink(stateDir, spool);
-  await second.store.load();
-  await second.onChunk(CHUNKS[1]!, meta(1)); // all of it already spooled
-  await second.store.save(cp(ends[1]!)); // killed again before chunk 3's checkpoint
-  const third = sink(stateDir, spool);
-  await third.store.load();
-  for (let i = 2; i < CHUNKS.length; i++) await third.onChunk(CHUNKS[i]!, meta(i));
-  t.deepEqual(logEventsOf(spool), await uninterrupted(t));
+  const first = sink(spool);
+  await first.moved(pos(0), null);
+  await first.chunk(CHUNKS[0]!, after(0));
+  void first.chunk(CHUNKS[1]!, after(1)); // chunk 2 parsed, never on disk
+  spool.kill();
+  const second = sink(spool);
+  await second.chunk(CHUNKS[1]!, after(1));
+  void second.chunk(CHUNKS[2]!, after(2)); // killed again with chunk 3's append in flight
+  spool.kill();
+  const third = sink(spool);
+  for (let i = 2; i < CHUNKS.length; i++) await third.chunk(CHUNKS[i]!, after(i));
+  t.deepEqual(logEventsOf(spool), await uninterrupted());
 });
 
-test('a file replaced while the agent was down: nothing of the old file is spooled again', async (t) => {
-  // The run before may have spooled the old file past its last checkpoint, so its saved state is not ended here.
-  const stateDir = await tempDir(t);
+test('a file replaced while the agent was down: the cycle open at the cursor is ended once, nothing else repeated', async (t) => {
   const spool = memorySpool();
-  const before = sink(stateDir, spool);
-  const open = Buffer.from(cycles('2026-11-20', 0, 0, WSUS, null).split('\n').slice(0, 2).join('\n') + '\n');
-  await before.onChunk(open, { offsetAfter: open.length, fileId: FILE_ID });
-  await before.store.save(cp(open.length));
-  const after = sink(stateDir, spool);
-  await after.store.load();
-  after.onReport({ kind: 'replaced', path: '/x/WindowsUpdate.log', reason: 'file_id', drainedBytes: 0 });
-  await new Promise((r) => setTimeout(r, 10));
-  t.deepEqual(spool.events, []);
+  const before = sink(spool);
+  await before.moved(pos(0), null);
+  // A START and two more lines of a cycle: open in the parser when the agent stops.
+  const open = Buffer.from(cycles('2026-11-20', 0, 0, WSUS, null).split('\n').slice(0, 3).join('\n') + '\n');
+  await before.chunk(open, pos(open.length));
+  await before.flush(); // the tailer's end of the poll
+  t.deepEqual(spool.events, [], 'an open cycle is not an event yet');
+  const restarted = sink(spool);
+  const report = { kind: 'replaced', path: '/x/WindowsUpdate.log', reason: 'file_id', drainedBytes: 0 } as const;
+  await restarted.moved(pos(0, '7:43'), report);
+  t.is(spool.events.length, 1, 'the open cycle ends with the old file');
+  t.like(spool.events[0], { kind: 'detection', data: { line: 1 } });
+  t.deepEqual(spool.cursor?.position, pos(0, '7:43'), 'committed with the new file position');
+  // Killed right after: the next start is at the new file, and the old cycle is not ended again.
+  const again = sink(spool);
+  t.deepEqual(again.position, pos(0, '7:43'));
+  await again.chunk(CHUNKS[0]!, pos(CHUNKS[0]!.length, '7:43'));
+  t.is(spool.events.filter((e) => e.kind === 'detection' && e.data.line === 1).length, 2, 'line 1 of each file');
 });
 
 test('killed while the first chunks of a file were handed over: the restart spools each event once', async (t) => {
-  const stateDir = await tempDir(t);
   const spool = memorySpool();
-  spool.other(); // the spool is not empty: the file's checkpoint at 0 holds where its events start
-  const before = sink(stateDir, spool);
-  await before.store.save(cp(0)); // the tailer saves a new file's position before it reads
-  await before.onChunk(CHUNKS[0]!, meta(0));
-  await before.onChunk(CHUNKS[1]!, meta(1)); // killed before the checkpoint of either
-  const after = sink(stateDir, spool);
-  t.deepEqual(await after.store.load(), cp(0));
-  for (let i = 0; i < CHUNKS.length; i++) await after.onChunk(CHUNKS[i]!, meta(i));
-  t.deepEqual(logEventsOf(spool), await uninterrupted(t));
+  spool.other(); // the spool is not empty: seqs of log events do not start at 1
+  const before = sink(spool);
+  await before.moved(pos(0), null); // the tailer announces a new file before it reads
+  void before.chunk(CHUNKS[0]!, after(0));
+  void before.chunk(CHUNKS[1]!, after(1));
+  spool.kill(); // killed before either is on disk
+  const restarted = sink(spool);
+  t.deepEqual(restarted.position, pos(0));
+  for (let i = 0; i < CHUNKS.length; i++) await restarted.chunk(CHUNKS[i]!, after(i));
+  t.deepEqual(logEventsOf(spool), await uninterrupted());
+});
+
+test('a chunk without events is taken without a write; the next commit or the end of the poll carries its cursor', async (t) => {
+  const spool = memorySpool();
+  const s = sink(spool);
+  await s.moved(pos(0), null);
+  const lines = CHUNKS[0]!.toString().split('\r\n');
+  // Two lines of a cycle: no event yet, the parser state moved on.
+  const quiet = Buffer.from(lines.slice(0, 2).join('\r\n') + '\r\n');
+  await s.chunk(quiet, pos(quiet.length));
+  t.is(spool.cursors.length, 1, 'no append for it');
+  await s.flush();
+  t.is(spool.cursors.length, 2);
+  t.deepEqual(spool.cursor?.position, pos(quiet.length));
+  t.is(spool.cursor?.parser?.lineNo, 2);
+  await s.flush();
+  t.is(spool.cursors.length, 2, 'nothing left to flush: no append');
+  // Killed with an eventless chunk taken and not flushed: the restart reads it again, nothing lost or repeated.
+  const rest = Buffer.from(lines.slice(2, 4).join('\r\n') + '\r\n');
+  await s.chunk(rest, pos(quiet.length + rest.length));
+  spool.kill();
+  const again = sink(spool);
+  t.deepEqual(again.position, pos(quiet.length));
+  const tail = CHUNKS[0]!.subarray(quiet.length);
+  await again.chunk(tail, pos(CHUNKS[0]!.length));
+  t.deepEqual(logEventsOf(spool), await uninterrupted(1));
 });

@@ -1,6 +1,8 @@
 import test from 'ava';
 import fc from 'fast-check';
-import type { Finding } from '@wuwatch/core';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DetectionData, parseLog, type Finding } from '@wuwatch/core';
 import { localToUtc, logFindingToEvent } from '../src/runtime/to-events.js';
 
 // The straightforward version localToUtc must keep agreeing with (it was the implementation until it showed up
@@ -78,6 +80,8 @@ test('logFindingToEvent: times in UTC, `now` for findings without one, data with
     outcome: 'failed',
     hresult: '0x80244022',
     updatesFound: null,
+    serviceId: '3DA21691-E39D-4DA6-8A4B-B43877BCB1B7',
+    serviceName: 'WSUS or Configuration Manager',
   };
   t.deepEqual(logFindingToEvent(detection, 60, now), {
     time: '2026-01-01T09:01:00.000Z',
@@ -93,6 +97,8 @@ test('logFindingToEvent: times in UTC, `now` for findings without one, data with
       updatesFound: null,
       line: 12,
       recordId: null,
+      serviceId: '3DA21691-E39D-4DA6-8A4B-B43877BCB1B7',
+      serviceName: 'WSUS or Configuration Manager',
     },
   });
   const network: Finding = {
@@ -108,4 +114,21 @@ test('logFindingToEvent: times in UTC, `now` for findings without one, data with
     kind: 'network_error',
     data: { line: 3, hresult: '0x80244022', url: 'http://wsus:8530/x', httpStatus: 503 },
   });
+});
+
+test('logFindingToEvent: a detection names the update service it ran against, and the event is valid on the wire', (t) => {
+  // A real modern-log flighting scan (packages/core/test/fixtures/wild/README.md names its source).
+  const text = readFileSync(
+    fileURLToPath(new URL('../../core/test/fixtures/wild/packer-135-flighting-scan.log', import.meta.url)),
+    'latin1',
+  );
+  const detections = parseLog(text).findings.filter((f) => f.kind === 'detection');
+  t.true(detections.length > 0);
+  for (const f of detections) {
+    const e = logFindingToEvent(f, 0, new Date(0));
+    const data = DetectionData.parse(e.data);
+    t.is(data.serviceId, f.serviceId);
+    t.is(data.serviceName, f.serviceName);
+  }
+  t.true(detections.some((f) => f.serviceId === '8B24B027-1DEE-BABB-9A95-3517DFB9C552'));
 });

@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto';
 import { appendFile, mkdtemp, open, rename, rm, truncate, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileCheckpointStore, LogTailer, memoryCheckpointStore } from '../src/tail/index.js';
-import type { CheckpointStore, ChunkMeta, TailerOptions, TailReport } from '../src/tail/index.js';
+import { LogTailer } from '../src/tail/index.js';
+import type { TailerOptions, TailPosition, TailReport, TailSink } from '../src/tail/index.js';
 
 async function tempDir(t: { teardown(fn: () => Promise<void>): void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'wuwatch-tail-'));
@@ -13,19 +13,37 @@ async function tempDir(t: { teardown(fn: () => Promise<void>): void }): Promise<
   return dir;
 }
 
-/** A sink that records what it got, plus the reports. */
-function recorder() {
+/**
+ * A sink that records what it got, plus the reports; `durable` is the position it last took (what a real sink commits
+ * with the chunk), the one a restart is given.
+ */
+function recorder(start: TailPosition | null = null) {
   const chunks: Buffer[] = [];
-  const metas: ChunkMeta[] = [];
+  const positions: TailPosition[] = [];
+  const moves: { position: TailPosition; report: TailReport | null }[] = [];
   const reports: TailReport[] = [];
+  let durable = start;
+  const sink: TailSink = {
+    chunk: (buf, position) => {
+      chunks.push(buf);
+      positions.push(position);
+      durable = position;
+      return Promise.resolve();
+    },
+    moved: (position, report) => {
+      moves.push({ position, report });
+      durable = position;
+      return Promise.resolve();
+    },
+  };
   return {
     chunks,
-    metas,
+    positions,
+    moves,
     reports,
-    onChunk: (buf: Buffer, meta: ChunkMeta) => {
-      chunks.push(buf);
-      metas.push(meta);
-      return Promise.resolve();
+    sink,
+    get durable() {
+      return durable;
     },
     onReport: (r: TailReport) => {
       reports.push(r);
@@ -34,14 +52,14 @@ function recorder() {
   };
 }
 
-function tailer(
-  path: string,
-  store: CheckpointStore,
-  rec: ReturnType<typeof recorder>,
-  extra: Partial<TailerOptions> = {},
-) {
+/** A sink whose chunks go to `onChunk` (moves are taken as they come). */
+function chunkSink(onChunk: (buf: Buffer, position: TailPosition) => Promise<void>): TailSink {
+  return { chunk: onChunk, moved: () => Promise.resolve() };
+}
+
+function tailer(path: string, rec: ReturnType<typeof recorder>, extra: Partial<TailerOptions> = {}) {
   // A long poll interval: the tests drive polls with pollNow() so nothing depends on timing.
-  return new LogTailer({ path, store, onChunk: rec.onChunk, onReport: rec.onReport, pollMs: 60_000, ...extra });
+  return new LogTailer({ path, sink: rec.sink, start: rec.durable, onReport: rec.onReport, pollMs: 60_000, ...extra });
 }
 
 async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
@@ -59,7 +77,7 @@ test('appends while running are delivered by the poll timer, whole lines only', 
   const path = join(dir, 'WindowsUpdate.log');
   await writeFile(path, line(1));
   const rec = recorder();
-  const tl = tailer(path, memoryCheckpointStore(), rec, { pollMs: 10 });
+  const tl = tailer(path, rec, { pollMs: 10 });
   t.is(tl.state, 'idle');
   await tl.start();
   t.is(tl.state, 'reading');
@@ -75,71 +93,68 @@ test('appends while running are delivered by the poll timer, whole lines only', 
   t.deepEqual(rec.reports, []);
 });
 
-test('a partial last line is held back and the checkpoint stays before it', async (t) => {
+test('a partial last line is held back and the position stays before it', async (t) => {
   const dir = await tempDir(t);
   const path = join(dir, 'WindowsUpdate.log');
   await writeFile(path, 'first\nsec');
-  const store = memoryCheckpointStore();
   const rec = recorder();
-  const tl = tailer(path, store, rec);
+  const tl = tailer(path, rec);
   await tl.start();
   await tl.pollNow();
   t.is(rec.text(), 'first\n');
-  t.is(store.current?.offset, 6);
+  t.is(rec.durable?.offset, 6);
+  t.is(tl.position?.offset, 6);
   t.deepEqual(
-    rec.metas.map((m) => m.offsetAfter),
+    rec.positions.map((m) => m.offset),
     [6],
   );
   await appendFile(path, 'ond\nthi');
   await tl.pollNow();
   t.is(rec.text(), 'first\nsecond\n');
-  t.is(store.current?.offset, 13);
+  t.is(rec.durable?.offset, 13);
   await tl.stop();
 });
 
-test('checkpointEveryBytes spaces the saves within a poll, and the end of every poll is saved', async (t) => {
+test('a new file is announced to the sink at offset 0 before its first chunk; each chunk carries the position after it', async (t) => {
   const dir = await tempDir(t);
   const path = join(dir, 'WindowsUpdate.log');
   const one = line(1); // every line has the same length: chunks of one line each
   await writeFile(path, one.repeat(10));
-  const inner = memoryCheckpointStore();
-  const saved: number[] = [];
-  const store: CheckpointStore = {
-    load: () => inner.load(),
-    save: async (cp) => {
-      saved.push(cp.offset / one.length);
-      await inner.save(cp);
-    },
-  };
   const rec = recorder();
-  const tl = tailer(path, store, rec, { chunkBytes: one.length, checkpointEveryBytes: 3 * one.length });
+  const tl = tailer(path, rec, { chunkBytes: one.length });
   await tl.start();
   await tl.pollNow();
-  // Lines 3, 6 and 9 asked for a save; line 10 ended the poll. (Offset 0 is the fresh file's position.)
-  t.deepEqual(saved, [0, 3, 6, 9, 10]);
+  t.deepEqual(
+    rec.moves.map((m) => [m.position.offset, m.report]),
+    [[0, null]],
+  );
+  t.deepEqual(
+    rec.positions.map((p) => p.offset / one.length),
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+  );
   await appendFile(path, one.repeat(2));
   await tl.pollNow();
-  t.deepEqual(saved, [0, 3, 6, 9, 10, 12], 'a short poll is saved at its end');
-  t.is(inner.current?.offset, 12 * one.length);
+  t.deepEqual(rec.positions.map((p) => p.offset / one.length).slice(10), [11, 12]);
+  t.is(new Set(rec.positions.map((p) => p.fileId)).size, 1);
+  t.is(tl.position?.offset, 12 * one.length);
   await tl.stop();
-  t.throws(() => tailer(path, store, rec, { checkpointEveryBytes: -1 }), { code: 'WUW_CONFIG_INVALID' });
+  t.is(rec.moves.length, 1, 'reading on is no move');
 });
 
-test('restart from a file checkpoint continues without gaps or repeats, also across a held-back line', async (t) => {
+test('restart from the durable position continues without gaps or repeats, also across a held-back line', async (t) => {
   const dir = await tempDir(t);
   const path = join(dir, 'WindowsUpdate.log');
-  const cpFile = join(dir, 'tail.checkpoint.json');
   await writeFile(path, line(1) + line(2) + 'par');
   const first = recorder();
-  const a = tailer(path, fileCheckpointStore(cpFile), first);
+  const a = tailer(path, first);
   await a.start();
   await a.pollNow();
   await a.stop();
   t.is(first.text(), line(1) + line(2));
 
   await appendFile(path, 'tial\n' + line(3));
-  const second = recorder();
-  const b = tailer(path, fileCheckpointStore(cpFile), second);
+  const second = recorder(first.durable);
+  const b = tailer(path, second);
   await b.start();
   await b.pollNow();
   await b.stop();
@@ -152,29 +167,27 @@ test('stop during a catch-up finishes the chunk in flight; a new tailer resumes 
   const path = join(dir, 'WindowsUpdate.log');
   const content = Array.from({ length: 2000 }, (_, i) => line(i)).join('');
   await writeFile(path, content);
-  const store = memoryCheckpointStore();
   const got: Buffer[] = [];
   let stopped: Promise<void> | null = null;
   const a = new LogTailer({
     path,
-    store,
     chunkBytes: 4096,
     pollMs: 60_000,
-    onChunk: async (buf) => {
+    sink: chunkSink(async (buf) => {
       got.push(buf);
       if (got.length === 3) stopped = a.stop(); // stop while this delivery is in flight
       await new Promise((r) => setTimeout(r, 20));
-    },
+    }),
   });
   await a.start();
   await waitFor(() => stopped !== null);
   await stopped;
   t.is(a.state, 'stopped');
   t.is(got.length, 3, 'no chunk is read after stop was requested');
-  t.is(store.current?.offset, Buffer.concat(got).length, 'the chunk in flight was checkpointed');
+  t.is(a.position?.offset, Buffer.concat(got).length, 'the chunk in flight was taken');
 
-  const rest = recorder();
-  const b = tailer(path, store, rest, { chunkBytes: 4096 });
+  const rest = recorder(a.position);
+  const b = tailer(path, rest, { chunkBytes: 4096 });
   await b.start();
   await b.pollNow();
   await b.stop();
@@ -186,7 +199,7 @@ test('truncation restarts at 0 and is reported', async (t) => {
   const path = join(dir, 'WindowsUpdate.log');
   await writeFile(path, line(1) + line(2) + line(3));
   const rec = recorder();
-  const tl = tailer(path, memoryCheckpointStore(), rec);
+  const tl = tailer(path, rec);
   await tl.start();
   await tl.pollNow();
   await truncate(path, 0);
@@ -203,7 +216,7 @@ test('an in-place rewrite that grew past the offset is caught by the head hash',
   const path = join(dir, 'WindowsUpdate.log');
   await writeFile(path, line(1));
   const rec = recorder();
-  const tl = tailer(path, memoryCheckpointStore(), rec);
+  const tl = tailer(path, rec);
   await tl.start();
   await tl.pollNow();
   // Same file (same inode), different content, already longer than what we had read.
@@ -222,7 +235,7 @@ test('delete + recreate: the old file is finished through the open handle, then 
   const path = join(dir, 'WindowsUpdate.log');
   await writeFile(path, line(1));
   const rec = recorder();
-  const tl = tailer(path, memoryCheckpointStore(), rec);
+  const tl = tailer(path, rec);
   await tl.start();
   await tl.pollNow();
   await appendFile(path, line(2)); // written after our last poll
@@ -239,7 +252,7 @@ test('delete + recreate with holdOpen off: the new file is detected (identity or
   const path = join(dir, 'WindowsUpdate.log');
   await writeFile(path, line(1));
   const rec = recorder();
-  const tl = tailer(path, memoryCheckpointStore(), rec, { holdOpen: false });
+  const tl = tailer(path, rec, { holdOpen: false });
   await tl.start();
   await tl.pollNow();
   await unlink(path);
@@ -258,9 +271,8 @@ test('rename-rotation while running: nothing lost, nothing repeated, also after 
   const path = join(dir, 'WindowsUpdate.log');
   const old = join(dir, 'WindowsUpdate.old');
   await writeFile(path, line(1) + line(2));
-  const store = memoryCheckpointStore();
   const rec = recorder();
-  const tl = tailer(path, store, rec);
+  const tl = tailer(path, rec);
   await tl.start();
   await tl.pollNow();
   await appendFile(path, line(3)); // before the rename, after our poll
@@ -283,11 +295,19 @@ test('rename-rotation while running: nothing lost, nothing repeated, also after 
     },
   ]);
   // The chunks of the two files carry their own identities.
-  t.is(new Set(rec.metas.map((m) => m.fileId)).size, 2);
+  t.is(new Set(rec.positions.map((m) => m.fileId)).size, 2);
+  // The new file was announced, with the report, before its first chunk.
+  t.deepEqual(
+    rec.moves.map((m) => [m.position.offset, m.report?.kind ?? null]),
+    [
+      [0, null],
+      [0, 'replaced'],
+    ],
+  );
 
   await appendFile(path, line(7));
-  const after = recorder();
-  const again = tailer(path, store, after);
+  const after = recorder(rec.durable);
+  const again = tailer(path, after);
   await again.start();
   await again.pollNow();
   await again.stop();
@@ -298,7 +318,7 @@ test('a missing file is reported once, then read from 0 when it appears', async 
   const dir = await tempDir(t);
   const path = join(dir, 'WindowsUpdate.log');
   const rec = recorder();
-  const tl = tailer(path, memoryCheckpointStore(), rec);
+  const tl = tailer(path, rec);
   await tl.start();
   await tl.pollNow();
   await tl.pollNow();
@@ -320,7 +340,7 @@ test('startAt end skips the existing history but not a partial line in progress'
   const path = join(dir, 'WindowsUpdate.log');
   await writeFile(path, line(1) + line(2) + 'in prog');
   const rec = recorder();
-  const tl = tailer(path, memoryCheckpointStore(), rec, { startAt: 'end' });
+  const tl = tailer(path, rec, { startAt: 'end' });
   await tl.start();
   await tl.pollNow();
   t.is(rec.text(), '');
@@ -330,28 +350,26 @@ test('startAt end skips the existing history but not a partial line in progress'
   t.is(rec.text(), 'in progress\n' + line(3));
 });
 
-test('a rejecting sink does not move the checkpoint; the chunk comes again on the next poll', async (t) => {
+test('a rejecting sink does not move the position; the chunk comes again on the next poll', async (t) => {
   const dir = await tempDir(t);
   const path = join(dir, 'WindowsUpdate.log');
   await writeFile(path, line(1));
-  const store = memoryCheckpointStore();
   const reports: TailReport[] = [];
   const got: string[] = [];
   let fail = true;
   const tl = new LogTailer({
     path,
-    store,
     pollMs: 60_000,
     onReport: (r) => reports.push(r),
-    onChunk: (buf) => {
+    sink: chunkSink((buf) => {
       if (fail) return Promise.reject(new Error('spool full'));
       got.push(buf.toString('latin1'));
       return Promise.resolve();
-    },
+    }),
   });
   await tl.start();
   await tl.pollNow();
-  t.is(store.current?.offset, 0, 'only the new position, saved before reading');
+  t.is(tl.position?.offset, 0, 'only the new position, taken before reading');
   t.is(reports.length, 1);
   const first = reports[0];
   t.true(first?.kind === 'error' && first.error.code === 'WUW_INTERNAL');
@@ -359,17 +377,17 @@ test('a rejecting sink does not move the checkpoint; the chunk comes again on th
   await tl.pollNow();
   await tl.stop();
   t.deepEqual(got, [line(1)]);
-  t.is(store.current?.offset, Buffer.byteLength(line(1)));
+  t.is(tl.position?.offset, Buffer.byteLength(line(1)));
 });
 
 test('lifecycle: stop is idempotent, stop before start works, a stopped tailer cannot start again', async (t) => {
   const dir = await tempDir(t);
   const path = join(dir, 'WindowsUpdate.log');
   const rec = recorder();
-  const never = tailer(path, memoryCheckpointStore(), rec);
+  const never = tailer(path, rec);
   await never.stop();
   t.is(never.state, 'stopped');
-  const tl = tailer(path, memoryCheckpointStore(), rec);
+  const tl = tailer(path, rec);
   const s1 = tl.start();
   t.is(tl.start(), s1);
   await s1;
@@ -401,13 +419,13 @@ test('a 100 MB backlog is read in bounded chunks with backpressure and arrives i
   let maxInFlight = 0;
   let maxChunk = 0;
   let badEnds = 0;
-  const store = memoryCheckpointStore();
+  const reports: TailReport[] = [];
   const tl = new LogTailer({
     path,
-    store,
     chunkBytes,
     pollMs: 60_000,
-    onChunk: async (buf) => {
+    onReport: (r) => reports.push(r),
+    sink: chunkSink(async (buf) => {
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
       maxChunk = Math.max(maxChunk, buf.length);
@@ -416,19 +434,24 @@ test('a 100 MB backlog is read in bounded chunks with backpressure and arrives i
       total += buf.length;
       await new Promise((r) => setImmediate(r));
       inFlight--;
-    },
+    }),
   });
   const started = Date.now();
   await tl.start();
   await tl.pollNow();
   await tl.stop();
-  t.log(`100 MB in ${Date.now() - started} ms, ${store.saves} checkpoint saves`);
+  t.log(`100 MB in ${Date.now() - started} ms`);
   t.is(total, size);
   t.is(got.digest('hex'), whole.digest('hex'));
   t.is(maxInFlight, 1, 'the next chunk is read only after the sink resolved');
   t.true(maxChunk <= chunkBytes);
   t.is(badEnds, 0, 'every chunk ends after a complete line');
-  t.is(store.current?.offset, size);
+  t.is(tl.position?.offset, size);
+  t.deepEqual(
+    reports,
+    [{ kind: 'caught_up', path, offset: size, bytes: size }],
+    'a backlog worked through is reported',
+  );
 });
 
 test('property: any interleaving of appends, polls and restarts delivers a prefix of the file once, in order', async (t) => {
@@ -443,13 +466,20 @@ test('property: any interleaving of appends, polls and restarts delivers a prefi
     fc.asyncProperty(fc.array(op, { maxLength: 25 }), fc.integer({ min: 4, max: 64 }), async (ops, chunkBytes) => {
       const path = join(dir, `log-${run++}.log`);
       await writeFile(path, '');
-      const store = memoryCheckpointStore();
       const got: Buffer[] = [];
-      const onChunk = (buf: Buffer) => {
-        got.push(buf);
-        return Promise.resolve();
+      let durable: TailPosition | null = null;
+      const sink: TailSink = {
+        chunk: (buf, position) => {
+          got.push(buf);
+          durable = position;
+          return Promise.resolve();
+        },
+        moved: (position) => {
+          durable = position;
+          return Promise.resolve();
+        },
       };
-      const make = () => new LogTailer({ path, store, onChunk, chunkBytes, pollMs: 60_000 });
+      const make = () => new LogTailer({ path, sink, start: durable, chunkBytes, pollMs: 60_000 });
       let tl = make();
       await tl.start();
       let content = '';

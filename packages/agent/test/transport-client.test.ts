@@ -1,8 +1,15 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { decodeAgentFrame, encodeFrame, EventKind } from '@wuwatch/core';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { WebSocketServer } from 'ws';
+import { decodeAgentFrame, encodeFrame, EventKind, PROTOCOL_VERSION } from '@wuwatch/core';
 import type { WireEvent } from '@wuwatch/core';
-import { rawBatchFrame } from '../src/transport/client.js';
+import { readSetAside, Spool, type SpoolInput } from '../src/spool/index.js';
+import { CollectorClient, rawBatchFrame, type ClientOptions } from '../src/transport/client.js';
 
 const wireEvent: fc.Arbitrary<WireEvent> = fc.record({
   seq: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
@@ -29,4 +36,172 @@ test('rawBatchFrame is byte for byte the frame encodeFrame makes of the same eve
     { json: Buffer.from('{"seq":1,"time":"2024-05-01T10:00:00Z","kind":"wua","data":{}}') },
   ]);
   t.like(decodeAgentFrame(frame), { type: 'batch', batchId: 7, events: [{ seq: 1, kind: 'wua' }] });
+});
+
+// Against a real WebSocket server on 127.0.0.1 standing in for the collector: it stores what it is sent, except a
+// batch holding an event it refuses, which it answers, as the collector does, by closing the connection with 1011.
+interface StandIn {
+  url: string;
+  stored: Map<number, WireEvent>;
+  welcomes: number;
+  refusals: number;
+  /** Refuse every batch (the database is down, not one event). */
+  refuseAll: boolean;
+  close(): Promise<void>;
+}
+
+async function collectorStandIn(isPoison: (e: WireEvent) => boolean): Promise<StandIn> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/v1/agent' });
+  await new Promise<void>((r) => wss.once('listening', () => r()));
+  const { port } = wss.address() as AddressInfo;
+  const s: StandIn = {
+    url: `http://127.0.0.1:${port}`,
+    stored: new Map(),
+    welcomes: 0,
+    refusals: 0,
+    refuseAll: false,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close(() => r());
+      }),
+  };
+  const storedUpTo = () => Math.max(0, ...s.stored.keys());
+  wss.on('connection', (ws) => {
+    ws.on('message', (raw: Buffer) => {
+      const frame = JSON.parse(raw.toString('utf8')) as { type: string; batchId?: number; events?: WireEvent[] };
+      if (frame.type === 'hello') {
+        s.welcomes++;
+        ws.send(encodeFrame({ type: 'welcome', protocol: PROTOCOL_VERSION, ackedSeq: storedUpTo() }));
+      } else if (frame.type === 'batch') {
+        const events = frame.events ?? [];
+        if (s.refuseAll || events.some(isPoison)) {
+          s.refusals++;
+          ws.close(1011, 'batch not stored');
+          return;
+        }
+        for (const e of events) s.stored.set(e.seq, e);
+        ws.send(encodeFrame({ type: 'ack', batchId: frame.batchId ?? 0, upTo: Math.max(...events.map((e) => e.seq)) }));
+      }
+    });
+  });
+  return s;
+}
+
+/** A pino logger that keeps its lines. */
+function captured() {
+  const lines: { msg: string; retryInMs?: number; seq?: number; file?: string }[] = [];
+  const log = pino(
+    { level: 'info' },
+    { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) },
+  );
+  return { lines, log };
+}
+
+function client(spool: Spool, url: string, log: pino.Logger, extra: Partial<ClientOptions> = {}) {
+  return new CollectorClient(spool, {
+    url,
+    token: 't',
+    agentId: 'a',
+    hostname: 'srv-poison',
+    osVersion: 'test',
+    agentVersion: '0.1.0',
+    mode: 'event',
+    batchMaxEvents: 5,
+    batchMaxBytes: 64 * 1024,
+    maxInFlight: 2,
+    heartbeatMs: 60_000,
+    reconnectBaseMs: 4,
+    reconnectCapMs: 40,
+    maxRefusals: 3,
+    log,
+    ...extra,
+  });
+}
+
+async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const settings = (n: number, poisonAt: number): SpoolInput[] =>
+  Array.from({ length: n }, (_, i) => ({
+    time: '2026-11-20T00:00:00.000Z',
+    kind: 'settings' as const,
+    data: { i: i + 1, poison: i + 1 === poisonAt },
+  }));
+
+test('an event the collector refuses again and again is set aside in the spool, once, and delivery goes on', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'wuwatch-poison-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const server = await collectorStandIn((e) => e.data.poison === true);
+  t.teardown(() => server.close());
+  const spool = await Spool.open({ dir: join(dir, 'spool') });
+  await spool.append(settings(20, 7));
+  const { lines, log } = captured();
+  const c = client(spool, server.url, log);
+  c.start();
+  await until(() => spool.ackedSeq === 20 && server.stored.size === 19, 'every other event delivered');
+  await c.stop();
+  t.deepEqual(
+    [...server.stored.keys()].sort((a, b) => a - b),
+    [1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20],
+  );
+  // The batch holding it was refused once whole, then the event on its own three times.
+  t.is(server.refusals, 4);
+  const setAside = await readSetAside(join(dir, 'spool'));
+  t.is(setAside.length, 1);
+  t.like(setAside[0], { event: { seq: 7, data: { i: 7, poison: true } } });
+  t.regex(setAside[0]!.reason, /refused it 3 times \(closed 1011 batch not stored\)/);
+  const told = lines.filter((l) => l.msg.startsWith('event set aside'));
+  t.is(told.length, 1, 'one local log line');
+  t.like(told[0], { seq: 7 });
+  // It stays set aside: a new agent on the same spool does not send it again.
+  const more = await collectorStandIn(() => false);
+  t.teardown(() => more.close());
+  await spool.append(settings(1, 0));
+  const again = client(spool, more.url, log);
+  again.start();
+  await until(() => spool.ackedSeq === 21, 'the next event');
+  await again.stop();
+  t.deepEqual([...more.stored.keys()], [21]);
+  await spool.close();
+});
+
+test('a collector refusing every batch: the reconnect backoff grows across welcomes and starts over after an ack', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'wuwatch-backoff-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const server = await collectorStandIn(() => false);
+  t.teardown(() => server.close());
+  server.refuseAll = true;
+  const spool = await Spool.open({ dir: join(dir, 'spool') });
+  await spool.append(settings(3, 0));
+  const { lines, log } = captured();
+  // The top of each jitter range: the delays are the ceilings 10, 20, 40, 80, …
+  const c = client(spool, server.url, log, {
+    reconnectBaseMs: 10,
+    reconnectCapMs: 1000,
+    maxRefusals: 100,
+    random: () => 0.9999,
+  });
+  c.start();
+  const retries = () => lines.filter((l) => l.retryInMs !== undefined).map((l) => l.retryInMs!);
+  await until(() => retries().length >= 5, 'five refused connections');
+  server.refuseAll = false;
+  await until(() => spool.ackedSeq === 3, 'delivery once the collector stores again');
+  const welcomed = server.welcomes;
+  t.true(welcomed >= 5, 'every refused connection had been welcomed');
+  t.deepEqual(retries().slice(0, 5), [9, 19, 39, 79, 159], 'a welcome did not reset the backoff');
+  // Acknowledged, then refused again: the next disconnect waits the base again.
+  const n = retries().length;
+  server.refuseAll = true;
+  await spool.append(settings(1, 0));
+  c.notify();
+  await until(() => retries().length > n, 'a refusal after the ack');
+  t.is(retries()[n], 9, 'the backoff started over after the ack');
+  await c.stop();
+  await spool.close();
 });

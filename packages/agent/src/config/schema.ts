@@ -55,8 +55,10 @@ export const AgentConfig = z
           .max(900 * 1024)
           .default(512 * 1024),
         maxInFlight: z.number().int().min(1).max(16).default(2),
+        /** Times the collector may refuse the same event before it is set aside in the spool. */
+        maxRefusals: z.number().int().min(1).max(100).default(5),
       })
-      .default({ maxEvents: 500, maxBytes: 512 * 1024, maxInFlight: 2 }),
+      .default({ maxEvents: 500, maxBytes: 512 * 1024, maxInFlight: 2, maxRefusals: 5 }),
     spoolMaxBytes: z
       .number()
       .int()

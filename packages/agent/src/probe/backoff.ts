@@ -1,29 +1,11 @@
 /**
- * When to probe again. Exponential backoff with full jitter (AWS architecture blog): a fleet whose WSUS
- * went down at once does not hammer it in lockstep when it comes back.
+ * When to probe again: the regular interval while the WSUS server answers, and `@wuwatch/core`'s exponential
+ * backoff with full jitter while it does not, so a fleet whose WSUS went down at once does not hammer it in lockstep
+ * when it comes back.
  */
+import { Backoff, type RandomFn } from '@wuwatch/core';
 
-/** A random source in [0, 1), injectable for tests. */
-export type RandomFn = () => number;
-
-/**
- * Delay before the next probe after `consecutiveFailures` failures in a row: uniform in
- * [0, min(maxMs, baseMs · 2^failures)] (full jitter), as an integer number of milliseconds.
- */
-export function nextProbeDelay(
-  consecutiveFailures: number,
-  baseMs: number,
-  maxMs: number,
-  random: RandomFn = Math.random,
-): number {
-  const failures = Number.isFinite(consecutiveFailures) ? Math.max(0, Math.floor(consecutiveFailures)) : 0;
-  const base = Math.max(0, baseMs);
-  const max = Math.max(0, maxMs);
-  // 2^1023 is the largest finite power; beyond it base·2^n is Infinity (or NaN for base 0) and min() needs a number.
-  const ceiling = base === 0 ? 0 : Math.min(max, base * 2 ** Math.min(failures, 1023));
-  const r = Math.min(Math.max(random(), 0), 1);
-  return Math.floor(r * ceiling);
-}
+export type { RandomFn } from '@wuwatch/core';
 
 /** Settings of {@link ProbeBackoff}. */
 export interface ProbeBackoffOptions {
@@ -38,26 +20,21 @@ export interface ProbeBackoffOptions {
 
 /** Counts consecutive failures and turns each probe result into the delay before the next probe. */
 export class ProbeBackoff {
-  private failures = 0;
-  private readonly options: ProbeBackoffOptions;
+  private readonly backoff: Backoff;
 
-  constructor(options: ProbeBackoffOptions) {
-    this.options = options;
+  constructor(private readonly options: ProbeBackoffOptions) {
+    this.backoff = new Backoff({ baseMs: options.baseMs, capMs: options.maxMs }, options.random);
   }
 
   /** Consecutive failed probes so far. */
   get consecutiveFailures(): number {
-    return this.failures;
+    return this.backoff.consecutiveFailures;
   }
 
   /** Records a probe result and returns the delay before the next probe. */
   next(ok: boolean): number {
-    if (ok) {
-      this.failures = 0;
-      return this.options.intervalMs;
-    }
-    const delay = nextProbeDelay(this.failures, this.options.baseMs, this.options.maxMs, this.options.random);
-    this.failures++;
-    return delay;
+    if (!ok) return this.backoff.fail();
+    this.backoff.reset();
+    return this.options.intervalMs;
   }
 }

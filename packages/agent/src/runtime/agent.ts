@@ -16,8 +16,10 @@ import { probeWsus, ProbeBackoff } from '../probe/index.js';
 import type { Sources } from '../sources/index.js';
 import { CollectorClient } from '../transport/client.js';
 import { Loop } from './loop.js';
-import { eventFindingToEvent, isLogEvent } from './to-events.js';
+import { eventFindingToEvent } from './to-events.js';
 import { LogSink } from './log-sink.js';
+import { migrateLegacyCheckpoint } from './migrate-checkpoint.js';
+import { SPOOL_DIR_NAME, TAIL_CURSOR_KEY, tailCursorFrom, type TailCursor } from './tail-cursor.js';
 
 /** The agent's version, reported in hello. */
 export const AGENT_VERSION = '0.1.0';
@@ -67,7 +69,7 @@ export class Agent {
     this.state = 'running';
     const { config, log } = this.deps;
     this.spool = await Spool.open({
-      dir: join(config.stateDir, 'spool'),
+      dir: join(config.stateDir, SPOOL_DIR_NAME),
       maxBytes: config.spoolMaxBytes,
       logger: log.child({ component: 'spool' }),
     });
@@ -86,6 +88,7 @@ export class Agent {
       batchMaxEvents: config.batch.maxEvents,
       batchMaxBytes: config.batch.maxBytes,
       maxInFlight: config.batch.maxInFlight,
+      maxRefusals: config.batch.maxRefusals,
       heartbeatMs: config.heartbeatSeconds * 1000,
       reconnectBaseMs: config.reconnect.baseMs,
       reconnectCapMs: config.reconnect.capMs,
@@ -116,43 +119,37 @@ export class Agent {
 
   private async startTail(): Promise<void> {
     const { config, log } = this.deps;
-    const sink = new LogSink({
+    await migrateLegacyCheckpoint({
       stateDir: config.stateDir,
+      logPath: this.deps.logPath,
       offsetMinutes: this.deps.logOffsetMinutes,
-      append: (events) => this.append(events),
-      spooledLogEventsAfter: (seq) => this.spooledLogEventsAfter(seq),
-      initialLogSeq: this.spool.lastSeq,
+      spool: this.spool,
+      log,
+    });
+    const { cursor, problem } = tailCursorFrom(this.spool.cursor(TAIL_CURSOR_KEY));
+    if (problem !== null) log.warn({ err: problem }, problem.message);
+    const sink = new LogSink({
+      offsetMinutes: this.deps.logOffsetMinutes,
+      commit: (events, c) => this.commitTail(events, c),
+      resume: cursor,
       log,
     });
     this.tailer = new LogTailer({
       path: this.deps.logPath,
-      store: sink.store,
+      sink,
+      start: sink.position,
       pollMs: config.intervals.tailMs,
-      // While catching up, chunk N+1 is parsed while chunk N's events and checkpoint are being fsync'ed.
+      // While catching up, chunk N+1 is parsed while chunk N's events and cursor are being fsync'ed.
       maxInFlight: 2,
-      // While catching up, one checkpoint write (write, fsync, rename) per 8 MiB rather than per chunk: a crash
-      // re-reads up to that much more, and the log sink's resume does not spool again what the spool still holds
-      // (only events the collector acknowledged and the spool deleted meanwhile can repeat; see log-sink.ts).
-      checkpointEveryBytes: 8 * 1024 * 1024,
-      // The checkpoint (and the parser state with it) moves only after this resolves: the events are on disk first.
-      onChunk: (buf, meta) => sink.onChunk(buf, meta),
-      onReport: (r) => {
-        log.info({ report: r }, `log tail: ${r.kind}`);
-        sink.onReport(r);
-      },
+      onReport: (r) => log.info({ report: r }, `log tail: ${r.kind}`),
     });
     await this.tailer.start();
   }
 
-  /** The seqs of the log events the spool holds after `seq` (see LogSink on resuming). */
-  private async spooledLogEventsAfter(seq: number): Promise<number[]> {
-    const seqs: number[] = [];
-    for (let after = seq; ;) {
-      const batch = await this.spool.peek(after, 1000, 4 * 1024 * 1024);
-      if (batch.length === 0) return seqs;
-      for (const e of batch) if (isLogEvent(e)) seqs.push(e.seq);
-      after = batch[batch.length - 1]!.seq;
-    }
+  /** Commits log events with the tail's cursor after them: one append, one fsync. */
+  private async commitTail(events: SpoolInput[], cursor: TailCursor): Promise<void> {
+    await this.spool.append(events, { key: TAIL_CURSOR_KEY, value: cursor });
+    if (events.length > 0) this.client.notify();
   }
 
   private async pollPolicy(): Promise<void> {

@@ -1,122 +1,126 @@
 /**
- * What the agent does with the log tail's chunks: parse them, put the findings in the spool, and record for each
- * chunk the progress its checkpoint saves (parser state, seq of the last log event spooled).
+ * What the agent does with the log tail's chunks: parse them and commit their events to the spool together with the
+ * tail's cursor after them (position and parser state), in one append: one write, one fsync. The spool is the only
+ * durable store of both, so a restart resumes from the cursor the spool holds and nothing between the events and the
+ * position can disagree: each log event is spooled once, across crashes at any point.
  *
- * Exactly once across a crash: a chunk's events reach the spool before its checkpoint is written, so an agent killed
- * in between re-reads the chunks after the checkpoint. The parser goes on from the state saved with the checkpoint
- * and is deterministic, so the re-read yields the same events in the same order; the spool still holds those that
- * made it before the crash (seqs after the checkpoint's `logSeq`), and that many are not spooled again. If the
- * spool no longer holds some of them (acknowledged and deleted in the moment before the crash) fewer are skipped:
- * a repeat, never a loss.
+ * Commits run in chunk order, each after the one before it succeeded; a chunk that fails (the spool could not write
+ * it) fails every chunk after it without writing anything, and the tailer hands the failed chunk over again. Since
+ * that chunk does not start where the parser stands, the parser goes back to its state after the last chunk taken.
  *
- * A chunk that fails (the spool could not write it) fails every chunk after it without spooling anything, so the
- * spool never holds a later chunk's events without the earlier one's. The tailer then hands over the failed chunk
- * again; it does not start where the parser stands, so the parser goes back to the state recorded for where it does
- * start (the end of the last chunk that was spooled, or the start of the file or of this run) and nothing is skipped.
- * Events that end a file (truncated, replaced) whose append failed go out with the next chunk's.
+ * A chunk that produced no events is taken without a write: its cursor goes with the next commit, or with `flush`
+ * when the poll ends. Read again after a crash it yields no events (the parser is deterministic), so nothing can
+ * repeat, and a backlog of chatter costs no fsync per chunk.
  *
- * A new file gets its checkpoint at offset 0 (the tailer saves a fresh position before it reads) with the seq of the
- * last log event spooled before it, once that is on disk, so a crash during the first chunks of a file is resumed
- * like any other.
+ * A new file (rotated, replaced, truncated) ends the old file's open cycles: their events are committed with the new
+ * file's position, so they are spooled once whether the agent is killed before or after. A file replaced while the
+ * agent was down is handled the same way, from the parser state the cursor holds.
  */
-import { join } from 'node:path';
-import { makeError, WuLogParser, type Finding, type ParserState, type WireEvent } from '@wuwatch/core';
+import { WuLogParser, type Finding, type ParserState } from '@wuwatch/core';
 import type { Logger } from 'pino';
-import type { ChunkMeta, TailReport } from '../tail/index.js';
+import type { TailPosition, TailReport, TailSink } from '../tail/index.js';
 import type { SpoolInput } from '../spool/index.js';
-import { ParserCheckpointStore, type TailProgress } from './parser-checkpoint.js';
+import type { TailCursor } from './tail-cursor.js';
 import { logFindingToEvent } from './to-events.js';
 
 /** What a {@link LogSink} needs, passed in. */
 export interface LogSinkDeps {
-  stateDir: string;
   /** UTC offset of log timestamps in minutes (east positive). */
   offsetMinutes: number;
-  /** Appends to the spool (in call order); resolves with the stored events once on disk. */
-  append: (events: SpoolInput[]) => Promise<WireEvent[]>;
-  /** The seqs, in order, of the log events the spool holds with seq > `seq`. */
-  spooledLogEventsAfter: (seq: number) => Promise<number[]>;
-  /** The spool's last seq when the agent started: every log event spooled before is at or below it. */
-  initialLogSeq: number;
+  /** Appends the events and the tail's cursor after them in one durable write (the spool); in call order. */
+  commit: (events: SpoolInput[], cursor: TailCursor) => Promise<void>;
+  /** The cursor the spool holds from the run before (null: none). */
+  resume: TailCursor | null;
   log: Logger;
 }
 
-/** Parses tail chunks into spooled events and keeps the checkpoint's progress; see the file comment. */
-export class LogSink {
-  /** The checkpoint store to give the tailer. */
-  readonly store: ParserCheckpointStore;
+const samePlace = (a: TailPosition | null | undefined, fileId: string, offset: number) =>
+  a !== null && a !== undefined && a.fileId === fileId && a.offset === offset;
+
+/** Parses tail chunks and commits their events with the tail's cursor; see the file comment. */
+export class LogSink implements TailSink {
   private readonly findings: Finding[] = [];
   private parser: WuLogParser;
-  // Where the parser stands: the end of the last chunk it was given (null: a new file, nothing read yet).
-  private at: { fileId: string; offset: number } | null = null;
-  private started = false;
-  // Seqs of spooled events a re-read repeats, known once `skipReady` settles; used up in chunk order.
-  private skipSeqs: number[] = [];
-  private skipReady: Promise<void> = Promise.resolve();
-  // Seq of the last log event spooled as of the latest chunk; rejects from a failed chunk on, until a rewind.
-  private lastLogSeq: Promise<number>;
-  private logSeqNow: number;
-  // Events that end a file, not spooled yet because their append failed.
-  private unsent: SpoolInput[] = [];
+  // The cursor last made durable: what a restart resumes from.
+  private committed: TailCursor | null;
+  // The cursor after the last chunk taken (committed or not): where a re-read in this run starts.
+  private taken: TailCursor | null;
+  // Taken but not committed yet: its chunks produced no events.
+  private deferred: TailCursor | null = null;
+  // Where the parser stands: the end of the last chunk it was given.
+  private at: TailPosition | null;
+  // The latest commit; rejects from a failed chunk on, until a re-read rewinds.
+  private last: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: LogSinkDeps) {
-    this.parser = this.newParser();
-    this.logSeqNow = deps.initialLogSeq;
-    this.lastLogSeq = Promise.resolve(deps.initialLogSeq);
-    this.store = new ParserCheckpointStore(join(deps.stateDir, 'tail-checkpoint.json'), () => this.progressNow());
+    this.committed = deps.resume;
+    this.taken = deps.resume;
+    this.at = deps.resume?.position ?? null;
+    this.parser = this.newParser(deps.resume?.parser ?? null);
+    if (deps.resume !== null && deps.resume.position.offset > 0) {
+      deps.log.info({ offset: deps.resume.position.offset }, 'log parser resumed from the cursor in the spool');
+    }
   }
 
-  // Asked only for an offset with nothing recorded, saved or loaded: before the first chunk of a run (a checkpoint
-  // in an older format), or the start of a new file. The log seq counts once what was spooled is on disk.
-  private async progressNow(): Promise<TailProgress> {
-    if (!this.started) return { parser: this.store.loadedState, logSeq: this.deps.initialLogSeq };
-    const logSeq = await this.lastLogSeq.catch(() => this.logSeqNow);
-    return { parser: this.at === null ? null : this.parser.snapshot(), logSeq };
+  /** Where the tail resumes: the position of the cursor last committed (null: nothing yet). */
+  get position(): TailPosition | null {
+    return this.committed === null ? null : { ...this.committed.position };
   }
 
-  /** The tailer's sink: parses the chunk now, resolves once its events are on disk and its progress recorded. */
-  async onChunk(buf: Buffer, meta: ChunkMeta): Promise<void> {
-    const start = meta.offsetAfter - buf.length;
-    if (!this.started) {
-      this.started = true;
-      this.resume(meta.fileId, start);
-    } else if (this.at !== null && (this.at.fileId !== meta.fileId || this.at.offset !== start)) {
-      this.rewind(meta.fileId, start);
-    }
-    if (this.store.progressFor(meta.fileId, start) === null) {
-      // Where this run or file starts, if no checkpoint says it: a failed first chunk is read again from here.
-      const parser = start === 0 ? null : this.parser.snapshot();
-      this.store.progressAt(meta.fileId, start, { parser, logSeq: this.logSeqNow });
-    }
+  /** The tailer's chunk: parsed now, resolved once its events and the cursor after it are on disk. */
+  chunk(buf: Buffer, position: TailPosition): Promise<void> {
+    const start = position.offset - buf.length;
+    if (!samePlace(this.at, position.fileId, start)) this.rewind(position.fileId, start);
     this.parser.push(buf);
-    this.at = { fileId: meta.fileId, offset: meta.offsetAfter };
-    const parser = this.parser.snapshot();
-    const logSeq = await this.spool(this.drain(), true);
-    this.store.progressAt(meta.fileId, meta.offsetAfter, { parser, logSeq });
-  }
-
-  /** The tailer's report listener: a truncated or replaced file ends the old file's open cycles. */
-  onReport(report: TailReport): void {
-    if (report.kind !== 'truncated' && report.kind !== 'replaced') return;
-    // Seen at the first poll, the file changed while the agent was down: its state at the checkpoint is not ended
-    // here, since the run before may have spooled the rest of that file after its last checkpoint.
-    this.started = true;
-    // A new file: cycles left open in the old one end there, and line numbers restart.
-    this.parser.end();
+    this.at = position;
+    const cursor: TailCursor = { v: 1, position, parser: this.parser.snapshot() };
     const events = this.drain();
-    this.parser = this.newParser();
-    this.at = null;
-    this.store.clearPending();
-    this.skipSeqs = [];
-    // A chunk of the old file that failed stays unspooled; the new file starts from what is known to be spooled.
-    this.lastLogSeq = this.lastLogSeq.catch(() => this.logSeqNow);
-    this.spool(events, false).catch((err: unknown) => {
-      this.deps.log.warn({ err }, 'could not spool the end of the old log file; it goes with the next chunk');
-    });
+    return events.length === 0 ? this.defer(cursor) : this.commit(events, cursor);
   }
 
-  private newParser(): WuLogParser {
-    return new WuLogParser({ onFinding: (f) => this.findings.push(f) });
+  /** Commits the cursor of the last chunks if they produced no events (the tailer calls it when a poll ends). */
+  flush(): Promise<void> {
+    const done = this.last.then(async () => {
+      const c = this.deferred;
+      if (c === null) return;
+      await this.deps.commit([], c);
+      this.committed = c;
+      if (this.deferred === c) this.deferred = null;
+    });
+    this.last = done;
+    done.catch(() => undefined);
+    return done;
+  }
+
+  /** The tail goes on elsewhere: a truncated or replaced file ends the old one's open cycles, then a new parser. */
+  moved(position: TailPosition, report: TailReport | null): Promise<void> {
+    // The tailer moves only after every chunk before settled: the parser stands after the last chunk taken.
+    const c = this.taken;
+    if (c !== null && !samePlace(this.at, c.position.fileId, c.position.offset))
+      this.rewind(c.position.fileId, c.position.offset);
+    this.last = this.last.catch(() => undefined);
+    if (report !== null) this.parser.end();
+    const events = this.drain();
+    this.parser = this.newParser(null);
+    this.at = position;
+    return this.commit(events, { v: 1, position, parser: null });
+  }
+
+  // Takes a chunk that produced no events, in order after the ones before it.
+  private defer(cursor: TailCursor): Promise<void> {
+    const done = this.last.then(() => {
+      this.deferred = cursor;
+      this.taken = cursor;
+    });
+    this.last = done;
+    done.catch(() => undefined);
+    return done;
+  }
+
+  private newParser(state: ParserState | null): WuLogParser {
+    const parser = new WuLogParser({ onFinding: (f) => this.findings.push(f) });
+    if (state !== null) parser.restore(state);
+    return parser;
   }
 
   private drain(): SpoolInput[] {
@@ -124,99 +128,33 @@ export class LogSink {
     return this.findings.splice(0).map((f) => logFindingToEvent(f, this.deps.offsetMinutes, now));
   }
 
-  // The first chunk of this run: going on from the saved checkpoint, the parser from the state saved with it (open
-  // cycles, line count), and what the spool holds from after it is counted.
-  private resume(fileId: string, start: number): void {
-    const { store } = this;
-    const log = this.deps.log;
-    if (store.loadProblem !== null) {
-      const err = makeError('WULOG_STATE_INVALID', [store.loadProblem]);
-      log.warn({ err }, err.message);
-    }
-    const progress = store.progressFor(fileId, start);
-    if (progress !== null) {
-      if (start > 0) log.info({ offset: start }, 'log parser resumed from its checkpoint');
-      this.restart(progress.parser, progress.logSeq, true);
-    } else if (start > 0 && store.loadedState !== null) {
-      // A checkpoint from before the log seq was saved: go on from its state, without knowing what is spooled.
-      log.info({ offset: start }, 'log parser resumed from its checkpoint');
-      this.restart(store.loadedState, this.deps.initialLogSeq, false);
-    }
-  }
-
   // The chunk does not start where the parser stands: an earlier chunk failed and the tailer reads again from the
-  // end of the last one spooled. Nothing after that was spooled (a failure stops every later chunk), so nothing is
-  // skipped, and the log seq stays what was spooled.
+  // last chunk taken. Nothing after that was taken (a failure stops every later chunk).
   private rewind(fileId: string, start: number): void {
-    const progress = start === 0 ? { parser: null } : this.store.progressFor(fileId, start);
-    if (progress === null) {
-      // Not expected: the start of every chunk the tailer can read again from has its state kept.
-      this.deps.log.error({ fileId, offset: start }, 'log tail: no parser state for where the re-read starts');
+    const c = this.taken;
+    this.last = Promise.resolve();
+    this.findings.length = 0;
+    if (samePlace(c?.position, fileId, start)) {
+      this.parser = this.newParser(c?.parser ?? null);
     } else {
-      this.deps.log.info({ offset: start }, 'log tail: reading again after a failed chunk');
-      this.parser = this.newParser();
-      if (progress.parser !== null) this.parser.restore(progress.parser);
+      // Only a new file's first chunk starts elsewhere than the committed cursor, and it starts at 0.
+      if (start !== 0) this.deps.log.error({ fileId, offset: start }, 'log tail: no parser state for this offset');
+      this.parser = this.newParser(null);
     }
-    this.skipSeqs = [];
-    this.lastLogSeq = this.lastLogSeq.catch(() => this.logSeqNow);
+    if (c !== null) this.deps.log.info({ offset: start }, 'log tail: reading again after a failed chunk');
   }
 
-  // A parser from `state` (null: a new one), the log seq from `logSeq`, and (with `count`) the spooled events the
-  // re-read repeats.
-  private restart(state: ParserState | null, logSeq: number, count: boolean): void {
-    this.parser = this.newParser();
-    if (state !== null) this.parser.restore(state);
-    this.lastLogSeq = Promise.resolve(logSeq);
-    this.skipSeqs = [];
-    if (!count) return;
-    const log = this.deps.log;
-    // Awaited by the next chunks before anything else, so the count is in place before they spool.
-    this.skipReady = this.skipReady.then(() =>
-      this.deps.spooledLogEventsAfter(logSeq).then(
-        (seqs) => {
-          this.skipSeqs = seqs;
-          if (seqs.length > 0) log.info({ events: seqs.length }, 'log events already spooled are not spooled again');
-        },
-        (err: unknown) =>
-          log.warn({ err }, 'could not count the log events already spooled; the re-read may repeat some'),
-      ),
-    );
-  }
-
-  // Spools events in call order, each after the one before it succeeded, dropping what a re-read repeats; resolves
-  // with the seq of the last log event spooled. Every call's continuation runs after the one before it, as all
-  // await `skipReady`, so the skip is used up in order.
-  private spool(events: SpoolInput[], fromChunk: boolean): Promise<number> {
-    const previous = this.lastLogSeq;
-    const done = this.skipReady.then(async () => {
-      let fresh = events;
-      let skippedSeq = 0;
-      if (fromChunk) {
-        const n = Math.min(this.skipSeqs.length, events.length);
-        if (n > 0) {
-          skippedSeq = this.skipSeqs[n - 1]!;
-          this.skipSeqs = this.skipSeqs.slice(n);
-          fresh = events.slice(n);
-        }
-      }
-      const before = await previous; // an earlier chunk failed: this one fails too, spooling nothing
-      // End-of-file events whose append failed go first (they come before anything of the new file).
-      const carried = this.unsent;
-      this.unsent = [];
-      const batch = carried.length === 0 ? fresh : [...carried, ...fresh];
-      let stored: WireEvent[];
-      try {
-        stored = batch.length === 0 ? [] : await this.deps.append(batch);
-      } catch (err) {
-        this.unsent = fromChunk ? carried : batch;
-        throw err;
-      }
-      const seq = Math.max(before, skippedSeq, stored.at(-1)?.seq ?? 0);
-      this.logSeqNow = Math.max(this.logSeqNow, seq);
-      return seq;
-    });
-    this.lastLogSeq = done;
-    // Later calls see a failure through `lastLogSeq`; this copy only keeps it from going unobserved.
+  // Commits in call order, each after the one before it succeeded; the cursor covers any deferred before it.
+  private commit(events: SpoolInput[], cursor: TailCursor): Promise<void> {
+    const done = this.last
+      .then(() => this.deps.commit(events, cursor))
+      .then(() => {
+        this.committed = cursor;
+        this.taken = cursor;
+        this.deferred = null;
+      });
+    this.last = done;
+    // Later commits see a failure through `last`; this copy only keeps it from going unobserved.
     done.catch(() => undefined);
     return done;
   }

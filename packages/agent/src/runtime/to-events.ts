@@ -93,6 +93,8 @@ export function logFindingToEvent(f: Finding, offsetMinutes: number, now: Date):
           updatesFound: f.updatesFound,
           line: f.line,
           recordId: null,
+          serviceId: f.serviceId ?? null,
+          serviceName: f.serviceName ?? null,
         },
       };
     }
@@ -138,6 +140,8 @@ export function eventFindingToEvent(f: EventFinding): SpoolInput {
         updatesFound: f.updatesFound ?? null,
         line: null,
         recordId: f.recordId,
+        serviceId: f.serviceId ?? null,
+        serviceName: f.serviceName ?? null,
       },
     };
   }

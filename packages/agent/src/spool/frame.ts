@@ -1,11 +1,14 @@
 /**
- * On-disk frame of one spooled event: `u32 LE payload length | u32 LE crc32 | payload`, payload being the
- * UTF-8 JSON of `{seq, time, kind, data}`. The checksum covers the length bytes too, so a flipped length is
- * caught even when it happens to point at another plausible frame boundary.
+ * On-disk frame of one spooled record: `u32 LE payload length | u32 LE crc32 | payload`, payload being the
+ * UTF-8 JSON of an event `{seq, time, kind, data}` or of a producer's cursor `{"cursor":gen,…}` (see cursor.ts).
+ * The checksum covers the length bytes too, so a flipped length is caught even when it happens to point at
+ * another plausible frame boundary.
  */
 import zlib from 'node:zlib';
 import { EventKind } from '@wuwatch/core';
 import type { WireEvent } from '@wuwatch/core';
+import { isCursorPayload, parseCursorPayload } from './cursor.js';
+import type { CursorRecord } from './cursor.js';
 
 /** Bytes before the payload: length and checksum. */
 export const FRAME_HEADER_BYTES = 8;
@@ -16,29 +19,10 @@ export const FRAME_HEADER_BYTES = 8;
  */
 export const MAX_FRAME_PAYLOAD_BYTES = 1024 * 1024;
 
-const TABLE = ((): Uint32Array => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-/** Table-driven CRC-32 (IEEE, as zlib); kept as the fallback for runtimes without `zlib.crc32`. */
-export function crc32Js(data: Uint8Array, previous = 0): number {
-  let crc = ~previous >>> 0;
-  for (let i = 0; i < data.length; i++) crc = (TABLE[(crc ^ (data[i] as number)) & 0xff] as number) ^ (crc >>> 8);
-  return ~crc >>> 0;
+/** CRC-32 (IEEE, as zlib) of `data`, continuing from `previous` (0 to start); native since Node 22.2. */
+export function crc32(data: Uint8Array, previous = 0): number {
+  return zlib.crc32(data, previous);
 }
-
-// zlib.crc32 is native (Node ≥ 20.15 / 22.2) and an order of magnitude faster than the JS loop.
-const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
-
-/** CRC-32 of `data`, continuing from `previous` (0 to start). */
-export const crc32: (data: Uint8Array, previous?: number) => number =
-  typeof nativeCrc32 === 'function' ? (data, previous = 0) => nativeCrc32(data, previous) : crc32Js;
 
 /** Checksum stored in a frame: CRC-32 over the 4 length bytes followed by the payload. */
 export function frameChecksum(lengthBytes: Uint8Array, payload: Uint8Array): number {
@@ -60,7 +44,11 @@ export function frameSize(seq: number, bodyBytes: number): number {
 
 /** Encodes a frame from a seq and an {@link eventBody}. */
 export function encodeFrameBody(seq: number, body: string): Buffer {
-  const payload = Buffer.from(`{"seq":${seq},${body}`, 'utf8');
+  return encodePayload(Buffer.from(`{"seq":${seq},${body}`, 'utf8'));
+}
+
+/** Wraps a payload (an event's or a cursor's JSON) in a frame: length, checksum, payload. */
+export function encodePayload(payload: Buffer): Buffer {
   if (payload.length > MAX_FRAME_PAYLOAD_BYTES) throw new RangeError(`frame payload of ${payload.length} bytes`);
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
   frame.writeUInt32LE(payload.length, 0);
@@ -114,8 +102,14 @@ export type FrameFault = 'torn' | 'bad_length' | 'bad_checksum' | 'bad_record';
 /** A frame that did not decode, and why; `needBytes` (for `torn`) is the full frame size. */
 export type FrameFailure = { readonly ok: false; readonly fault: FrameFault; readonly needBytes?: number };
 
-/** Outcome of decoding the frame that starts at some position of a buffer into an `E`. */
-export type Decoded<E> = { readonly ok: true; readonly event: E; readonly frameBytes: number } | FrameFailure;
+/**
+ * Outcome of decoding the frame that starts at some position of a buffer: an event as an `E`, or a cursor record
+ * (which is not an event: readers of events step over it).
+ */
+export type Decoded<E> =
+  | { readonly ok: true; readonly event: E; readonly cursor?: undefined; readonly frameBytes: number }
+  | { readonly ok: true; readonly event?: undefined; readonly cursor: CursorRecord; readonly frameBytes: number }
+  | FrameFailure;
 
 /** Outcome of {@link decodeFrame}. */
 export type DecodeResult = Decoded<WireEvent>;
@@ -159,9 +153,11 @@ export function decodeFrame(buf: Buffer, pos: number, end: number = buf.length):
   const checked = checkFrame(buf, pos, end);
   if (!checked.ok) return checked;
   const { frameBytes } = checked;
+  const payload = buf.subarray(pos + FRAME_HEADER_BYTES, pos + frameBytes);
+  if (isCursorPayload(payload)) return decodeCursor(payload, frameBytes);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(buf.toString('utf8', pos + FRAME_HEADER_BYTES, pos + frameBytes));
+    parsed = JSON.parse(payload.toString('utf8'));
   } catch {
     return { ok: false, fault: 'bad_record' };
   }
@@ -191,6 +187,7 @@ export function decodeFrameRaw(buf: Buffer, pos: number, end: number = buf.lengt
   const { frameBytes } = checked;
   const at = pos + FRAME_HEADER_BYTES;
   const stop = pos + frameBytes;
+  if (isCursorPayload(buf.subarray(at, stop))) return decodeCursor(buf.subarray(at, stop), frameBytes);
   if (buf.compare(SEQ_PREFIX, 0, SEQ_PREFIX.length, at, Math.min(stop, at + SEQ_PREFIX.length)) !== 0) {
     return { ok: false, fault: 'bad_record' };
   }
@@ -205,4 +202,9 @@ export function decodeFrameRaw(buf: Buffer, pos: number, end: number = buf.lengt
     return { ok: false, fault: 'bad_record' };
   }
   return { ok: true, event: { seq, json: buf.subarray(at, stop) }, frameBytes };
+}
+
+function decodeCursor(payload: Buffer, frameBytes: number): Decoded<never> {
+  const cursor = parseCursorPayload(payload);
+  return cursor === null ? { ok: false, fault: 'bad_record' } : { ok: true, cursor, frameBytes };
 }

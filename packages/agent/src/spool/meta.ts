@@ -1,12 +1,15 @@
 /**
  * The spool's small meta file (`meta.json`): the acknowledged seq, a high-water mark of assigned seqs (so a
- * seq survives even when every segment holding it was deleted) and a drop report not yet written as an event.
+ * seq survives even when every segment holding it was deleted), a drop report not yet written as an event, and the
+ * latest cursor of each producer as of the last meta save (segments holding a cursor may be deleted after it).
  * Replaced atomically: write `meta.json.tmp`, fsync it, rename over `meta.json`, fsync the directory.
  */
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorCode, fsyncDir, renameWithRetry, writeFully } from './fsutil.js';
 import type { DropReport } from './segment.js';
+import { cursorsFromJson, cursorsToJson } from './cursor.js';
+import type { Cursors } from './cursor.js';
 
 /** Name of the meta file inside the spool directory. */
 export const META_FILE = 'meta.json';
@@ -26,10 +29,18 @@ export interface SpoolMeta {
   readonly ackedSeq: number;
   readonly lastSeq: number;
   readonly pendingDrop: PendingDrop | null;
+  /** Latest cursor per producer when the meta was saved (absent in files written before cursors existed). */
+  readonly cursors: Cursors;
 }
 
 /** Meta of a spool that has never been written. */
-export const EMPTY_META: SpoolMeta = Object.freeze({ version: 1, ackedSeq: 0, lastSeq: 0, pendingDrop: null });
+export const EMPTY_META: SpoolMeta = Object.freeze({
+  version: 1,
+  ackedSeq: 0,
+  lastSeq: 0,
+  pendingDrop: null,
+  cursors: new Map(),
+});
 
 function isSeq(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
@@ -48,8 +59,10 @@ export function parseMeta(value: unknown): SpoolMeta | null {
   if (typeof value !== 'object' || value === null) return null;
   const m = value as Record<string, unknown>;
   const pendingDrop = asPendingDrop(m.pendingDrop ?? null);
+  const cursors = cursorsFromJson(m.cursors);
   if (m.version !== 1 || !isSeq(m.ackedSeq) || !isSeq(m.lastSeq) || pendingDrop === undefined) return null;
-  return { version: 1, ackedSeq: m.ackedSeq, lastSeq: m.lastSeq, pendingDrop };
+  if (cursors === undefined) return null;
+  return { version: 1, ackedSeq: m.ackedSeq, lastSeq: m.lastSeq, pendingDrop, cursors };
 }
 
 /** What reading the meta file found: the meta (empty when absent or unreadable) and why it was unusable. */
@@ -81,7 +94,11 @@ export async function writeMeta(dir: string, meta: SpoolMeta): Promise<void> {
   const tmp = target + TMP_SUFFIX;
   const fh = await open(tmp, 'w');
   try {
-    await writeFully(fh, Buffer.from(JSON.stringify(meta) + '\n', 'utf8'), 0);
+    await writeFully(
+      fh,
+      Buffer.from(JSON.stringify({ ...meta, cursors: cursorsToJson(meta.cursors) }) + '\n', 'utf8'),
+      0,
+    );
     await fh.sync();
   } finally {
     await fh.close();

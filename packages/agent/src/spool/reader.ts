@@ -83,6 +83,7 @@ async function collectAfter<E extends { readonly seq: number }>(
           );
           break;
         }
+        if (item.cursor !== undefined) continue; // a producer's cursor, not an event
         const payload = item.frameBytes - FRAME_HEADER_BYTES;
         const last = out[out.length - 1];
         if (last !== undefined && (out.length >= maxCount || bytes + payload > maxBytes)) {

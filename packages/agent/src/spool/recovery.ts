@@ -1,11 +1,14 @@
 /**
  * Opening a spool folder after a clean stop or a crash: scan every segment, cut damaged tails (truncate to the
- * last good frame), drop empty or fully acknowledged segments, and recover the seq high-water mark.
+ * last good frame, an append cut short as a whole), drop empty or fully acknowledged segments, and recover the seq
+ * high-water mark and the latest cursor of each producer.
  */
 import { mkdir, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir, unlinkIfExists } from './fsutil.js';
-import { readMeta, TMP_SUFFIX } from './meta.js';
+import { readMeta, TMP_SUFFIX, writeMeta } from './meta.js';
+import { keepLatest } from './cursor.js';
+import type { CursorRecord } from './cursor.js';
 import type { SpoolMeta } from './meta.js';
 import { parseSegmentFileName, scanSegment, segmentFileName } from './segment.js';
 import type { SegmentState } from './segment.js';
@@ -22,6 +25,10 @@ export interface Recovered {
   /** Number for the next new segment (above every segment seen, even deleted ones). */
   readonly nextSegmentNo: number;
   readonly report: SpoolOpenReport;
+  /** The latest cursor of each producer, from the segments and the meta file. */
+  readonly cursors: Map<string, CursorRecord>;
+  /** Highest cursor generation seen (0: none). */
+  readonly cursorGen: number;
 }
 
 async function truncateDurably(path: string, length: number): Promise<void> {
@@ -54,8 +61,9 @@ export async function recover(dir: string, logger: SpoolLogger, chunkBytes?: num
     .filter((n): n is number => n !== null)
     .sort((a, b) => a - b);
   const kept: SegmentState[] = [];
+  const doomed: SegmentState[] = [];
   const cuts: SpoolCut[] = [];
-  let removedSegments = 0;
+  const cursors = new Map(meta.cursors);
   let prevSeq = 0;
   for (const [i, no] of numbers.entries()) {
     const scan = await scanSegment(dir, no, prevSeq, chunkBytes);
@@ -68,15 +76,19 @@ export async function recover(dir: string, logger: SpoolLogger, chunkBytes?: num
       if (tornTail) logger.warn({ ...cut }, 'spool: cut a torn write at the end of the newest segment');
       else logger.error({ ...cut }, 'spool: segment damaged; cut it at the last good frame, later bytes are lost');
     }
+    for (const c of scan.cursors) keepLatest(cursors, c);
     prevSeq = Math.max(prevSeq, seg.lastSeq);
-    if (seg.count === 0 || seg.lastSeq <= meta.ackedSeq) {
-      await unlinkIfExists(seg.path);
-      removedSegments++;
-      removedFiles = true;
-      continue;
-    }
-    kept.push(seg);
+    if (seg.count === 0 || seg.lastSeq <= meta.ackedSeq) doomed.push(seg);
+    else kept.push(seg);
   }
+  if (doomed.length > 0) {
+    // A segment about to go may hold the latest cursor of a producer: the meta file keeps it first.
+    const newer = [...cursors.values()].some((c) => (meta.cursors.get(c.key)?.gen ?? 0) < c.gen);
+    if (newer) await writeMeta(dir, { ...meta, cursors });
+    for (const seg of doomed) await unlinkIfExists(seg.path);
+    removedFiles = true;
+  }
+  const removedSegments = doomed.length;
   if (removedFiles) await fsyncDir(dir);
 
   // Every kept segment is reopened for reading only, except that the newest may take more appends.
@@ -102,5 +114,7 @@ export async function recover(dir: string, logger: SpoolLogger, chunkBytes?: num
     storedMaxSeq: prevSeq,
     nextSegmentNo: (numbers[numbers.length - 1] ?? 0) + 1,
     report,
+    cursors,
+    cursorGen: Math.max(0, ...[...cursors.values()].map((c) => c.gen)),
   };
 }

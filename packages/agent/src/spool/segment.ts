@@ -9,6 +9,7 @@ import type { WireEvent } from '@wuwatch/core';
 import { decodeFrame, decodeFrameRaw } from './frame.js';
 import type { Decoded, FrameFault, RawEvent } from './frame.js';
 import { readFully } from './fsutil.js';
+import type { CursorRecord } from './cursor.js';
 
 /** Bytes between two sparse-index marks: bounds how far a lookup by seq has to read. */
 export const MARK_INTERVAL_BYTES = 64 * 1024;
@@ -95,10 +96,28 @@ export function noteFrame(seg: SegmentState, seq: number, offset: number, frameB
   seg.size = offset + frameBytes;
 }
 
-/** One step of a frame stream: a decoded `E` at `offset`, or the fault that ends the stream there. */
+/** Records a committed cursor frame of `frameBytes` at `offset`: it takes room, but is no record of the queue. */
+export function noteCursor(seg: SegmentState, offset: number, frameBytes: number): void {
+  seg.size = offset + frameBytes;
+}
+
+/** One step of a frame stream: a decoded `E` or a cursor record at `offset`, or the fault that ends the stream there. */
 export type FrameStep<E> =
-  | { readonly offset: number; readonly event: E; readonly frameBytes: number; readonly fault?: undefined }
-  | { readonly offset: number; readonly fault: FrameFault };
+  | {
+      readonly offset: number;
+      readonly event: E;
+      readonly cursor?: undefined;
+      readonly frameBytes: number;
+      readonly fault?: undefined;
+    }
+  | {
+      readonly offset: number;
+      readonly event?: undefined;
+      readonly cursor: CursorRecord;
+      readonly frameBytes: number;
+      readonly fault?: undefined;
+    }
+  | { readonly offset: number; readonly fault: FrameFault; readonly event?: undefined; readonly cursor?: undefined };
 
 /** One step of {@link readFrames}. */
 export type FrameItem = FrameStep<WireEvent>;
@@ -120,7 +139,10 @@ async function* streamFrames<E>(
   for (;;) {
     const r = decode(buf, pos);
     if (r.ok) {
-      yield { offset: bufStart + pos, event: r.event, frameBytes: r.frameBytes };
+      const offset = bufStart + pos;
+      yield r.cursor === undefined
+        ? { offset, event: r.event, frameBytes: r.frameBytes }
+        : { offset, cursor: r.cursor, frameBytes: r.frameBytes };
       pos += r.frameBytes;
       continue;
     }
@@ -183,11 +205,38 @@ export interface SegmentScan {
   readonly segment: SegmentState;
   readonly fileBytes: number;
   readonly cut: SegmentCut | null;
+  /** The cursor records kept (before the cut), in file order. */
+  readonly cursors: readonly CursorRecord[];
+}
+
+/** What a segment state was before a cursor frame opened its batch: a batch cut short is rolled back to it. */
+interface BatchStart {
+  readonly offset: number;
+  /** Event frames of the append still to come. */
+  left: number;
+  readonly size: number;
+  readonly count: number;
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  readonly marks: number;
+  readonly reports: number;
+  readonly cursors: number;
+}
+
+function rollBack(seg: SegmentState, b: BatchStart, cursors: CursorRecord[]): void {
+  seg.size = b.size;
+  seg.count = b.count;
+  seg.firstSeq = b.firstSeq;
+  seg.lastSeq = b.lastSeq;
+  seg.marks.splice(b.marks);
+  seg.reports.splice(b.reports);
+  cursors.splice(b.cursors);
 }
 
 /**
  * Scans segment `no` from the start, rebuilding its state. Stops at the first bad frame or at a seq not above
- * `afterSeq`/the previous record (which only damage can produce); the caller decides what to do with the cut.
+ * `afterSeq`/the previous record (which only damage can produce); an append whose cursor frame names a last seq the
+ * segment does not reach was cut short, and is cut whole. The caller decides what to do with the cut.
  */
 export async function scanSegment(
   dir: string,
@@ -196,31 +245,59 @@ export async function scanSegment(
   chunkBytes?: number,
 ): Promise<SegmentScan> {
   const segment = emptySegment(dir, no);
+  const cursors: CursorRecord[] = [];
   const fh = await open(segment.path, 'r');
   try {
     const fileBytes = (await fh.stat()).size;
     let prev = afterSeq;
+    let batch: BatchStart | null = null;
+    let cut: SegmentCut | null = null;
     for await (const item of readFrames(fh, 0, fileBytes, chunkBytes)) {
       if (item.fault !== undefined) {
-        return {
-          segment,
-          fileBytes,
-          cut: { offset: item.offset, lostBytes: fileBytes - item.offset, fault: item.fault },
-        };
+        cut = { offset: item.offset, lostBytes: fileBytes - item.offset, fault: item.fault };
+        break;
+      }
+      if (item.cursor !== undefined) {
+        if (batch !== null) {
+          // A cursor inside another append's events: only damage writes that.
+          cut = { offset: item.offset, lostBytes: fileBytes - item.offset, fault: 'bad_sequence' };
+          break;
+        }
+        const s = segment;
+        batch =
+          item.cursor.events > 0
+            ? {
+                offset: item.offset,
+                left: item.cursor.events,
+                size: s.size,
+                count: s.count,
+                firstSeq: s.firstSeq,
+                lastSeq: s.lastSeq,
+                marks: s.marks.length,
+                reports: s.reports.length,
+                cursors: cursors.length,
+              }
+            : null;
+        cursors.push(item.cursor);
+        noteCursor(segment, item.offset, item.frameBytes);
+        continue;
       }
       if (item.event.seq <= prev) {
-        return {
-          segment,
-          fileBytes,
-          cut: { offset: item.offset, lostBytes: fileBytes - item.offset, fault: 'bad_sequence' },
-        };
+        cut = { offset: item.offset, lostBytes: fileBytes - item.offset, fault: 'bad_sequence' };
+        break;
       }
       prev = item.event.seq;
       noteFrame(segment, item.event.seq, item.offset, item.frameBytes);
       const report = dropReportOf(item.event);
       if (report !== null) segment.reports.push(report);
+      if (batch !== null && --batch.left === 0) batch = null;
     }
-    return { segment, fileBytes, cut: null };
+    if (batch !== null) {
+      // The append the cursor opened did not make it whole: neither its events nor its cursor count.
+      rollBack(segment, batch, cursors);
+      cut = { offset: batch.offset, lostBytes: fileBytes - batch.offset, fault: cut?.fault ?? 'torn' };
+    }
+    return { segment, fileBytes, cut, cursors };
   } finally {
     await fh.close();
   }
@@ -260,6 +337,7 @@ export async function positionAfter(
     let index = mark.index;
     for await (const item of readFrames(fh, mark.offset, seg.size, chunkBytes)) {
       if (item.fault !== undefined) break;
+      if (item.cursor !== undefined) continue;
       if (item.event.seq > afterSeq) return { offset: item.offset, index, seq: item.event.seq };
       index++;
     }

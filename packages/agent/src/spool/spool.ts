@@ -3,12 +3,15 @@
  * Events get strictly increasing seqs, are fsync'ed before `append` resolves, are read back in order by
  * `peek`, and are deleted only once acknowledged (or, when the disk budget is exhausted, dropped oldest-first
  * with a `spool_dropped` event reporting the loss). Appends and acks run one at a time; peeks run beside them.
+ * An append may carry a producer's cursor (see cursor.ts), committed in the same write and fsync as its events.
  */
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { isWuwatchError, makeError } from '@wuwatch/core';
 import type { WireEvent } from '@wuwatch/core';
-import { encodeFrameBodies, eventBody, frameSize } from './frame.js';
+import { encodeFrameBodies, encodePayload, eventBody, frameSize } from './frame.js';
+import { cursorPayload, cursorValueJson } from './cursor.js';
+import type { CursorInput, CursorRecord } from './cursor.js';
 import type { RawEvent } from './frame.js';
 import { fsyncDir, unlinkIfExists, writeFully } from './fsutil.js';
 import { diskBytes, mergeDrop, pendingOf, planDrop, totalPending } from './ledger.js';
@@ -19,9 +22,10 @@ import { prepareEvent } from './prepare.js';
 import type { PreparedEvent } from './prepare.js';
 import { resolveOptions } from './options.js';
 import { recover } from './recovery.js';
+import { appendSetAside } from './set-aside.js';
 import { readAfter, readRawAfter } from './reader.js';
 import type { ReadContext } from './reader.js';
-import { emptySegment, noteFrame, positionAfter } from './segment.js';
+import { emptySegment, noteCursor, noteFrame, positionAfter } from './segment.js';
 import type { SegmentPosition, SegmentState } from './segment.js';
 import type { SpoolDroppedData, SpoolInput, SpoolLogger, SpoolOpenReport, SpoolOptions } from './types.js';
 
@@ -36,6 +40,8 @@ const TRANSITIONS: Readonly<Record<SpoolState, readonly SpoolState[]>> = {
 };
 
 const HINTS_KEPT = 8;
+/** Bytes of a cursor frame besides its value: header, keys, generation, count and key, generously. */
+const CURSOR_FRAME_BYTES = 128;
 /** Room kept in every size estimate for a `spool_dropped` event the append may have to add. */
 const DROP_EVENT_BYTES = 256;
 
@@ -70,6 +76,9 @@ export class Spool {
   private ackTarget = 0;
   /** The acknowledgement queued and not started yet: later acks join it (one meta save for all). */
   private ackQueued: Promise<void> | null = null;
+  /** The latest committed cursor of each producer. */
+  private cursors = new Map<string, CursorRecord>();
+  private cursorGen = 0;
 
   private constructor(options: SpoolOptions) {
     ({
@@ -124,19 +133,28 @@ export class Spool {
   get droppedCount(): number {
     return this.dropped;
   }
+  /** The value of the latest cursor committed under `key` (by this run or one before it), null if none. */
+  cursor(key: string): Record<string, unknown> | null {
+    return this.cursors.get(key)?.value ?? null;
+  }
+
   /** What {@link Spool.open} found and repaired. */
   get openReport(): SpoolOpenReport {
     if (this.report === null) throw makeError('SPOOL_CLOSED', [this.#state]);
     return this.report;
   }
 
-  /** Numbers and durably stores `events` (one fsync for the batch); resolves with them once on disk. */
-  append(events: readonly SpoolInput[]): Promise<WireEvent[]> {
+  /**
+   * Numbers and durably stores `events` (one write and one fsync for the batch), with `cursor` when given: the
+   * producer's position after these events, committed with them or not at all. Resolves with the events once on disk.
+   */
+  append(events: readonly SpoolInput[], cursor?: CursorInput): Promise<WireEvent[]> {
     try {
       this.assertOpen();
       const prepared = events.map(prepareEvent);
-      if (prepared.length === 0) return Promise.resolve([]);
-      return this.exclusive(() => this.write(prepared)).catch((err: unknown) => {
+      if (prepared.length === 0 && cursor === undefined) return Promise.resolve([]);
+      const mark = cursor === undefined ? undefined : { ...cursor, json: cursorValueJson(cursor) };
+      return this.exclusive(() => this.write(prepared, mark)).catch((err: unknown) => {
         throw ioError(`appending to ${this.dir}`, err);
       });
     } catch (err) {
@@ -210,6 +228,35 @@ export class Spool {
     }
   }
 
+  /**
+   * Moves the first unacknowledged event (`seq` must be it) to the set-aside file with `reason`, then acknowledges
+   * it, so delivery goes on with the next one; resolves with the set-aside file's path. For an event the collector
+   * refused again and again: it stays on disk, out of the queue.
+   */
+  setAside(seq: number, reason: string): Promise<string> {
+    try {
+      this.assertOpen();
+      return this.exclusive(async () => {
+        if (seq !== this.acked + 1) {
+          throw makeError('BAD_REQUEST', [`setAside(${seq}): only the first unacknowledged event (${this.acked + 1})`]);
+        }
+        const [event] = await readRawAfter(
+          this.segments.map((s) => ({ ...s })),
+          { afterSeq: this.acked, maxCount: 1, maxBytes: Number.MAX_SAFE_INTEGER },
+          this.readContext(),
+        );
+        if (event?.seq !== seq) throw makeError('BAD_REQUEST', [`setAside(${seq}): no such event in the spool`]);
+        const file = await appendSetAside(this.dir, [event.json], reason, this.now());
+        await this.acknowledge(seq);
+        return file;
+      }).catch((err: unknown) => {
+        throw ioError(`setting aside in ${this.dir}`, err);
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
   /** Waits for queued appends, saves the meta file and closes; calling it again returns the same promise. */
   close(): Promise<void> {
     if (this.closed !== null) return this.closed;
@@ -253,6 +300,8 @@ export class Spool {
     this.seqHigh = rec.lastSeq;
     this.acked = rec.meta.ackedSeq;
     this.report = rec.report;
+    this.cursors = rec.cursors;
+    this.cursorGen = rec.cursorGen;
     await this.computeBoundary();
     const pd = rec.meta.pendingDrop;
     // The report was written iff some stored or acknowledged seq reached the seq it was to take.
@@ -303,6 +352,7 @@ export class Spool {
       ackedSeq: this.acked,
       lastSeq: this.seqHigh,
       pendingDrop: this.pendingDrop,
+      cursors: this.cursors,
     });
   }
 
@@ -352,15 +402,22 @@ export class Spool {
     }
   }
 
-  private async write(prepared: readonly PreparedEvent[]): Promise<WireEvent[]> {
+  private async write(
+    prepared: readonly PreparedEvent[],
+    cursor?: CursorInput & { readonly json: string },
+  ): Promise<WireEvent[]> {
     // Sized with the largest seq the batch can reach, so the estimate is never below the real size.
     const topSeq = this.seqHigh + prepared.length + 1;
-    const estimate = prepared.reduce((n, p) => n + frameSize(topSeq, p.bodyBytes), 0) + DROP_EVENT_BYTES;
+    const cursorBytes = cursor === undefined ? 0 : CURSOR_FRAME_BYTES + Buffer.byteLength(cursor.json, 'utf8');
+    const estimate = prepared.reduce((n, p) => n + frameSize(topSeq, p.bodyBytes), 0) + DROP_EVENT_BYTES + cursorBytes;
     const current = this.writable();
-    if (current !== null && current.count > 0 && current.size + estimate > this.segmentBytes) await this.seal(current);
+    if (current !== null && current.size > 0 && current.size + estimate > this.segmentBytes) await this.seal(current);
     await this.makeRoom(estimate);
-    const bodies: string[] = [];
     const drop = this.pendingDrop;
+    const events = prepared.length + (drop === null ? 0 : 1);
+    const cursorFrame =
+      cursor === undefined ? null : encodePayload(cursorPayload(this.cursorGen + 1, events, cursor.key, cursor.json));
+    const bodies: string[] = [];
     if (drop !== null) {
       const data: SpoolDroppedData = {
         dropped: drop.dropped,
@@ -378,8 +435,8 @@ export class Spool {
     }
     // The whole batch as one buffer: one write and one fsync per append.
     const frameBytes: number[] = [];
-    const frames = encodeFrameBodies(this.seqHigh + 1, bodies, bodyBytes, frameBytes);
-    const events = prepared.map((p, i): WireEvent => ({
+    const eventFrames = encodeFrameBodies(this.seqHigh + 1, bodies, bodyBytes, frameBytes);
+    const stored = prepared.map((p, i): WireEvent => ({
       seq: firstUserSeq + i,
       time: p.input.time,
       kind: p.input.kind,
@@ -388,13 +445,25 @@ export class Spool {
     const { seg, fh } = await this.writeTarget();
     const start = seg.size;
     try {
-      await writeFully(fh, frames, start);
+      // The cursor first: it says how many event frames follow, so an append cut short is cut whole on open. Two
+      // writes (no copy of the batch), one fsync.
+      if (cursorFrame === null) await writeFully(fh, eventFrames, start);
+      else {
+        await writeFully(fh, cursorFrame, start);
+        await writeFully(fh, eventFrames, start + cursorFrame.length);
+      }
       await fh.sync();
     } catch (err) {
       await this.abandonTail(seg, fh, start);
       throw ioError(`writing ${seg.path}`, err);
     }
     let offset = start;
+    if (cursorFrame !== null && cursor !== undefined) {
+      noteCursor(seg, offset, cursorFrame.length);
+      offset += cursorFrame.length;
+      this.cursorGen += 1;
+      this.cursors.set(cursor.key, { gen: this.cursorGen, events, key: cursor.key, value: cursor.value });
+    }
     for (const [i, size] of frameBytes.entries()) {
       noteFrame(seg, this.seqHigh + 1 + i, offset, size);
       offset += size;
@@ -406,7 +475,7 @@ export class Spool {
     if (drop !== null) seg.reports.push({ ...drop, seq: this.seqHigh + 1 });
     this.seqHigh += frameBytes.length;
     this.pendingDrop = null;
-    return events;
+    return stored;
   }
 
   /** After a failed write, cut the partial bytes; if even that fails, never write to this segment again. */

@@ -2,13 +2,23 @@
  * The agent's connection to the collector: connect with the agent token, hello, then stream the spool's
  * unacknowledged events in batches sized by count and bytes. Acks delete from the spool; after any
  * reconnect everything unacknowledged is sent again (the collector ignores what it already has).
+ * The reconnect backoff starts over only once a batch is acknowledged (a welcome alone proves little), and an event
+ * the collector refuses again and again is set aside in the spool (see refusals.ts), so no agent is stuck behind it.
  * States: idle → connecting → streaming → (backoff → connecting …) → stopped.
  */
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
-import { decodeCollectorFrame, encodeFrame, LIMITS, PROTOCOL_VERSION, type AgentMode } from '@wuwatch/core';
+import {
+  Backoff,
+  decodeCollectorFrame,
+  encodeFrame,
+  LIMITS,
+  PROTOCOL_VERSION,
+  type AgentMode,
+  type RandomFn,
+} from '@wuwatch/core';
 import type { Logger } from 'pino';
-import { reconnectDelay } from './backoff.js';
+import { RefusalTracker, type SeqRange } from './refusals.js';
 
 /** The part of the spool the client needs. */
 export interface OutboundQueue {
@@ -20,6 +30,8 @@ export interface OutboundQueue {
    */
   peekRaw(afterSeq: number, maxCount: number, maxBytes: number): Promise<{ seq: number; json: Buffer }[]>;
   ack(upToSeq: number): Promise<void>;
+  /** Moves the first unacknowledged event out of the queue, kept on disk; resolves with where it went. */
+  setAside(seq: number, reason: string): Promise<string>;
 }
 
 const COMMA = Buffer.from(',');
@@ -56,6 +68,10 @@ export interface ClientOptions {
   heartbeatMs: number;
   reconnectBaseMs: number;
   reconnectCapMs: number;
+  /** Times the collector may refuse the same event before it is set aside (see refusals.ts). */
+  maxRefusals: number;
+  /** Random source of the reconnect jitter (tests). */
+  random?: RandomFn;
   log: Logger;
   /** Called when the collector refuses the token (401): the agent must be re-enrolled. */
   onUnauthorized?: () => void;
@@ -67,15 +83,17 @@ type State = 'idle' | 'connecting' | 'streaming' | 'backoff' | 'stopped';
 export class CollectorClient {
   private state: State = 'idle';
   private ws: WebSocket | null = null;
-  private attempt = 0;
   private sentUpTo = 0;
   private batchId = 0;
-  private inFlight = new Map<number, number>();
+  /** Batches sent and not acknowledged, by id, in the order sent. */
+  private inFlight = new Map<number, SeqRange>();
   private pumping = false;
   private timer: NodeJS.Timeout | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private alive = true;
   private readonly ca: Buffer | undefined;
+  private readonly backoff: Backoff;
+  private readonly refusals: RefusalTracker;
   /** Last connection problem, for `status`/`diagnose`. */
   lastError: string | null = null;
   connectedAt: Date | null = null;
@@ -85,6 +103,16 @@ export class CollectorClient {
     private readonly opts: ClientOptions,
   ) {
     this.ca = opts.caFile ? readFileSync(opts.caFile) : undefined;
+    // Never 0: a tight reconnect loop must be impossible even with an unlucky draw.
+    this.backoff = new Backoff(
+      {
+        baseMs: opts.reconnectBaseMs,
+        capMs: opts.reconnectCapMs,
+        floorMs: opts.reconnectBaseMs / 4,
+      },
+      opts.random,
+    );
+    this.refusals = new RefusalTracker(opts.maxRefusals);
   }
 
   /** Current state of the connection state machine. */
@@ -160,7 +188,6 @@ export class CollectorClient {
     }
     if (frame.type === 'welcome') {
       this.state = 'streaming';
-      this.attempt = 0;
       this.lastError = null;
       this.connectedAt = new Date();
       // The collector may hold events our spool still has (ack lost in a crash): skip them.
@@ -175,6 +202,9 @@ export class CollectorClient {
       void this.pump();
     } else if (frame.type === 'ack') {
       this.inFlight.delete(frame.batchId);
+      // Only a stored batch shows the collector is really back: a welcome alone does not reset the backoff.
+      this.backoff.reset();
+      this.refusals.acked(frame.upTo);
       if (frame.upTo > this.queue.ackedSeq) await this.queue.ack(Math.min(frame.upTo, this.queue.lastSeq));
       void this.pump();
     } else {
@@ -192,11 +222,14 @@ export class CollectorClient {
         this.inFlight.size < this.opts.maxInFlight &&
         this.sentUpTo < this.queue.lastSeq
       ) {
-        const events = await this.queue.peekRaw(this.sentUpTo, this.opts.batchMaxEvents, this.opts.batchMaxBytes);
+        const maxEvents = this.refusals.maxEvents(this.sentUpTo, this.opts.batchMaxEvents);
+        // Events of a refused batch go one at a time, and one batch at a time: the next refusal names its event.
+        if (maxEvents === 1 && this.inFlight.size > 0) break;
+        const events = await this.queue.peekRaw(this.sentUpTo, maxEvents, this.opts.batchMaxBytes);
         if (events.length === 0 || !this.ws || this.ws.readyState !== WebSocket.OPEN) break;
         const id = ++this.batchId;
         const last = events[events.length - 1]!.seq;
-        this.inFlight.set(id, last);
+        this.inFlight.set(id, { first: events[0]!.seq, last });
         this.sentUpTo = last;
         // A text frame, like every other: the bytes are JSON.
         this.ws.send(rawBatchFrame(id, events), { binary: false });
@@ -231,14 +264,37 @@ export class CollectorClient {
   private onClose(code: number, reason: string): void {
     this.stopHeartbeat();
     this.ws = null;
+    // Closed for a batch it could not store (1011) or a protocol error (1008): the first batch not acknowledged.
+    const refused = code === 1011 || code === 1008 ? this.inFlight.values().next().value : undefined;
     this.inFlight.clear();
     if (this.state === 'stopped') return;
     if (code !== 1000 && code !== 1005) this.lastError ??= `closed ${code} ${reason}`;
-    const delay = reconnectDelay(this.attempt++, this.opts.reconnectBaseMs, this.opts.reconnectCapMs);
+    const delay = this.backoff.fail();
     this.state = 'backoff';
     this.opts.log.info({ code, reason, retryInMs: delay }, 'disconnected from collector; will reconnect');
-    this.timer = setTimeout(() => this.connect(), delay);
-    this.timer.unref();
+    void (async () => {
+      if (refused !== undefined) await this.onRefused(refused, code, reason);
+      if (this.state !== 'backoff') return;
+      this.timer = setTimeout(() => this.connect(), delay);
+      this.timer.unref();
+    })();
+  }
+
+  // An event refused on its own `maxRefusals` times goes to the spool's set-aside area, before the reconnect.
+  private async onRefused(range: SeqRange, code: number, reason: string): Promise<void> {
+    const verdict = this.refusals.refused(range);
+    if (verdict.action !== 'set_aside') return;
+    const why = `the collector refused it ${this.opts.maxRefusals} times (closed ${code} ${reason})`;
+    try {
+      const file = await this.queue.setAside(verdict.seq, why);
+      this.refusals.acked(verdict.seq);
+      this.opts.log.warn(
+        { seq: verdict.seq, refusals: this.opts.maxRefusals, code, reason, file },
+        'event set aside: the collector refuses to store it; delivery goes on with the next events',
+      );
+    } catch (err) {
+      this.opts.log.error({ err, seq: verdict.seq }, 'could not set the refused event aside; it is sent again');
+    }
   }
 
   /** Waits (bounded) until everything spooled so far is acknowledged. */
