@@ -12,7 +12,7 @@ import {
   encodeFrame,
   isWuwatchError,
   makeError,
-  PROTOCOL_VERSION,
+  negotiateProtocol,
   type BatchEnvelope,
   type CollectorFrame,
   type Hello,
@@ -239,7 +239,8 @@ export class AgentEndpoint {
     const { machineId, ackedSeq } = await this.deps.machines.hello(conn.agentId, hello);
     conn.machineId = machineId;
     log.info({ hostname: hello.hostname, mode: hello.mode, ackedSeq }, 'agent connected');
-    this.send(conn, { type: 'welcome', protocol: PROTOCOL_VERSION, ackedSeq });
+    // Decoding already checked that the ranges overlap; the welcome names the version chosen.
+    this.send(conn, { type: 'welcome', protocol: negotiateProtocol(hello), ackedSeq });
   }
 
   private async onBatch(conn: Connection, batch: BatchEnvelope, log: Logger): Promise<void> {

@@ -65,7 +65,11 @@ export const Errors = Object.freeze({
     413,
     'Protocol frame too large: %s. Lower the agent batch size.',
   ),
-  PROTOCOL_VERSION: define('WUW_PROTOCOL_VERSION', 400, 'Unsupported protocol version %s. Upgrade the older side.'),
+  PROTOCOL_VERSION: define(
+    'WUW_PROTOCOL_VERSION',
+    400,
+    'No protocol version in common (%s). Upgrade the older side: a collector accepts agents one version ahead and any older one.',
+  ),
   // config and I/O
   CONFIG_INVALID: define(
     'WUW_CONFIG_INVALID',

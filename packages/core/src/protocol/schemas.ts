@@ -5,8 +5,15 @@
  */
 import * as z from 'zod';
 
-/** Protocol version spoken by this build. A collector accepts agents of the same major version. */
+/**
+ * Newest protocol version spoken by this build. A hello offers a range (`minProtocol`..`protocol`) and the
+ * collector picks the newest version both speak ({@link negotiateProtocol}), so a collector accepts agents one
+ * version ahead (they still speak its version) and any older one it still supports.
+ */
 export const PROTOCOL_VERSION = 1;
+
+/** Oldest protocol version this build still speaks. */
+export const PROTOCOL_MIN_VERSION = 1;
 
 /** Size limits both sides enforce. */
 export const LIMITS = Object.freeze({
@@ -124,7 +131,10 @@ export const WireEvent = z.object({
 /** First frame from the agent after the socket opens. */
 export const Hello = z.object({
   type: z.literal('hello'),
+  /** Newest protocol version the agent speaks. */
   protocol: z.number().int().positive(),
+  /** Oldest version the agent still speaks (absent from agents before negotiation: only `protocol`). */
+  minProtocol: z.number().int().positive().optional(),
   agentId: z.string().min(1).max(64),
   hostname: z.string().min(1).max(255),
   osVersion: text,
