@@ -102,6 +102,9 @@ export class AgentEndpoint {
         `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
       );
     };
+    // Node's HTTP server stops watching the socket at 'upgrade' and ws starts only after authentication: a peer
+    // resetting the connection in between would raise an unhandled 'error' and crash the collector.
+    socket.on('error', () => socket.destroy());
     if (this.state !== 'open') return reject(503, '{"code":"WUW_SHUTTING_DOWN"}');
     const token = bearerToken(req.headers.authorization);
     let agentId: string | null;
