@@ -136,6 +136,7 @@ export async function startCollector(
       headersTimeoutMs: limits.headersTimeoutSeconds * 1000,
     },
     log.child({ component: 'limits' }),
+    (reason) => metrics.connectionsDropped.inc({ reason }),
   );
   guard.attach(app.server);
   app.server.on('upgrade', (req, socket, head) => {

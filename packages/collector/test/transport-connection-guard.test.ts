@@ -68,6 +68,11 @@ test.serial(
     t.true(g.size <= 600, `${g.size} connections open (cap 600)`);
     t.true(g.stats.refusedPerAddress >= 500, 'each address is held to 100 unauthenticated connections');
     t.true(g.stats.evicted > 0, 'the global cap was reached and idle connections made room');
+    const scrape = await (
+      await fetch(tc.url + '/metrics', { headers: { authorization: `Bearer ${tc.adminToken}` } })
+    ).text();
+    t.regex(scrape, /wuwatch_connections_dropped_total\{reason="per_address"\} [1-9]/);
+    t.regex(scrape, /wuwatch_connections_dropped_total\{reason="evicted"\} [1-9]/);
 
     // While the caps are hit: health checks, the connected agent, and a new agent all get through.
     for (let i = 0; i < 5; i++) t.is(await healthz(), 200);

@@ -22,6 +22,7 @@ export const WUWATCH_METRIC_NAMES = [
   'wuwatch_events_quarantined_total',
   'wuwatch_events_sanitised_total',
   'wuwatch_event_times_clamped_total',
+  'wuwatch_connections_dropped_total',
   'wuwatch_http_request_duration_seconds',
   'wuwatch_notifications_total',
   'wuwatch_notification_duration_seconds',
@@ -67,6 +68,7 @@ export class Metrics {
   readonly eventsQuarantined: Counter<'class'>;
   readonly eventsSanitised: TotalCounter;
   readonly eventTimesClamped: TotalCounter;
+  readonly connectionsDropped: Counter<'reason'>;
   readonly httpRequests: Histogram<'method' | 'route' | 'status_code'>;
   readonly notifications: Counter<'channel' | 'type' | 'result'>;
   readonly notificationDuration: Histogram<'channel' | 'type'>;
@@ -132,6 +134,14 @@ export class Metrics {
         registers,
       }),
     );
+    this.connectionsDropped = new Counter({
+      name: 'wuwatch_connections_dropped_total',
+      help:
+        'Connections closed by the limits before authenticating, by reason (per_address, evicted, full, ' +
+        'headers_timeout).',
+      labelNames: ['reason'],
+      registers,
+    });
     this.httpRequests = new Histogram({
       name: 'wuwatch_http_request_duration_seconds',
       help: 'HTTP requests answered, by method, route pattern (not the raw URL) and status code.',

@@ -51,6 +51,8 @@ export class ConnectionGuard {
   constructor(
     private readonly limits: ConnectionLimits,
     private readonly log: Logger,
+    /** Counts each dropped connection by reason (wuwatch_connections_dropped_total). */
+    private readonly onDrop: (reason: 'per_address' | 'evicted' | 'full' | 'headers_timeout') => void = () => {},
   ) {}
 
   /** Connections open now. */
@@ -103,6 +105,7 @@ export class ConnectionGuard {
     const held = this.unauthByAddress.get(address) ?? 0;
     if (held >= this.limits.maxUnauthenticatedPerAddress) {
       this.stats.refusedPerAddress++;
+      this.onDrop('per_address');
       if (this.stats.refusedPerAddress % 1000 === 1) {
         this.log.warn({ remote: address, held }, 'connection refused: too many unauthenticated connections from it');
       }
@@ -111,6 +114,7 @@ export class ConnectionGuard {
     }
     if (this.sockets.size >= this.limits.maxConnections && !this.evictOne()) {
       this.stats.refusedFull++;
+      this.onDrop('full');
       socket.destroy();
       return;
     }
@@ -119,6 +123,7 @@ export class ConnectionGuard {
     t.timer = setTimeout(() => {
       if (t.authenticated || t.active > 0) return;
       this.stats.timedOut++;
+      this.onDrop('headers_timeout');
       socket.destroy();
     }, this.limits.headersTimeoutMs);
     t.timer.unref();
@@ -136,6 +141,7 @@ export class ConnectionGuard {
     for (const t of this.sockets.values()) {
       if (!t.authenticated && t.active === 0) {
         this.stats.evicted++;
+        this.onDrop('evicted');
         if (this.stats.evicted % 1000 === 1) {
           this.log.warn({ remote: t.address, open: this.sockets.size }, 'connection cap reached: dropping idle ones');
         }
