@@ -63,10 +63,13 @@ export function requireViewer(deps: GuardDeps) {
 export async function sameOriginOnly(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
   const site = req.headers['sec-fetch-site'];
   const origin = req.headers.origin;
-  let cross = typeof site === 'string' && site !== 'same-origin' && site !== 'none';
-  if (!cross && typeof origin === 'string') {
+  let cross = false;
+  // Sec-Fetch-Site is the browser's own verdict (every current browser sends it). Origin is only a fallback: under
+  // the dashboard's Referrer-Policy no-referrer a same-origin form post carries `Origin: null`.
+  if (typeof site === 'string') cross = site !== 'same-origin' && site !== 'none';
+  else if (typeof origin === 'string' && origin !== 'null') {
     try {
-      cross = origin === 'null' || new URL(origin).host !== req.headers.host;
+      cross = new URL(origin).host !== req.headers.host;
     } catch {
       cross = true;
     }
