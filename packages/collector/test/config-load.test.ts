@@ -90,7 +90,7 @@ test('file, then environment, then overrides (CLI flags); nested sections merge 
     maxPayloadBytes: 1024 * 1024,
     heartbeatSeconds: 10,
     maxConcurrentWrites: 8,
-    maxFutureSkewSeconds: 3600,
+    maxFutureSkewSeconds: 2_592_000,
     maxEventAgeDays: 3650,
   });
   t.is(loadConfig({ env: { WUWATCH_CONFIG: path } }).port, 8000, 'WUWATCH_CONFIG names the file');

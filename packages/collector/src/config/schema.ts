@@ -33,8 +33,15 @@ export const AgentEndpointConfig = z
     heartbeatSeconds: z.number().positive().default(30),
     /** Batches written to the database at once across all sockets; beyond it sockets stop being read. */
     maxConcurrentWrites: z.number().int().positive().default(8),
-    /** An event time further ahead of the collector's clock than this is replaced by the time it was received. */
-    maxFutureSkewSeconds: z.number().int().nonnegative().default(3600),
+    /**
+     * An event time further ahead of the collector's clock than this (30 days) is replaced by the time it was
+     * received. Generous on purpose: events of one batch clamped to one time look like one detection cycle.
+     */
+    maxFutureSkewSeconds: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(30 * 86_400),
     /** An event older than this (days before now) is quarantined: no Windows Update history is that old. */
     maxEventAgeDays: z.number().int().positive().default(3650),
   })

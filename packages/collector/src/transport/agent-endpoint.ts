@@ -46,11 +46,11 @@ export interface AgentEndpointDeps {
   onBatch?: (result: BatchResult) => void;
   /** A connection that sends nothing for this long is closed (default 10 s). */
   helloTimeoutMs?: number;
-  /** Event time window of per-event admission (defaults: 1 h ahead, 3650 days back). */
+  /** Event time window of per-event admission (defaults: 30 days ahead, 3650 days back). */
   admission?: AdmissionOptions;
 }
 
-const DEFAULT_ADMISSION: AdmissionOptions = { maxFutureSkewMs: 3_600_000, maxEventAgeMs: 3650 * 86_400_000 };
+const DEFAULT_ADMISSION: AdmissionOptions = { maxFutureSkewMs: 30 * 86_400_000, maxEventAgeMs: 3650 * 86_400_000 };
 
 interface Connection {
   ws: WebSocket;

@@ -105,7 +105,7 @@ export const Errors = Object.freeze({
   ENROLL_SECRET_INVALID: define(
     'WUW_ENROLL_SECRET_INVALID',
     401,
-    'The enrollment secret is unknown, revoked, expired or used up. Create one with "wuwatch enroll-secret create" and use it.',
+    'The enrollment secret is unknown or revoked (or expired, or used up). Create one with "wuwatch enroll-secret create" and use it.',
   ),
   ENROLL_FAILED: define(
     'WUW_ENROLL_FAILED',
