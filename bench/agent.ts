@@ -10,6 +10,9 @@
  *   legacy log text (the parse benchmark's generator: chatter, settings blocks, a cycle now and then);
  * - end to end: events/s from log line to acknowledged at a real collector on PostgreSQL (a fresh agent on the
  *   worst-case backlog), and its catch-up speed while the collector shares this machine's cores.
+ * - idle as a SEA under Wine: the same idle measurement for dist/windows/wuwatch-agent.exe (npm run package:windows)
+ *   run by Debian's Wine, whose own libraries count in the process's RSS (what Windows reports will differ);
+ *   skipped, and said so, when the exe or Wine is missing.
  * Writes bench/results/agent.json. Run with `node --conditions=wuwatch-source --import tsx bench/agent.ts`
  * (BENCH_IDLE_SECONDS and BENCH_BACKLOG_MB shorten it; BENCH_AGENT_NODE_ARGS passes node flags to the agents).
  */
@@ -52,8 +55,8 @@ function startAgent(args: string[], logLevel = 'warn'): ChildProcess {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, WUWATCH_LOG_LEVEL: logLevel },
   });
-  child.stdout!.resume();
-  child.stderr!.resume();
+  child.stdout.resume();
+  child.stderr.resume();
   return child;
 }
 
@@ -159,6 +162,59 @@ function coldParseMbPerSec(path: string, bytes: number): number {
   return bytes / 1048576 / (ms / 1000);
 }
 
+/** Idle RSS samples of an agent process, once a second for IDLE_SECONDS after a 5 s settle. */
+async function idleSamples(pid: number): Promise<{ cpu: number; rss: number }[]> {
+  await sleep(5000);
+  const samples: { cpu: number; rss: number }[] = [];
+  let prev = procStats(pid);
+  for (let s = 0; s < IDLE_SECONDS; s++) {
+    await sleep(1000);
+    const cur = procStats(pid);
+    samples.push({ cpu: (cur.cpuSeconds - prev.cpuSeconds) * 100, rss: cur.rssMb });
+    prev = cur;
+  }
+  return samples;
+}
+
+/** The idle measurement for the SEA exe under Wine, or why it was skipped. */
+async function idleSeaUnderWine(
+  tc: { url: string; adminToken: string },
+  root: string,
+  wsusUrl: string,
+): Promise<Record<string, unknown>> {
+  const exe = fileURLToPath(new URL('../dist/windows/wuwatch-agent.exe', import.meta.url));
+  try {
+    execFileSync('sh', ['-c', 'command -v wine && test -f "$0"', exe], { stdio: 'ignore' });
+  } catch {
+    return { skipped: 'no dist/windows/wuwatch-agent.exe or no wine: run npm run package:windows' };
+  }
+  const { WinePrefix, winePath } = await import('../packages/agent/test/helpers/wine.js');
+  const wine = await WinePrefix.create('win10');
+  try {
+    const dir = await makeSimDir(root, 'idle-sea', wsusUrl, cycle('2026-01-01', 0, wsusUrl, null));
+    const creds = await enrollAgent(tc, 'idle-sea');
+    await writeCredentials(join(dir, 'state'), { ...creds, collectorUrl: tc.url });
+    const args = ['run', '--collector', tc.url, '--simulate', winePath(dir), '--hostname', 'idle-sea'];
+    // Node under Wine cannot write to a pipe: output goes to a file.
+    const child = spawn('sh', ['-c', `exec wine "$0" "$@" </dev/null >"${join(root, 'sea.log')}" 2>&1`, exe, ...args], {
+      env: { ...wine.env, WUWATCH_LOG_LEVEL: 'warn' },
+      stdio: 'ignore',
+    });
+    // wine execs its loader, so the child's pid is the Windows process itself.
+    const samples = await idleSamples(child.pid!);
+    await stopAgent(child);
+    return {
+      seconds: IDLE_SECONDS,
+      cpuPercentMedian: +median(samples.map((x) => x.cpu)).toFixed(3),
+      rssMbMedian: +median(samples.map((x) => x.rss)).toFixed(1),
+      rssMbMax: +Math.max(...samples.map((x) => x.rss)).toFixed(1),
+      note: "Wine 8 process RSS, including Wine's own DLLs and its preloader",
+    };
+  } finally {
+    await wine.dispose();
+  }
+}
+
 async function main(): Promise<void> {
   const tc = await startTestCollector({ logLevel: 'silent' });
   const wsus = await startWsusStandin('healthy');
@@ -192,6 +248,8 @@ async function main(): Promise<void> {
       targets: { cpuPercent: 1, rssMb: 60 },
     };
     process.stdout.write(`idle: ${JSON.stringify(results.idle)}\n`);
+    results.idleSeaWine = await idleSeaUnderWine(tc, root, wsus.url);
+    process.stdout.write(`idle (SEA under Wine): ${JSON.stringify(results.idleSeaWine)}\n`);
 
     // Catch-up of a backlog with the collector out of reach: the agent's own work, log to fsync'ed spool.
     const dir = await makeSimDir(root, 'backlog', wsus.url, '');

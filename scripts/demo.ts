@@ -169,7 +169,7 @@ async function main(): Promise<void> {
     );
   }, 10_000);
   const full = setInterval(() => {
-    table(collector, adminToken, fleet!).then(
+    table(collector, adminToken, fleet).then(
       (t) => out(`\n${clock()}\n${t}\n`),
       () => undefined,
     );

@@ -7,9 +7,9 @@ import { main } from '../src/cli/main.js';
 import type { CliIo } from '../src/cli/io.js';
 
 const FIELD_REPORT = fileURLToPath(
-  new URL('../../../../shared/fixtures/wulog/pasted/field-report-80244022.log', import.meta.url),
+  new URL('../../core/test/fixtures/shared/wulog/pasted/field-report-80244022.log', import.meta.url),
 );
-const LEGACY = fileURLToPath(new URL('../../../../shared/fixtures/wulog/real/legacy-win7.log', import.meta.url));
+const LEGACY = fileURLToPath(new URL('../../core/test/fixtures/shared/wulog/real/legacy-win7.log', import.meta.url));
 
 function capture(stdinText = ''): { io: CliIo; out: () => string; err: () => string } {
   const stdout = new PassThrough();

@@ -3,7 +3,6 @@ import { PassThrough, Readable } from 'node:stream';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { XMLParser } from 'fast-xml-parser';
 import { main } from '../src/cli/main.js';
 import type { CliIo } from '../src/cli/io.js';
 import { startWsusStandin } from './helpers/wsus-standin.js';
@@ -19,7 +18,7 @@ function capture(): { io: CliIo; out: () => string; err: () => string } {
   return { io: { stdout, stderr, stdin: Readable.from([]), env: {}, cwd: process.cwd() }, out: () => o, err: () => e };
 }
 
-test('install --dry-run prints the full plan: config, ACL, WinSW copy, service XML that restarts on failure, register, start', async (t) => {
+test('install --dry-run prints the full plan: config, ACL, exe and nssm copied, registered with the MSI settings, started', async (t) => {
   const c = capture();
   t.is(
     await main(
@@ -31,23 +30,12 @@ test('install --dry-run prints the full plan: config, ACL, WinSW copy, service X
   const out = c.out();
   t.regex(out, /dry run: nothing was changed/);
   t.regex(out, /icacls\.exe C:\\ProgramData\\wuwatch \/inheritance:r/);
-  t.regex(out, /wuwatch-agent-service\.exe" install/);
-  t.regex(out, /wuwatch-agent-service\.exe" start/);
+  t.regex(out, /nssm\.exe" install wuwatch-agent "C:\\Program Files\\wuwatch\\wuwatch-agent\.exe"/);
+  t.regex(out, /nssm\.exe" set wuwatch-agent AppParameters "run --config \\"C:\\ProgramData\\wuwatch\\agent\.json\\""/);
+  t.regex(out, /nssm\.exe" set wuwatch-agent Start SERVICE_DELAYED_AUTO_START/);
+  t.regex(out, /nssm\.exe" set wuwatch-agent AppStopMethodConsole 30000/);
+  t.regex(out, /net\.exe start wuwatch-agent/);
   t.notRegex(out, /wwe_topsecret/, 'the enrollment secret is redacted');
-  const xml = out
-    .split('\n')
-    .filter((l) => l.trim().startsWith('| '))
-    .map((l) => l.trim().slice(2))
-    .join('\n');
-  const svc = new XMLParser({ ignoreAttributes: false }).parse(
-    xml.slice(xml.indexOf('<?xml'), xml.indexOf('</service>') + 10),
-  ) as {
-    service: { startmode: string; onfailure: unknown[]; stoptimeout: string; arguments: string };
-  };
-  t.is(svc.service.startmode, 'Automatic');
-  t.is(svc.service.onfailure.length, 3);
-  t.is(svc.service.stoptimeout, '30 sec');
-  t.regex(svc.service.arguments, / run --config C:\\ProgramData\\wuwatch\\agent\.json$/);
 });
 
 test('install without collector or secret is a usage error; upgrade keeps the state directory', async (t) => {

@@ -113,7 +113,7 @@ function runAgentProcess(args: string[]): ChildProcess & { stderrText: () => str
     env: { ...process.env, WUWATCH_LOG_LEVEL: 'silent' },
   });
   let text = '';
-  child.stderr!.on('data', (d) => (text = (text + d).slice(-20_000)));
+  child.stderr.on('data', (d) => (text = (text + d).slice(-20_000)));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   children.add(child);
   return Object.assign(child, { stderrText: () => text, exited });

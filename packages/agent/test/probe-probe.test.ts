@@ -298,3 +298,19 @@ test('TLS error codes map to the WinHTTP certificate HRESULTs', (t) => {
   t.is(tlsFailure(err('ECONNRESET'), 'h').hresult, '0x80072F8F');
   t.is(tlsFailure(new Error('alert handshake failure'), 'h').class, 'tls');
 });
+
+test('the WSUS probe trusts the system store plus wsusCaFile, and an untrusted chain says which trust it used', async (t) => {
+  const wsus = await startWsusStandin('healthy', { tls: true });
+  try {
+    const untrusted = await probeWsus(wsus.url, { systemCa: false });
+    t.like(untrusted, { ok: false, class: 'tls', hresult: '0x80072F0D' });
+    t.regex(untrusted.message ?? '', /not issued by a CA the probe trusts \(Node's bundled roots\)/);
+    t.regex(untrusted.message ?? '', /Trusted Root Certification Authorities store, or give its PEM as wsusCaFile/);
+    const withSystem = await probeWsus(wsus.url);
+    t.regex(withSystem.message ?? '', /this machine's certificate store/, 'the system store is used by default');
+    const trusted = await probeWsus(wsus.url, { ca: [TEST_TLS.cert], caLabel: 'wsusCaFile C:\\ca.pem' });
+    t.true(trusted.ok, trusted.message ?? '');
+  } finally {
+    await wsus.close();
+  }
+});

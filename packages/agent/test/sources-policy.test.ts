@@ -46,6 +46,16 @@ test('exit 1 with "unable to find" means no policy at all: an empty policy, not 
   t.is(assessPolicy(policy).source, 'windows_update');
 });
 
+test('Wine\'s reg.exe, which says "key not found" on stdout (captured), is also "no policy"', (t) => {
+  const policy = policyFromRegQuery({
+    code: 1,
+    stdout: fixture('regquery-not-found-wine.stdout.txt'),
+    stderr: Buffer.alloc(0),
+  });
+  t.false(policy.keys.windowsUpdate);
+  t.false(policy.keys.au);
+});
+
 test('exit 1 with a localized message and no output is still "no policy"', (t) => {
   const stderr = Buffer.from(
     'FEHLER: Das System kann den angegebenen Registrierungsschlüssel nicht finden.\r\n',

@@ -50,3 +50,12 @@ test('the stand-in reads DIR/proxy.txt and treats its absence as direct access',
   await copyFile(fixturePath('netsh-proxy.txt'), join(dir, 'proxy.txt'));
   t.deepEqual(await source.read(), { url: 'proxy.corp.example:8080', bypass: ['<local>', '*.corp.example'] });
 });
+
+test('a 32-bit agent on 64-bit Windows runs the native netsh through Sysnative, not the SysWOW64 one', async (t) => {
+  const runner = new RecordingRunner().on('netsh.exe', { stdout: fixture('netsh-proxy.txt') });
+  // What Windows puts in a 32-bit process's environment on a 64-bit system.
+  const env = { SystemRoot: 'C:\\Windows', PROCESSOR_ARCHITECTURE: 'x86', PROCESSOR_ARCHITEW6432: 'AMD64' };
+  const proxy = await windowsProxySource(runner, { env }).read();
+  t.is(runner.calls[0]!.file, 'C:\\Windows\\Sysnative\\netsh.exe');
+  t.is(proxy?.url, 'proxy.corp.example:8080');
+});

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { classifyLogHead, detectMode, MODE_SAMPLE_BYTES } from '../src/tail/index.js';
 
-const fixture = (rel: string) => fileURLToPath(new URL(`../../../../shared/fixtures/${rel}`, import.meta.url));
+const fixture = (rel: string) => fileURLToPath(new URL(`../../core/test/fixtures/shared/${rel}`, import.meta.url));
 
 const STUB = [
   'Windows Update logs are now generated using ETW (Event Tracing for Windows).',

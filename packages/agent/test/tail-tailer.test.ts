@@ -168,20 +168,21 @@ test('stop during a catch-up finishes the chunk in flight; a new tailer resumes 
   const content = Array.from({ length: 2000 }, (_, i) => line(i)).join('');
   await writeFile(path, content);
   const got: Buffer[] = [];
-  let stopped: Promise<void> | null = null;
+  // A box, not a `let`: TypeScript cannot see the callback assign it, and would take it for null forever.
+  const stopped: { promise: Promise<void> | null } = { promise: null };
   const a = new LogTailer({
     path,
     chunkBytes: 4096,
     pollMs: 60_000,
     sink: chunkSink(async (buf) => {
       got.push(buf);
-      if (got.length === 3) stopped = a.stop(); // stop while this delivery is in flight
+      if (got.length === 3) stopped.promise = a.stop(); // stop while this delivery is in flight
       await new Promise((r) => setTimeout(r, 20));
     }),
   });
   await a.start();
-  await waitFor(() => stopped !== null);
-  await stopped;
+  await waitFor(() => stopped.promise !== null);
+  await stopped.promise;
   t.is(a.state, 'stopped');
   t.is(got.length, 3, 'no chunk is read after stop was requested');
   t.is(a.position?.offset, Buffer.concat(got).length, 'the chunk in flight was taken');

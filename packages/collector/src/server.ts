@@ -18,7 +18,6 @@ import { buildApi, type ApiDeps } from './api/app.js';
 import type { PolicyAssessor } from './machines/projection.js';
 import { MachineService, type MachineChange } from './machines/refresh.js';
 import type { BatchResult } from './ingest/writer.js';
-import type { AssessmentFacts } from './status/types.js';
 import { createChannel, instrumentChannel, type Channel } from './alerts/channels/index.js';
 import { AlertEvaluator } from './alerts/engine.js';
 import { OutboxWorker } from './alerts/outbox.js';
@@ -57,7 +56,7 @@ export const coreAssessor: PolicyAssessor = {
   assess(policy: unknown) {
     const assessment = assessPolicy(policy as UpdatePolicy);
     const wsusUrl = assessment.source === 'wsus' && assessment.wsusUrl ? normalizeWsusUrl(assessment.wsusUrl) : null;
-    return { assessment: assessment as unknown as AssessmentFacts, wsusUrl };
+    return { assessment: assessment, wsusUrl };
   },
 };
 

@@ -187,7 +187,7 @@ test('alertmanager: a 400 from Alertmanager is a permanent delivery error that q
     const ch = createChannel({ type: 'alertmanager', url: sink.url });
     const err = await t.throwsAsync(ch.send(machineAlert('firing')));
     t.is((err as { code?: string }).code, 'WUW_ALERT_DELIVERY');
-    t.regex(err!.message, /HTTP 400.*bad alert/);
+    t.regex(err.message, /HTTP 400.*bad alert/);
     t.is((err as { details?: { retryable?: boolean } }).details?.retryable, false);
   } finally {
     await sink.close();

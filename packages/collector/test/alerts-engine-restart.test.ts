@@ -55,7 +55,7 @@ test('killed between firing and delivering, the collector delivers after restart
 
   sink = await startWebhookSink(sinkPort);
   child = await cluster.spawn();
-  await waitFor(() => sink!.received.length >= 1, 'the delivery after restart', 20_000);
+  await waitFor(() => sink.received.length >= 1, 'the delivery after restart', 20_000);
   // Leave time for a duplicate to show up: further polls, evaluations after the restart, lease expiry.
   await sleep(2500);
 

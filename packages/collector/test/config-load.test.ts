@@ -185,5 +185,5 @@ test('an alertmanager channel whose ttlMinutes does not outlive the repeat inter
       },
     }),
   );
-  t.regex(err!.message, /more than alerts\.rules\.repeatIntervalMinutes \(240\).*at alerts\.channels\[0\]\.ttlMinutes/);
+  t.regex(err.message, /more than alerts\.rules\.repeatIntervalMinutes \(240\).*at alerts\.channels\[0\]\.ttlMinutes/);
 });

@@ -85,7 +85,10 @@ test('a collector with every secret set never writes one to its log', async (t) 
     }
     // Careless code: the raw config, a secret in a template string, a secret inside an error.
     log.info({ config }, 'raw config object');
-    log.error({ err: new Error(`could not use ${config.adminToken} with ${config.databaseUrl}`) }, 'an error');
+    log.error(
+      { err: new Error(`could not use ${String(config.adminToken)} with ${String(config.databaseUrl)}`) },
+      'an error',
+    );
     log.info(`inspect: ${inspect(config, { depth: 10 })}`);
   } finally {
     await collector.close();
@@ -101,7 +104,8 @@ test('a collector with every secret set never writes one to its log', async (t) 
 test('a Secret prints redacted through JSON, strings and inspect, and reveals on request', (t) => {
   const s = new Secret('hunter2-hunter2');
   t.is(JSON.stringify({ s }), '{"s":"[redacted]"}');
-  t.is(`${s}`, '[redacted]');
+  t.is(String(s), '[redacted]');
+  t.is('' + s.toString(), '[redacted]');
   t.is(inspect({ s }), '{ s: [redacted] }');
   t.is(s.reveal(), 'hunter2-hunter2');
 });

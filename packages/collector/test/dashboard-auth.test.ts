@@ -21,7 +21,7 @@ const login = (token: string, headers: Record<string, string>) =>
 
 test('a login posted from another site is refused; same-origin and script logins work', async (t) => {
   const { body } = await api<{ token: string }>(tc, 'POST', '/v1/tokens', { name: 'viewer' });
-  for (const headers of [
+  for (const headers of <Record<string, string>[]>[
     { origin: 'https://evil.example' },
     { origin: 'null', 'sec-fetch-site': 'cross-site' },
     { 'sec-fetch-site': 'cross-site' },

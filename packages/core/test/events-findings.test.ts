@@ -105,7 +105,7 @@ for (const [name, event, expected] of rows) {
       t.is(finding, null);
       return;
     }
-    t.like(finding, { ...origin(event), ...expected } as Record<string, unknown>);
+    t.like(finding, { ...origin(event), ...expected });
     t.false('line' in finding!, 'event findings carry recordId instead of line');
   });
 }

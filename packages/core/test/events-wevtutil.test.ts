@@ -154,13 +154,13 @@ for (const [name, xml, detail] of malformed) {
   test(`${name} is a WUW_INVALID_EVENT_XML error`, (t) => {
     const err = t.throws(() => parseWevtutilXml(xml));
     t.true(isWuwatchError(err, 'INVALID_EVENT_XML'), String(err));
-    t.regex(err!.message, detail);
-    t.false(err!.message.includes('wuwatchEventsRoot'), 'the private wrapper does not leak');
-    t.regex(err!.message, /wevtutil qe/);
+    t.regex(err.message, detail);
+    t.false(err.message.includes('wuwatchEventsRoot'), 'the private wrapper does not leak');
+    t.regex(err.message, /wevtutil qe/);
   });
 }
 
 test('error positions point into the input', (t) => {
   const err = t.throws(() => parseWevtutilXml('<?xml version="1.0"?>\n<Events>\n<Event>\n</Events>'));
-  t.regex(err!.message, /opened in line 3/);
+  t.regex(err.message, /opened in line 3/);
 });

@@ -152,12 +152,12 @@ for (const [name, input, detail] of invalid) {
   test(`${name} is a WUW_INVALID_POLICY error`, (t) => {
     const err = t.throws(() => parseRegFile(input));
     t.true(isWuwatchError(err, 'INVALID_POLICY'), String(err));
-    t.regex(err!.message, detail);
+    t.regex(err.message, detail);
   });
 }
 
 test('the missing-header message says how to export the key again', (t) => {
   const err = t.throws(() => parseRegFile('hello'));
-  t.regex(err!.message, /reg export HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\WindowsUpdate/);
-  t.regex(err!.message, /regedit/);
+  t.regex(err.message, /reg export HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\WindowsUpdate/);
+  t.regex(err.message, /regedit/);
 });

@@ -175,11 +175,11 @@ for (const [name, text] of invalid) {
   test(`${name} is a WUW_INVALID_POLICY error`, (t) => {
     const err = t.throws(() => parseRegQuery(text));
     t.true(isWuwatchError(err, 'INVALID_POLICY'), String(err));
-    t.regex(err!.message, /reg query|regedit/);
+    t.regex(err.message, /reg query|regedit/);
   });
 }
 
 test('the access-denied message is passed on to the operator', (t) => {
   const err = t.throws(() => parseRegQuery('ERROR: Access is denied.\r\n'));
-  t.true(err!.message.includes('Access is denied'));
+  t.true(err.message.includes('Access is denied'));
 });

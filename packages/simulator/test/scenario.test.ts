@@ -52,7 +52,7 @@ test('counts are shared by largest remainder and never go below a group minimum'
   t.deepEqual(allocateCounts(s, 3), [0, 2, 1]);
   const err = t.throws(() => allocateCounts(s, 2));
   t.true(isWuwatchError(err));
-  t.regex(err!.message, /needs at least 3 agents/);
+  t.regex(err.message, /needs at least 3 agents/);
 });
 
 test('statuses follow the server: 503/refused/hanging → unreachable, 404/500 → server error, healthy → healthy', (t) => {
@@ -120,8 +120,8 @@ test('invalid scenarios are refused with a WUW_SCENARIO_INVALID error naming the
   for (const [input, why] of bad) {
     const err = t.throws(() => parseScenario(input, 'test.json'));
     t.is((err as { code?: string }).code, 'WUW_SCENARIO_INVALID');
-    t.regex(err!.message, /test\.json/);
-    t.regex(err!.message, why);
+    t.regex(err.message, /test\.json/);
+    t.regex(err.message, why);
   }
   t.throws(() => parseScenarioText('{ nope', 'broken.json'), { message: /broken\.json: not JSON|broken\.json/ });
 });

@@ -3,10 +3,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseLog, eventToFinding, assessPolicy, type UpdatePolicy, type ProbeData } from '@wuwatch/core';
-import { createSources } from '../sources/index.js';
+import { createSources, readChannelState, type ChannelState } from '../sources/index.js';
 import { processRunner, RecordingRunner } from '../platform/index.js';
 import { probeWsus } from '../probe/index.js';
 import { diagnose, formatDiagnosis, formatDiagnosisJson, type DiagnoseDetection } from '../diagnose/index.js';
+import { detectMode } from '../tail/mode.js';
+import { assertSimulateDir } from '../config/load.js';
 import type { CliIo } from './io.js';
 
 /** Reads everything `diagnose` needs from this host (or a --simulate directory) and prints the verdict. */
@@ -21,6 +23,7 @@ export async function diagnoseCommand(args: string[], io: CliIo): Promise<number
     strict: true,
   });
   const simulate = values.simulate;
+  if (simulate !== undefined) assertSimulateDir(simulate);
   const sources = createSources({
     platform: simulate ? 'simulate' : 'win32',
     ...(simulate ? { simulateDir: simulate } : {}),
@@ -49,15 +52,24 @@ export async function diagnoseCommand(args: string[], io: CliIo): Promise<number
   const logPath =
     values['log-path'] ??
     (simulate ? join(simulate, 'WindowsUpdate.log') : join(io.env.SystemRoot ?? 'C:\\Windows', 'WindowsUpdate.log'));
-  const log = await readFile(logPath).catch(() => null);
-  if (log) for (const f of parseLog(log).findings) if (f.kind === 'detection') detections.push(f);
-  const poll = await sources.events.poll().catch(() => null);
-  for (const ev of poll?.events ?? []) {
-    const f = eventToFinding(ev);
-    if (f?.kind === 'detection') detections.push(f);
+  // The same choice `run` makes: tail a legacy log, otherwise read the event channels. Reading both would report
+  // detections from a converted or pasted log that the running agent never looks at.
+  const mode = await detectMode(logPath);
+  let eventChannel: ChannelState | null = null;
+  if (mode.mode === 'log') {
+    const log = await readFile(logPath).catch(() => null);
+    if (log) for (const f of parseLog(log).findings) if (f.kind === 'detection') detections.push(f);
+  } else {
+    // On a real machine in event mode, a disabled channel (or no wevtutil) must be said, not read as "no events".
+    eventChannel = simulate ? null : await readChannelState(processRunner(), { env: io.env }).catch(() => null);
+    const poll = await sources.events.poll().catch(() => null);
+    for (const ev of poll?.events ?? []) {
+      const f = eventToFinding(ev);
+      if (f?.kind === 'detection') detections.push(f);
+    }
   }
   const wua = await sources.wua.read().catch(() => null);
-  const result = diagnose({ policy, policyError, probe, detections, wua, now: new Date() });
+  const result = diagnose({ policy, policyError, probe, detections, wua, now: new Date(), eventChannel });
   io.stdout.write((values.json ? formatDiagnosisJson(result) : formatDiagnosis(result)) + '\n');
   return result.exitCode;
 }

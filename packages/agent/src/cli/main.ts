@@ -1,5 +1,6 @@
 /** `wuwatch-agent` command dispatch. Each command lives in its own module and returns an exit code. */
 import { isWuwatchError } from '@wuwatch/core';
+import { AGENT_VERSION } from '../runtime/agent.js';
 import { processIo, UsageError, type CliIo } from './io.js';
 
 type Command = (args: string[], io: CliIo) => Promise<number>;
@@ -10,6 +11,9 @@ const runCommand: Command = async (args, io) => (await import('./run.js')).runCo
 const enrollCommand: Command = async (args, io) => (await import('./run.js')).enrollCommand(args, io);
 const parseLogCommand: Command = async (args, io) => (await import('./parse-log.js')).parseLogCommand(args, io);
 const diagnoseCommand: Command = async (args, io) => (await import('./diagnose.js')).diagnoseCommand(args, io);
+const configureCommand: Command = async (args, io) => (await import('./configure.js')).configureCommand(args, io);
+const purgeCommand: Command = async (args, io) => (await import('./configure.js')).purgeCommand(args, io);
+const waitReleasedCommand: Command = async (args, io) => (await import('./configure.js')).waitReleasedCommand(args, io);
 const explainCommand: Command = async (args, io) => (await import('./explain.js')).explainCommand(args, io);
 const serviceCommand =
   (verb: 'install' | 'uninstall' | 'start' | 'stop' | 'status'): Command =>
@@ -20,7 +24,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   run: {
     run: runCommand,
     summary:
-      'run [--config F] [--collector URL] [--enroll-secret S] [--simulate DIR]   run the agent (what the service runs)',
+      'run [--config F] [--collector URL] [--enroll-secret S] [--simulate DIR | --files ROOT]   run the agent (what the service runs; --files: one machine per folder written by wuwatch-export.cmd)',
   },
   enroll: {
     run: enrollCommand,
@@ -46,6 +50,16 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   start: { run: serviceCommand('start'), summary: 'start [--dry-run]   start the service' },
   stop: { run: serviceCommand('stop'), summary: 'stop [--dry-run]   stop the service (graceful drain)' },
   status: { run: serviceCommand('status'), summary: 'status   service state' },
+  configure: {
+    run: configureCommand,
+    summary:
+      'configure [--config F] --collector URL --enroll-secret S [--ca-file F]   write agent.json into its restricted folder (the MSI runs it)',
+  },
+  purge: { run: purgeCommand, summary: 'purge [--state-dir D]   delete the state directory (token, spool, config)' },
+  'wait-released': {
+    run: waitReleasedCommand,
+    summary: 'wait-released FILE [--timeout-seconds N]   wait until no process runs FILE (the MSI runs it)',
+  },
   explain: { run: explainCommand, summary: 'explain CODE [--json]          explain a Windows Update error code' },
 };
 
@@ -61,6 +75,10 @@ function usage(): string {
 /** Runs the CLI with the given arguments; resolves to the process exit code. */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-v' || name === 'version') {
+    io.stdout.write(`wuwatch-agent ${AGENT_VERSION} (node ${process.version}, ${process.platform}-${process.arch})\n`);
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(usage() + '\n');
     return name ? 0 : 2;

@@ -1,22 +1,25 @@
 /** `wuwatch-agent run` (what the service runs) and `wuwatch-agent enroll`. */
+// OPTIONS is shared with files-mode.ts, which reads the same flags.
 import { join } from 'node:path';
 import { hostname as osHostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { loadAgentConfig } from '../config/load.js';
-import { ensureEnrolled } from '../enroll/enroll.js';
+import type { AgentConfig } from '../config/schema.js';
+import { ensureEnrolled, enrollWithRetry } from '../enroll/enroll.js';
 import { createSources } from '../sources/index.js';
 import { processRunner } from '../platform/index.js';
 import { Agent } from '../runtime/agent.js';
 import type { CliIo } from './io.js';
 
-const OPTIONS = {
+export const OPTIONS = {
   config: { type: 'string' },
   collector: { type: 'string' },
   'enroll-secret': { type: 'string' },
   secret: { type: 'string' },
   'state-dir': { type: 'string' },
   simulate: { type: 'string' },
+  files: { type: 'string' },
   hostname: { type: 'string' },
   'log-level': { type: 'string' },
   force: { type: 'boolean', default: false },
@@ -40,58 +43,109 @@ function configFrom(args: string[], io: CliIo) {
   return { config, force: values.force };
 }
 
-/** Runs the agent in the foreground until SIGINT/SIGTERM (a graceful drain). */
+/** Runs the agent in the foreground until SIGINT/SIGTERM (a graceful drain); `--files ROOT` runs files mode. */
 export async function runCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, options: OPTIONS, strict: true });
+  if (values.files !== undefined) return (await import('./files-mode.js')).runFilesMode(values, io);
   const { config } = configFrom(args, io);
-  const log = pino({
-    level: config.logLevel,
+  const log = rootLogger(config.logLevel);
+  const hostname = config.hostname ?? osHostname();
+  return runUntilSignal(log, async (signal) => {
+    const agent = await startAgent(config, hostname, log, signal, io.env);
+    return agent ? [agent] : [];
+  });
+}
+
+/** The process's one pino root logger (secrets redacted). */
+export function rootLogger(level: string): Logger {
+  return pino({
+    level,
     base: { service: 'wuwatch-agent' },
     redact: ['token', '*.token', 'enrollSecret', '*.enrollSecret'],
   });
-  const hostname = config.hostname ?? osHostname();
-  const credentials = await ensureEnrolled({
-    collectorUrl: config.collectorUrl,
-    enrollSecret: config.enrollSecret,
-    stateDir: config.stateDir,
-    hostname,
-  });
-  const simulate = config.simulateDir !== undefined;
+}
+
+/**
+ * Takes SIGINT/SIGTERM from the start (a service stop must work while enrollment is still being retried), runs
+ * `start`, keeps the process up until a signal, then stops every agent `start` gave (and any it adds later).
+ */
+export async function runUntilSignal(log: Logger, start: (signal: AbortSignal) => Promise<Agent[]>): Promise<number> {
+  const stopping = new AbortController();
+  let stopRequested: () => void = () => undefined;
+  const onSignal = (signal: string) => {
+    log.info({ signal }, 'stopping');
+    stopping.abort();
+    stopRequested();
+  };
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  // The agent's own timers are unref'd (they must not keep tests alive); the service process must stay up.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  try {
+    const agents = await start(stopping.signal);
+    if (!stopping.signal.aborted) await new Promise<void>((resolve) => (stopRequested = resolve));
+    await Promise.all(
+      agents.map((a) =>
+        a.stop().catch((err: unknown) => {
+          log.error({ err }, 'stop failed');
+        }),
+      ),
+    );
+  } finally {
+    clearInterval(keepAlive);
+  }
+  return 0;
+}
+
+/**
+ * Enrolls (retrying with backoff until it works or `signal` aborts: null then) and starts one agent: on this Windows
+ * machine, or on a files-mode folder (`config.simulateDir`) with its log in UTC plus `logOffsetMinutes`.
+ */
+export async function startAgent(
+  config: Readonly<AgentConfig>,
+  hostname: string,
+  log: Logger,
+  signal: AbortSignal,
+  env: NodeJS.ProcessEnv,
+  logOffsetMinutes?: number,
+): Promise<Agent | null> {
+  let credentials;
+  try {
+    credentials = await enrollWithRetry(
+      {
+        collectorUrl: config.collectorUrl,
+        enrollSecret: config.enrollSecret,
+        stateDir: config.stateDir,
+        hostname,
+        caFile: config.caFile,
+      },
+      {
+        signal,
+        onRetry: (err, delayMs) =>
+          log.warn({ err: (err as Error).message, retryInMs: delayMs }, 'enrollment failed; retrying'),
+      },
+    );
+  } catch (err) {
+    if (signal.aborted) return null;
+    throw err;
+  }
+  const files = config.simulateDir !== undefined;
   const sources = createSources({
-    platform: simulate ? 'simulate' : 'win32',
+    platform: files ? 'simulate' : 'win32',
     ...(config.simulateDir ? { simulateDir: config.simulateDir } : {}),
     runner: processRunner(),
     stateDir: config.stateDir,
   });
   const logPath =
     config.logPath ??
-    (simulate
-      ? join(config.simulateDir!, 'WindowsUpdate.log')
-      : join(io.env.SystemRoot ?? 'C:\\Windows', 'WindowsUpdate.log'));
-  // Simulated logs are written in UTC; on Windows the log is in the machine's local time.
-  const logOffsetMinutes = simulate ? 0 : -new Date().getTimezoneOffset();
-  const agent = new Agent({ config, credentials, sources, log, logPath, logOffsetMinutes });
+    (files
+      ? join(config.simulateDir, 'WindowsUpdate.log')
+      : join(env.SystemRoot ?? 'C:\\Windows', 'WindowsUpdate.log'));
+  // On Windows the log is in the machine's local time; simulated logs are in UTC.
+  const offset = logOffsetMinutes ?? (files ? 0 : -new Date().getTimezoneOffset());
+  const agent = new Agent({ config, credentials, sources, log, logPath, logOffsetMinutes: offset });
   await agent.start();
-  // The agent's own timers are unref'd (they must not keep tests alive); the service process must stay up.
-  const keepAlive = setInterval(() => undefined, 1 << 30);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log.info({ signal }, 'stopping');
-      agent.stop().then(
-        () => {
-          clearInterval(keepAlive);
-          resolve();
-        },
-        (err: unknown) => {
-          log.error({ err }, 'stop failed');
-          clearInterval(keepAlive);
-          resolve();
-        },
-      );
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
-  return 0;
+  return agent;
 }
 
 /** Enrolls with the collector and stores the token in the state directory. */
@@ -102,6 +156,7 @@ export async function enrollCommand(args: string[], io: CliIo): Promise<number> 
     enrollSecret: config.enrollSecret,
     stateDir: config.stateDir,
     hostname: config.hostname ?? osHostname(),
+    caFile: config.caFile,
     force,
   });
   io.stdout.write(`enrolled as ${c.agentId}; token stored in ${config.stateDir}\n`);

@@ -1,5 +1,5 @@
 /** Loads agent.json, applies WUWATCH_* environment and flag overrides, validates and freezes. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import * as z from 'zod';
 import { makeError } from '@wuwatch/core';
 import { AgentConfig } from './schema.js';
@@ -42,5 +42,21 @@ export function loadAgentConfig(opts: {
   };
   const parsed = AgentConfig.safeParse(merged);
   if (!parsed.success) throw makeError('CONFIG_INVALID', [z.prettifyError(parsed.error).replace(/\n/g, '; ')]);
+  if (parsed.data.simulateDir !== undefined) assertSimulateDir(parsed.data.simulateDir);
   return deepFreeze(parsed.data);
+}
+
+/** A --simulate (files mode) folder must exist: a typo must not silently become a new, empty machine. */
+export function assertSimulateDir(dir: string): void {
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir) {
+    throw makeError('CONFIG_INVALID', [
+      `the folder "${dir}" does not exist: files mode reads a folder that wuwatch-export.cmd (or a simulator) wrote`,
+    ]);
+  }
 }

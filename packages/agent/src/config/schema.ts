@@ -12,8 +12,13 @@ export const AgentConfig = z
     stateDir: z.string().min(1),
     /** File-backed stand-in for Windows: DIR/WindowsUpdate.log, policy.reg, events/*.xml, wua.json. */
     simulateDir: z.string().optional(),
-    /** PEM file of a private CA that signed the collector's certificate. */
+    /** PEM file of a private CA that signed the collector's certificate (the collector connection only). */
     caFile: z.string().optional(),
+    /**
+     * PEM file of a CA the WSUS probe trusts besides the machine's certificate store (which it always trusts, as
+     * Windows Update does); separate from caFile, which is about the collector.
+     */
+    wsusCaFile: z.string().optional(),
     /** Overrides the reported hostname (the simulator runs many agents on one host). */
     hostname: z.string().min(1).max(255).optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -81,6 +81,27 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     notes.push(note('NO_DETECTION_HISTORY', NO_HISTORY, {}));
   }
 
+  const channel = input.eventChannel ?? null;
+  if (channel?.state === 'disabled') {
+    const message = `The event channel ${OPERATIONAL} is disabled, so no detection on this machine is recorded where wuwatch (or anyone) can see it.`;
+    problems.push({
+      finding: { code: 'EVENT_CHANNEL_DISABLED', severity: 'problem', message, evidence: { channel: OPERATIONAL } },
+      headline: 'Windows Update events are not recorded: their event channel is disabled',
+      fix: `Enable it: wevtutil sl ${OPERATIONAL} /e:true (or in Event Viewer: Applications and Services Logs > Microsoft > Windows > WindowsUpdateClient > Operational > Enable Log).`,
+    });
+    evidenceText.push(message);
+  } else if (channel?.state === 'no_wevtutil' || channel?.state === 'unknown') {
+    const message =
+      channel.state === 'no_wevtutil'
+        ? 'wevtutil.exe is missing, so the Windows Update event channels cannot be read; policy, probe and WUA results still are.'
+        : `Whether the ${OPERATIONAL} channel is enabled could not be read (${channel.detail ?? 'no answer'}).`;
+    notes.push(
+      note(channel.state === 'no_wevtutil' ? 'NO_WEVTUTIL' : 'EVENT_CHANNEL_UNKNOWN', message, {
+        detail: channel.detail ?? null,
+      }),
+    );
+  }
+
   const stale = staleProblem(history, nowMs, staleAfterHours, assessment.detectionIntervalHours);
   if (stale !== null) {
     evidenceText.push(stale.finding.message);
@@ -105,6 +126,8 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   );
   return result('unknown', 'Not enough information to judge Windows Update on this machine', findings, sentences);
 }
+
+const OPERATIONAL = 'Microsoft-Windows-WindowsUpdateClient/Operational';
 
 const NO_HISTORY = 'No detection history is available (no log records, events or WUA results).';
 

@@ -39,6 +39,11 @@ export interface DiagnoseInput {
   staleAfterHours?: number;
   /** Consecutive failures that make a problem (default 2; one failure alone is reported as a note). */
   failureThreshold?: number;
+  /**
+   * The Operational event channel, when detections come from events (event mode): disabled is a problem (nothing
+   * would ever be seen), no wevtutil or an unreadable answer a note. Absent or null: not checked (log mode, files).
+   */
+  eventChannel?: { state: 'enabled' | 'disabled' | 'no_wevtutil' | 'unknown'; detail?: string } | null;
 }
 
 /** Verdicts and their exit codes: healthy 0, problem 1, unknown 2. */

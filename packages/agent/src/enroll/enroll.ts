@@ -1,16 +1,32 @@
-/** Enrollment: exchange the one-time secret for this agent's own id and token. */
-import { makeError } from '@wuwatch/core';
+/**
+ * Enrollment: exchange the one-time secret for this agent's own id and token.
+ * Over node:http/https rather than fetch: Node's fetch (undici) cannot connect under Wine, and https.request takes
+ * the collector's private CA (`caFile`) the same way the WebSocket transport does.
+ */
+import { readFile } from 'node:fs/promises';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { Backoff, makeError, isWuwatchError } from '@wuwatch/core';
 import { readCredentials, writeCredentials, type Credentials } from './credentials.js';
 
-/** Enrolls with the collector and stores the result; returns existing credentials if already enrolled there. */
-export async function ensureEnrolled(opts: {
+/** Largest enrollment answer read (it is a small JSON object). */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+/** What {@link ensureEnrolled} needs. */
+export interface EnrollOptions {
   collectorUrl: string;
   enrollSecret: string | undefined;
   stateDir: string;
   hostname: string;
+  /** PEM of a private CA that signed the collector's certificate. */
+  caFile?: string | undefined;
   force?: boolean;
-  fetchImpl?: typeof fetch;
-}): Promise<Credentials> {
+  /** Per-request timeout (default 30 s). */
+  timeoutMs?: number;
+}
+
+/** Enrolls with the collector and stores the result; returns existing credentials if already enrolled there. */
+export async function ensureEnrolled(opts: EnrollOptions): Promise<Credentials> {
   const existing = await readCredentials(opts.stateDir);
   if (existing && !opts.force && existing.collectorUrl === opts.collectorUrl) return existing;
   if (!opts.enrollSecret) {
@@ -18,23 +34,112 @@ export async function ensureEnrolled(opts: {
       'this agent has no token yet and no enrollment secret was given (set "enrollSecret" or run "wuwatch-agent enroll --secret …")',
     ]);
   }
-  const url = opts.collectorUrl.replace(/\/+$/, '') + '/v1/enroll';
-  let res: Response;
+  const url = new URL(opts.collectorUrl.replace(/\/+$/, '') + '/v1/enroll');
+  // The collector URL may be given as ws(s)://; enrollment is plain HTTP(S) on the same port.
+  if (url.protocol === 'ws:') url.protocol = 'http:';
+  if (url.protocol === 'wss:') url.protocol = 'https:';
+  const ca = opts.caFile ? await readCa(opts.caFile) : undefined;
+  const body = JSON.stringify({ secret: opts.enrollSecret, hostname: opts.hostname });
+  const { status, text } = await post(url, body, ca, opts.timeoutMs ?? 30_000);
+  if (status === 401) throw makeError('ENROLL_SECRET_INVALID');
+  if (status < 200 || status > 299) throw makeError('ENROLL_FAILED', [`${url.href} answered HTTP ${status}`]);
+  let answer: { agentId?: unknown; token?: unknown };
   try {
-    res = await (opts.fetchImpl ?? fetch)(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ secret: opts.enrollSecret, hostname: opts.hostname }),
-    });
-  } catch (err) {
-    const c = (err as { cause?: { code?: string; message?: string } }).cause;
-    const cause = c?.code ?? c?.message ?? (err as Error).message;
-    throw makeError('ENROLL_FAILED', [`cannot reach ${url} (${cause})`], undefined, err);
+    answer = JSON.parse(text) as typeof answer;
+  } catch {
+    throw makeError('ENROLL_FAILED', [`${url.href} answered something that is not JSON`]);
   }
-  if (res.status === 401) throw makeError('ENROLL_SECRET_INVALID');
-  if (!res.ok) throw makeError('ENROLL_FAILED', [`${url} answered HTTP ${res.status}`]);
-  const body = (await res.json()) as { agentId: string; token: string };
-  const creds = { agentId: body.agentId, token: body.token, collectorUrl: opts.collectorUrl };
+  if (typeof answer.agentId !== 'string' || typeof answer.token !== 'string' || !answer.agentId || !answer.token) {
+    throw makeError('ENROLL_FAILED', [`${url.href} answered without an agent id and token`]);
+  }
+  const creds = { agentId: answer.agentId, token: answer.token, collectorUrl: opts.collectorUrl };
   await writeCredentials(opts.stateDir, creds);
   return creds;
+}
+
+/** Options of {@link enrollWithRetry}. */
+export interface RetryOptions {
+  baseMs?: number;
+  capMs?: number;
+  /** Called before each wait, with the error and the delay. */
+  onRetry?: (err: unknown, delayMs: number) => void;
+  /** Aborting ends the waiting with the last error. */
+  signal?: AbortSignal;
+}
+
+/**
+ * {@link ensureEnrolled} until it succeeds: a service must keep running while its collector is unreachable or
+ * failing (an agent installed before its collector is up must come up by itself), so those errors are retried with
+ * backoff. A secret the collector rejects, or a configuration that cannot work, is final: retrying would not fix it,
+ * so it is thrown for the process to exit with the error's message (the service wrapper's throttled restarts and its
+ * log then say why until the operator fixes agent.json).
+ */
+export async function enrollWithRetry(opts: EnrollOptions, retry: RetryOptions = {}): Promise<Credentials> {
+  const backoff = new Backoff({ baseMs: retry.baseMs ?? 2000, capMs: retry.capMs ?? 5 * 60_000, floorMs: 500 });
+  for (;;) {
+    try {
+      return await ensureEnrolled(opts);
+    } catch (err) {
+      if (retry.signal?.aborted) throw err;
+      if (isWuwatchError(err, 'ENROLL_SECRET_INVALID') || isWuwatchError(err, 'CONFIG_INVALID')) throw err;
+      if (isWuwatchError(err, 'FILE_UNREADABLE')) throw err;
+      const delay = backoff.fail();
+      retry.onRetry?.(err, delay);
+      await waitOrAbort(delay, retry.signal);
+      if (retry.signal?.aborted) throw err;
+    }
+  }
+}
+
+function waitOrAbort(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+async function readCa(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    throw makeError('FILE_UNREADABLE', [file], undefined, err);
+  }
+}
+
+function post(url: URL, body: string, ca: Buffer | undefined, timeoutMs: number) {
+  return new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const fail = (err: Error & { code?: string }) => {
+      if (isWuwatchError(err)) return reject(err);
+      reject(makeError('ENROLL_FAILED', [`cannot reach ${url.href} (${err.code ?? err.message})`], undefined, err));
+    };
+    const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+    let req;
+    if (url.protocol === 'https:') req = httpsRequest(url, { method: 'POST', headers, ...(ca ? { ca } : {}) });
+    else if (url.protocol === 'http:') req = httpRequest(url, { method: 'POST', headers });
+    else return reject(makeError('CONFIG_INVALID', [`collectorUrl "${url.href}" must be http(s):// or ws(s)://`]));
+    req.setTimeout(timeoutMs, () =>
+      req.destroy(Object.assign(new Error(`no answer in ${timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+    );
+    req.on('error', fail);
+    req.on('response', (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_ANSWER_BYTES) {
+          res.destroy();
+          return reject(makeError('ENROLL_FAILED', [`${url.href} answered more than ${MAX_ANSWER_BYTES} bytes`]));
+        }
+        chunks.push(c);
+      });
+      res.on('error', fail);
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.end(body);
+  });
 }

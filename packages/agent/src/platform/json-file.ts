@@ -78,5 +78,5 @@ async function renameWithRetry(from: string, to: string): Promise<void> {
 
 /** The `code` of a Node system error, if any. */
 export function errCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+  return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;
 }

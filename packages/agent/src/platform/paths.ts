@@ -29,6 +29,17 @@ export function system32Path(file: string, env: PathEnv = process.env): string {
   return win32.join(root, 'System32', file);
 }
 
+/**
+ * The native `System32\<file>` even from a 32-bit process on 64-bit Windows: there WOW64 redirects System32 to
+ * SysWOW64, whose netsh.exe reads the 32-bit WinHTTP settings, not the ones Windows Update uses. `Sysnative` is the
+ * alias a 32-bit process uses for the real System32; Windows sets PROCESSOR_ARCHITEW6432 only in such a process.
+ */
+export function nativeSystem32Path(file: string, env: PathEnv = process.env): string {
+  if (nonEmpty(env['PROCESSOR_ARCHITEW6432']) === null) return system32Path(file, env);
+  const root = nonEmpty(env['SystemRoot']) ?? nonEmpty(env['SYSTEMROOT']) ?? nonEmpty(env['windir']) ?? 'C:\\Windows';
+  return win32.join(root, 'Sysnative', file);
+}
+
 /** Options of {@link resolveStateDir}. */
 export interface StateDirOptions {
   /** Host platform (process.platform by default). */

@@ -10,6 +10,7 @@ import { LIMITS } from '@wuwatch/core';
 import type { ProbeData } from '@wuwatch/core';
 import { chooseRoute } from './proxy.js';
 import type { ProxyConfig, Route } from './proxy.js';
+import * as tlsModule from 'node:tls';
 import { connectTcp, fail, httpExchange, PROBE_HRESULT, resolveHost, startTls, systemLookup } from './steps.js';
 import type { LookupFn, StepFailure, StepResult } from './steps.js';
 
@@ -34,12 +35,50 @@ export interface ProbeOptions {
   timeouts?: Partial<ProbeTimeouts>;
   /** The WinHTTP system proxy, or null/absent for direct access. */
   proxy?: ProxyConfig | null;
-  /** Extra trusted roots (PEM or DER) for https, e.g. the machine's internal CA. */
+  /** Extra trusted roots (PEM or DER) for https: the agent's wsusCaFile. */
   ca?: Buffer[];
+  /** Where `ca` came from, named in a TLS failure (e.g. "wsusCaFile C:\\ca.pem"). */
+  caLabel?: string;
+  /** Also trust the system's certificate store (default true; on Windows: the machine's, with enterprise roots). */
+  systemCa?: boolean;
   /** DNS lookup; the system resolver by default. */
   lookup?: LookupFn;
   /** Monotonic clock in ms for step timings (performance.now by default). */
   now?: () => number;
+}
+
+let systemRoots: string[] | null = null;
+
+/**
+ * The system's trusted roots, read once: on Windows Node reads the certificate stores Windows itself trusts (the
+ * machine's Trusted Root store, enterprise roots pushed by Group Policy included), which is what WinHTTP, and so
+ * Windows Update, checks a WSUS certificate against. Empty when this Node cannot read them.
+ */
+export function systemRootCertificates(): string[] {
+  if (systemRoots === null) {
+    const get = (tlsModule as { getCACertificates?: (kind: string) => string[] }).getCACertificates;
+    try {
+      systemRoots = get ? get('system') : [];
+    } catch {
+      systemRoots = [];
+    }
+  }
+  return systemRoots;
+}
+
+/** What the WSUS probe trusts and how a failure names it. */
+export function probeTrust(opts: Pick<ProbeOptions, 'ca' | 'caLabel' | 'systemCa'>): {
+  ca: (string | Buffer)[];
+  label: string;
+} {
+  const system = opts.systemCa === false ? [] : systemRootCertificates();
+  const extra = opts.ca ?? [];
+  const label = [
+    "Node's bundled roots",
+    ...(system.length > 0 ? ["this machine's certificate store"] : []),
+    ...(extra.length > 0 ? [opts.caLabel ?? 'wsusCaFile'] : []),
+  ].join(', ');
+  return { ca: [...system, ...extra], label };
 }
 
 type StepName = 'dns' | 'tcp' | 'proxy' | 'tls' | 'http' | 'asmx';
@@ -156,7 +195,8 @@ export async function probeWsus(url: string, opts: ProbeOptions = {}): Promise<P
           return { ok: false, step: tunnel.failure.class === 'proxy_auth' ? 'http' : 'tcp', failure: tunnel.failure };
       }
       if (target.protocol === 'http:') return { ok: true, socket: tcp.value };
-      const tls = await time('tls', () => startTls(tcp.value, target.hostname, opts.ca, timeouts.tlsMs));
+      const trust = probeTrust(opts);
+      const tls = await time('tls', () => startTls(tcp.value, target.hostname, trust.ca, timeouts.tlsMs, trust.label));
       if (!tls.ok) return { ok: false, step: 'tls', failure: tls.failure };
       sockets.push(tls.value);
       return { ok: true, socket: tls.value };

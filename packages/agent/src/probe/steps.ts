@@ -133,8 +133,9 @@ export function connectTcp(address: string, port: number, timeoutMs: number): Pr
 export function startTls(
   socket: Socket,
   host: string,
-  ca: readonly Buffer[] | undefined,
+  ca: readonly (string | Buffer)[] | undefined,
   timeoutMs: number,
+  trusted = "Node's bundled roots",
 ): Promise<StepResult<TLSSocket>> {
   return new Promise((resolve) => {
     const options: ConnectionOptions = { socket, host, rejectUnauthorized: true };
@@ -156,7 +157,7 @@ export function startTls(
     tls.once('error', (err) => {
       clearTimeout(timer);
       tls.destroy();
-      resolve({ ok: false, failure: tlsFailure(err, host) });
+      resolve({ ok: false, failure: tlsFailure(err, host, trusted) });
     });
   });
 }
@@ -185,8 +186,11 @@ const CERT_INVALID = new Set([
   'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
 ]);
 
-/** Maps a Node TLS error to the WinHTTP certificate / secure-channel HRESULT. */
-export function tlsFailure(err: unknown, host: string): StepFailure {
+/**
+ * Maps a Node TLS error to the WinHTTP certificate / secure-channel HRESULT. `trusted` names the roots the WSUS probe
+ * used (the collector connection has its own, `caFile`), so an untrusted chain says which trust it failed.
+ */
+export function tlsFailure(err: unknown, host: string, trusted = "Node's bundled roots"): StepFailure {
   const code = errCode(err) ?? '';
   const detail = `${code === '' ? '' : `${code}: `}${errMessage(err)}`;
   let hresult: string = PROBE_HRESULT.secureFailure;
@@ -199,7 +203,9 @@ export function tlsFailure(err: unknown, host: string): StepFailure {
     hint = `the server certificate does not name ${host}`;
   } else if (CERT_CA.has(code)) {
     hresult = PROBE_HRESULT.invalidCa;
-    hint = 'the server certificate is not issued by a trusted CA (load the internal root CA)';
+    hint =
+      `the WSUS server certificate is not issued by a CA the probe trusts (${trusted}): put the internal root CA ` +
+      "in the machine's Trusted Root Certification Authorities store, or give its PEM as wsusCaFile";
   } else if (code === 'CERT_REVOKED') {
     hresult = PROBE_HRESULT.certRevoked;
     hint = 'the server certificate is revoked';

@@ -167,7 +167,7 @@ export class Agent {
       {
         time: new Date().toISOString(),
         kind: 'policy',
-        data: { policy: policy as unknown as Record<string, unknown> },
+        data: { policy: policy },
       },
     ]);
   }
@@ -176,15 +176,14 @@ export class Agent {
     // Only the configured WSUS server is ever probed; a machine on Microsoft Update is not probed at all.
     if (!this.wsusUrl) return this.deps.config.intervals.probeSeconds * 1000;
     const proxy = await this.deps.sources.proxy.read();
-    const ca = this.deps.config.caFile ? [readFileSync(this.deps.config.caFile)] : undefined;
+    const wsusCaFile = this.deps.config.wsusCaFile;
+    const ca = wsusCaFile ? [readFileSync(wsusCaFile)] : undefined;
     const result = await probeWsus(this.wsusUrl, {
       timeouts: this.deps.config.probeTimeouts,
       proxy,
-      ...(ca ? { ca } : {}),
+      ...(ca ? { ca, caLabel: `wsusCaFile ${wsusCaFile}` } : {}),
     });
-    await this.append([
-      { time: new Date().toISOString(), kind: 'probe', data: result as unknown as Record<string, unknown> },
-    ]);
+    await this.append([{ time: new Date().toISOString(), kind: 'probe', data: result }]);
     return backoff.next(result.ok);
   }
 

@@ -1,10 +1,19 @@
-/** Windows service install through WinSW: the service XML, pure install/upgrade/uninstall plans, executor, dry run. */
+/** The Windows service through nssm: settings shared with the MSI, pure install/upgrade/uninstall plans, executor, dry run. */
 export type { Plan, PlanStep, ServiceAccount } from './types.js';
-export { SERVICE_DESCRIPTION, SERVICE_ID, SERVICE_NAME, buildServiceXml, escapeXml, serviceArguments } from './xml.js';
-export type { ServiceXmlOptions } from './xml.js';
 export {
-  SERVICE_EXE_BASENAME,
-  agentConfigJson,
+  APP_EXIT_DEFAULT,
+  FAILURE_RESET_SECONDS,
+  FAILURE_RESTART_DELAYS_MS,
+  SERVICE_DESCRIPTION,
+  SERVICE_ID,
+  SERVICE_NAME,
+  failureActionsHex,
+  nssmSettings,
+} from './nssm.js';
+export type { NssmPaths, NssmSetting } from './nssm.js';
+export {
+  AGENT_EXE,
+  NSSM_EXE,
   parseServiceStatus,
   planInstall,
   planStart,
@@ -14,6 +23,8 @@ export {
   serviceLayout,
 } from './plan.js';
 export type { InstallOptions, LayoutOptions, ServiceLayout, ServiceState } from './plan.js';
+export { agentConfigJson, planConfigure } from './configure.js';
+export type { AgentSettings, ConfigureOptions } from './configure.js';
 export { executePlan, nodePlanFs } from './execute.js';
 export type { ExecuteOptions, PlanFs, StepOutcome } from './execute.js';
 export { formatPlan } from './format.js';

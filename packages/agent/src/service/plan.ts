@@ -1,32 +1,37 @@
 /**
- * Service plans: pure lists of steps for install, upgrade, uninstall, start, stop and status, which
- * {@link executePlan} runs and {@link formatPlan} prints for `--dry-run`.
- * Upgrade in place (the service already exists) stops the service, replaces WinSW and its XML and starts it again;
- * it never touches the state directory (offsets, spool, token) and rewrites agent.json only when given new values.
- * Start mode, account and failure actions are registered by `install` only: to change those, uninstall and install
- * (the state directory survives both).
+ * Service plans: pure lists of steps for install, upgrade, uninstall, start, stop and status (the non-MSI path), which
+ * {@link executePlan} runs and {@link formatPlan} prints for `--dry-run`. The service is nssm running the agent's
+ * exe with the same settings the MSI writes ({@link nssmSettings}).
+ * Upgrade in place stops the service, waits for the wrapper to exit, replaces the exe and nssm.exe, re-applies the
+ * settings and starts it again; it never touches the state directory (offsets, spool, token) and rewrites agent.json
+ * only when given new values.
  */
 import { posix, win32 } from 'node:path';
-import { makeError } from '@wuwatch/core';
-import { AGENT_CONFIG_FILE, system32Path } from '../platform/paths.js';
+import { system32Path } from '../platform/paths.js';
 import type { PathEnv } from '../platform/paths.js';
-import type { Plan, PlanStep, ServiceAccount } from './types.js';
-import { SERVICE_ID, buildServiceXml } from './xml.js';
+import { planConfigure } from './configure.js';
+import {
+  APP_EXIT_DEFAULT,
+  FAILURE_RESET_SECONDS,
+  FAILURE_RESTART_DELAYS_MS,
+  SERVICE_DESCRIPTION,
+  SERVICE_ID,
+  SERVICE_NAME,
+  nssmSettings,
+} from './nssm.js';
+import type { Plan, PlanStep } from './types.js';
 
-/** Base name WinSW is copied to; WinSW reads the XML with the same base name next to itself. */
-export const SERVICE_EXE_BASENAME = 'wuwatch-agent-service';
-// Well-known SIDs: account names are localized ("Administratoren"), SIDs are not.
-const SYSTEM_SID = '*S-1-5-18';
-const ADMINISTRATORS_SID = '*S-1-5-32-544';
-const REDACTED = '<redacted>';
+/** File names in the install directory (the MSI's layout). */
+export const AGENT_EXE = 'wuwatch-agent.exe';
+/** nssm's file name in the install directory. */
+export const NSSM_EXE = 'nssm.exe';
 
 /** Where everything lives. */
 export interface ServiceLayout {
   installDir: string;
   stateDir: string;
-  serviceExe: string;
-  serviceExeConfig: string;
-  serviceXml: string;
+  exe: string;
+  nssm: string;
   configPath: string;
   logDir: string;
 }
@@ -36,27 +41,24 @@ export interface LayoutOptions {
   installDir: string;
   stateDir: string;
   pathStyle?: 'win32' | 'posix';
+  /** Environment for %SystemRoot% (net.exe, icacls.exe, sc.exe). */
+  env?: PathEnv;
 }
 
 /** Options of {@link planInstall}. */
 export interface InstallOptions extends LayoutOptions {
-  /** winsw.exe to copy, e.g. node-windows@1.0.0-beta.8's bin/winsw/winsw.exe, from the installer config. */
-  winswExe: string;
-  /** WinSW's .NET runtime config (lets a .NET 2 build run on .NET 4); default `<winswExe>.config`, copied if present. */
-  winswConfig?: string;
-  nodeExe: string;
-  agentMain: string;
+  /** The agent's exe to install (the running SEA itself by default). */
+  sourceExe: string;
+  /** nssm.exe to install (beside the source exe by default). */
+  sourceNssm: string;
   /** Both required for a fresh install; on upgrade give both to rewrite agent.json or neither to keep it. */
   collectorUrl?: string;
   enrollSecret?: string;
+  caFile?: string;
   /** The service is already registered: plan an upgrade in place. */
   installed?: boolean;
-  account?: ServiceAccount;
-  nodeArgs?: readonly string[];
-  /** Also set failure actions with sc.exe (WinSW sets them from the XML at install; this re-applies them). */
-  scFailureActions?: boolean;
-  /** Environment for %SystemRoot% (icacls.exe, sc.exe). */
-  env?: PathEnv;
+  /** agent.json already exists (an earlier install, or the MSI's). */
+  configExists?: boolean;
 }
 
 /** Paths of the service files and state for the given directories. */
@@ -65,87 +67,44 @@ export function serviceLayout(opts: LayoutOptions): ServiceLayout {
   return {
     installDir: opts.installDir,
     stateDir: opts.stateDir,
-    serviceExe: p.join(opts.installDir, `${SERVICE_EXE_BASENAME}.exe`),
-    serviceExeConfig: p.join(opts.installDir, `${SERVICE_EXE_BASENAME}.exe.config`),
-    serviceXml: p.join(opts.installDir, `${SERVICE_EXE_BASENAME}.xml`),
-    configPath: p.join(opts.stateDir, AGENT_CONFIG_FILE),
+    exe: p.join(opts.installDir, AGENT_EXE),
+    nssm: p.join(opts.installDir, NSSM_EXE),
+    configPath: p.join(opts.stateDir, 'agent.json'),
     logDir: p.join(opts.stateDir, 'logs'),
   };
-}
-
-/** The agent.json the service starts with. */
-export function agentConfigJson(collectorUrl: string, enrollSecret: string, stateDir: string): string {
-  return JSON.stringify({ collectorUrl, enrollSecret, stateDir }, null, 2) + '\n';
 }
 
 /** Install (fresh) or upgrade in place (`installed: true`). Throws WUW_CONFIG_INVALID for missing or bad values. */
 export function planInstall(opts: InstallOptions): Plan {
   const layout = serviceLayout(opts);
-  const config = configStep(opts, layout);
-  if (!opts.installed && config === null) {
-    throw makeError('CONFIG_INVALID', ['collectorUrl and enrollSecret are required to install the service']);
-  }
+  const configure = planConfigure({
+    stateDir: opts.stateDir,
+    configExists: opts.configExists === true || opts.installed === true,
+    collectorUrl: opts.collectorUrl,
+    enrollSecret: opts.enrollSecret,
+    caFile: opts.caFile,
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.pathStyle ? { pathStyle: opts.pathStyle } : {}),
+  });
   const binaries: PlanStep[] = [
     {
-      kind: 'copy',
-      description: 'copy WinSW as the service executable',
-      from: opts.winswExe,
-      path: layout.serviceExe,
+      kind: 'mkdir',
+      description: 'create the install directory (admin-only under Program Files)',
+      path: layout.installDir,
     },
-    {
-      kind: 'copy',
-      description: "copy WinSW's .NET runtime config (skipped when absent)",
-      from: opts.winswConfig ?? `${opts.winswExe}.config`,
-      path: layout.serviceExeConfig,
-      optional: true,
-    },
-    {
-      kind: 'write',
-      description: 'write the WinSW service definition',
-      path: layout.serviceXml,
-      content: buildServiceXml({
-        nodeExe: opts.nodeExe,
-        agentMain: opts.agentMain,
-        configPath: layout.configPath,
-        workingDirectory: layout.installDir,
-        logPath: layout.logDir,
-        ...(opts.nodeArgs === undefined ? {} : { nodeArgs: opts.nodeArgs }),
-        ...(opts.account === undefined ? {} : { account: opts.account }),
-      }),
-    },
+    { kind: 'copy', description: 'install the agent executable', from: opts.sourceExe, path: layout.exe },
+    { kind: 'copy', description: 'install nssm, the service wrapper', from: opts.sourceNssm, path: layout.nssm },
   ];
-  const failure: PlanStep[] = opts.scFailureActions
-    ? [
-        {
-          kind: 'exec',
-          description: 'set restart-on-failure actions with sc.exe (10 s, three times, reset after an hour)',
-          // sc.exe wants "reset=" and its value as separate arguments.
-          argv: [
-            system32Path('sc.exe', opts.env),
-            'failure',
-            SERVICE_ID,
-            'reset=',
-            '3600',
-            'actions=',
-            'restart/10000/restart/10000/restart/10000',
-          ],
-        },
-      ]
-    : [];
-  const start: PlanStep = { kind: 'exec', description: 'start the service', argv: [layout.serviceExe, 'start'] };
-
+  const settings = settingsSteps(layout, opts.env);
+  const start = startStep(opts.env);
   if (opts.installed) {
-    return [stopStep(layout), ...binaries, ...(config === null ? [] : [config]), ...failure, start];
+    return [...stopSteps(layout, opts.env), ...configure, ...binaries, ...settings, start];
   }
   return [
-    { kind: 'mkdir', description: 'create the install directory', path: layout.installDir },
-    { kind: 'mkdir', description: 'create the state directory (offsets, spool, token)', path: layout.stateDir },
-    { kind: 'mkdir', description: 'create the service log directory', path: layout.logDir },
-    aclStep(opts, layout),
-    config!,
+    ...configure,
     ...binaries,
-    { kind: 'exec', description: 'register the Windows service', argv: [layout.serviceExe, 'install'] },
-    ...failure,
+    nssm(layout, 'register the Windows service (nssm running the agent)', 'install', SERVICE_ID, layout.exe),
+    ...settings,
     start,
   ];
 }
@@ -154,79 +113,97 @@ export function planInstall(opts: InstallOptions): Plan {
 export function planUninstall(opts: LayoutOptions): Plan {
   const layout = serviceLayout(opts);
   return [
-    stopStep(layout),
-    { kind: 'exec', description: 'unregister the Windows service', argv: [layout.serviceExe, 'uninstall'] },
+    ...stopSteps(layout, opts.env),
+    {
+      kind: 'exec',
+      description: 'unregister the Windows service (its nssm Parameters key goes with it)',
+      // Not `nssm remove`: without a console nssm reports success in a message box, which waits for a click.
+      argv: [system32Path('sc.exe', opts.env), 'delete', SERVICE_ID],
+    },
   ];
 }
 
 /** Start the service. */
 export function planStart(opts: LayoutOptions): Plan {
-  return [{ kind: 'exec', description: 'start the service', argv: [serviceLayout(opts).serviceExe, 'start'] }];
+  return [startStep(opts.env)];
 }
 
-/** Stop the service (WinSW sends Ctrl+C and waits up to the XML's stoptimeout). */
+/** Stop the service (nssm sends Ctrl+C and waits up to 30 s for the agent's drain). */
 export function planStop(opts: LayoutOptions): Plan {
-  return [{ kind: 'exec', description: 'stop the service', argv: [serviceLayout(opts).serviceExe, 'stop'] }];
+  return [netStep('stop the service', 'stop', opts.env)];
 }
 
-/** Ask WinSW for the service state; read the answer with {@link parseServiceStatus}. */
+/** Ask the service manager for the state (sc.exe; `nssm status` hangs when run without a console under Wine). */
 export function planStatus(opts: LayoutOptions): Plan {
-  return [{ kind: 'exec', description: 'query the service state', argv: [serviceLayout(opts).serviceExe, 'status'] }];
+  return [
+    {
+      kind: 'exec',
+      description: 'query the service state',
+      argv: [system32Path('sc.exe', opts.env), 'query', SERVICE_ID],
+    },
+  ];
 }
 
-/** State of the service as WinSW prints it. */
+/** State of the service. */
 export type ServiceState = 'started' | 'stopped' | 'not_installed' | 'unknown';
 
-/** Reads `<service>.exe status`: WinSW 2 prints Started/Stopped/NonExistent, WinSW 3 "Active (running)" etc. */
+/** Reads `nssm status` (SERVICE_RUNNING, SERVICE_STOPPED, …) or `sc query` (STATE : 4 RUNNING). */
 export function parseServiceStatus(stdout: string): ServiceState {
   const t = stdout.trim().toLowerCase();
-  if (t.includes('nonexistent') || t.includes('not installed')) return 'not_installed';
-  if (/\b(started|running)\b/.test(t)) return 'started';
-  if (/\b(stopped|inactive)\b/.test(t)) return 'stopped';
+  if (t.includes('does not exist') || t.includes("can't open service") || t.includes('1060')) return 'not_installed';
+  // nssm says SERVICE_RUNNING, sc "4  RUNNING": no word boundary before the state in the first.
+  if (/(^|[\s_])running\b/.test(t)) return 'started';
+  if (/(^|[\s_])stopped\b/.test(t)) return 'stopped';
   return 'unknown';
 }
 
-function stopStep(layout: ServiceLayout): PlanStep {
-  return {
-    kind: 'exec',
-    description: 'stop the service (may already be stopped)',
-    argv: [layout.serviceExe, 'stop'],
-    ignoreFailure: true,
-  };
+function nssm(layout: ServiceLayout, description: string, ...args: string[]): PlanStep & { kind: 'exec' } {
+  return { kind: 'exec', description, argv: [layout.nssm, ...args] };
 }
 
-function configStep(opts: InstallOptions, layout: ServiceLayout): PlanStep | null {
-  const url = opts.collectorUrl?.trim() ?? '';
-  const secret = opts.enrollSecret?.trim() ?? '';
-  if (url === '' && secret === '') return null;
-  if (url === '' || secret === '') {
-    throw makeError('CONFIG_INVALID', ['give both collectorUrl and enrollSecret, or neither to keep agent.json']);
-  }
-  if (!/^(wss?|https?):\/\/[^\s/]+/i.test(url)) {
-    throw makeError('CONFIG_INVALID', [`collectorUrl "${url}" must be a ws://, wss://, http:// or https:// URL`]);
-  }
-  return {
-    kind: 'write',
-    description: 'write the agent configuration (collector URL, enrollment secret)',
-    path: layout.configPath,
-    content: agentConfigJson(url, secret, layout.stateDir),
-    display: agentConfigJson(url, REDACTED, layout.stateDir),
-  };
+// net.exe waits for the service to reach its state; nssm 2.23's own start gives up while it is START_PENDING.
+function netStep(description: string, verb: 'start' | 'stop', env: PathEnv | undefined): PlanStep & { kind: 'exec' } {
+  return { kind: 'exec', description, argv: [system32Path('net.exe', env), verb, SERVICE_ID] };
 }
 
-// Before agent.json is written: the enrollment secret must never sit in a folder Users can read.
-function aclStep(opts: InstallOptions, layout: ServiceLayout): PlanStep {
-  const grants = [`${SYSTEM_SID}:(OI)(CI)F`, `${ADMINISTRATORS_SID}:(OI)(CI)F`];
-  const account = opts.account;
-  if (account?.kind === 'user') {
-    const name = account.domain === undefined ? account.user : `${account.domain}\\${account.user}`;
-    grants.push(`${name}:(OI)(CI)M`);
-  } else if (account?.kind === 'LocalService' || account?.kind === 'NetworkService') {
-    grants.push(`${account.kind === 'LocalService' ? '*S-1-5-19' : '*S-1-5-20'}:(OI)(CI)M`);
-  }
-  return {
-    kind: 'exec',
-    description: 'restrict the state directory to SYSTEM and Administrators (no inherited access for Users)',
-    argv: [system32Path('icacls.exe', opts.env), layout.stateDir, '/inheritance:r', '/grant:r', ...grants],
-  };
+function startStep(env: PathEnv | undefined): PlanStep {
+  return netStep('start the service', 'start', env);
+}
+
+function stopSteps(layout: ServiceLayout, env: PathEnv | undefined): PlanStep[] {
+  return [
+    { ...netStep('stop the service (may already be stopped)', 'stop', env), ignoreFailure: true },
+    {
+      kind: 'exec',
+      description: "wait until nssm's process has exited, so its file can be replaced",
+      argv: [layout.exe, 'wait-released', layout.nssm, '--timeout-seconds', '30'],
+      ignoreFailure: true,
+    },
+  ];
+}
+
+// The same settings the MSI writes, through `nssm set`; then the start mode and the service's own failure actions.
+function settingsSteps(layout: ServiceLayout, env: PathEnv | undefined): PlanStep[] {
+  const set = (name: string, ...value: string[]) => nssm(layout, `set ${name}`, 'set', SERVICE_ID, name, ...value);
+  return [
+    nssm(layout, 'set the display name', 'set', SERVICE_ID, 'DisplayName', SERVICE_NAME),
+    nssm(layout, 'set the description', 'set', SERVICE_ID, 'Description', SERVICE_DESCRIPTION),
+    nssm(layout, 'start at boot, delayed', 'set', SERVICE_ID, 'Start', 'SERVICE_DELAYED_AUTO_START'),
+    ...nssmSettings(layout).map((s) => set(s.name, String(s.value))),
+    nssm(layout, 'restart the agent whenever it exits', 'set', SERVICE_ID, 'AppExit', 'Default', APP_EXIT_DEFAULT),
+    {
+      kind: 'exec',
+      description: 'should nssm itself fail: restart after 10 s, three times, reset after an hour',
+      // sc.exe wants "reset=" and its value as separate arguments.
+      argv: [
+        system32Path('sc.exe', env),
+        'failure',
+        SERVICE_ID,
+        'reset=',
+        String(FAILURE_RESET_SECONDS),
+        'actions=',
+        FAILURE_RESTART_DELAYS_MS.map((d) => `restart/${d}`).join('/'),
+      ],
+    },
+  ];
 }

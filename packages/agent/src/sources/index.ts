@@ -48,5 +48,7 @@ export {
 export type { WindowsWuaSourceOptions } from './wua.js';
 export { NETSH_PROXY_ARGS, PROXY_FILE, fileProxySource, parseNetshProxy, windowsProxySource } from './proxy.js';
 export type { WindowsProxySourceOptions } from './proxy.js';
+export { parseChannelConfig, readChannelState } from './channel.js';
+export type { ChannelState } from './channel.js';
 export { createSources } from './factory.js';
 export type { CreateSourcesOptions } from './factory.js';

@@ -28,14 +28,17 @@ export function emptyPolicy(): UpdatePolicy {
 }
 
 /**
- * Turns a reg.exe run into a policy. Exit 0 → parse stdout. Exit 1 with nothing on stdout → the key does not exist
+ * Turns a reg.exe run into a policy. Exit 0 → parse stdout. Exit 1 with no key listing → the key does not exist
  * (reg.exe's only exit-1 cause for this fixed command run as SYSTEM; the "unable to find" text is localized, so it
  * is not required), unless stderr says access is denied. Anything else throws WUW_COMMAND_FAILED.
  */
 export function policyFromRegQuery(result: CommandResult, command = 'reg.exe query'): UpdatePolicy {
   const stderr = decodeWindowsText(result.stderr).trim();
   if (result.code === 0) return parsePolicy(result.stdout);
-  if (result.code === 1 && decodeWindowsText(result.stdout).trim() === '' && !/access is denied/i.test(stderr)) {
+  const stdout = decodeWindowsText(result.stdout).trim();
+  // Wine's reg.exe says "key not found" on stdout rather than stderr; a message with no key listing is the same case.
+  const noListing = stdout === '' || !/^HKEY_/im.test(stdout);
+  if (result.code === 1 && noListing && !/access is denied/i.test(stderr + stdout)) {
     return emptyPolicy();
   }
   throw makeError('COMMAND_FAILED', [command, `exit code ${result.code}: ${stderr.slice(0, 300) || 'no message'}`]);

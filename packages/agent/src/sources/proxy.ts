@@ -7,7 +7,7 @@ import { decodeWindowsText, makeError } from '@wuwatch/core';
 import { parseBypassList } from '../probe/index.js';
 import type { ProxyConfig } from '../probe/index.js';
 import { readBytesIfExists } from '../platform/json-file.js';
-import { system32Path } from '../platform/paths.js';
+import { nativeSystem32Path } from '../platform/paths.js';
 import type { PathEnv } from '../platform/paths.js';
 import { displayCommand } from '../platform/runner.js';
 import type { CommandRunner } from '../platform/runner.js';
@@ -47,7 +47,7 @@ export interface WindowsProxySourceOptions {
 
 /** Reads the WinHTTP proxy with netsh.exe. */
 export function windowsProxySource(runner: CommandRunner, opts: WindowsProxySourceOptions = {}): ProxySource {
-  const file = system32Path('netsh.exe', opts.env);
+  const file = nativeSystem32Path('netsh.exe', opts.env);
   return {
     async read() {
       const r = await runner.run(file, NETSH_PROXY_ARGS, { timeoutMs: opts.timeoutMs ?? 30_000 });

@@ -51,7 +51,7 @@ const MS_DATE = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/;
 export function parseWuaDate(value: unknown, field = 'date'): string | null {
   if (value === null || value === undefined) return null;
   if (typeof value === 'object' && !Array.isArray(value) && 'value' in value) {
-    return parseWuaDate((value as { value: unknown }).value, field);
+    return parseWuaDate(value.value, field);
   }
   if (typeof value !== 'string') throw invalid(`${field} is ${JSON.stringify(value)}, not a date`);
   const text = value.trim();

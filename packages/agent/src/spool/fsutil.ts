@@ -10,7 +10,7 @@ const TRANSIENT = new Set(['EPERM', 'EACCES', 'EBUSY']);
 
 /** The `code` of a Node system error, if any. */
 export function errorCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+  return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;
 }
 
 /** Retries an operation a few times on the transient errors antivirus or indexers cause on Windows. */

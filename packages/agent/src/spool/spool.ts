@@ -158,7 +158,7 @@ export class Spool {
         throw ioError(`appending to ${this.dir}`, err);
       });
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
   }
 
@@ -224,7 +224,7 @@ export class Spool {
       });
       return this.ackQueued;
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
   }
 
@@ -253,7 +253,7 @@ export class Spool {
         throw ioError(`setting aside in ${this.dir}`, err);
       });
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
   }
 

@@ -329,7 +329,7 @@ export class LogTailer {
     try {
       sunk = this.sink.chunk(buf, position);
     } catch (err) {
-      sunk = Promise.reject(err as Error);
+      sunk = Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     // Observed here too: when an earlier chunk failed, this one's outcome is never awaited.
     sunk.catch(() => undefined);

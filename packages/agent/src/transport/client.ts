@@ -171,7 +171,8 @@ export class CollectorClient {
     });
     ws.on('pong', () => (this.alive = true));
     ws.on('ping', () => (this.alive = true));
-    ws.on('message', (raw) => void this.onFrame(raw.toString()));
+    // binaryType is ws's default, 'nodebuffer': every message arrives as one Buffer.
+    ws.on('message', (raw) => void this.onFrame((raw as Buffer).toString('utf8')));
     ws.on('error', (err) => {
       this.lastError = err.message;
       this.opts.log.warn({ err: err.message, url }, 'collector connection error');

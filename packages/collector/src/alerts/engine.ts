@@ -135,7 +135,7 @@ export class AlertEvaluator {
     this.stopped = true;
     if (this.pokeTimer) clearTimeout(this.pokeTimer);
     await this.task?.stop();
-    this.task?.destroy();
+    await this.task?.destroy();
     await this.running;
   }
 }

@@ -86,7 +86,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
 
   // Route schemas are zod schemas for the OpenAPI document; the handlers validate with them (parse below), so
   // errors keep the catalogue's format. Replies are plain JSON, never filtered by a response schema.
-  app.setValidatorCompiler(() => (data) => ({ value: data }));
+  app.setValidatorCompiler(() => (data: unknown) => ({ value: data }));
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   await registerOpenApi(app, collectorVersion());
 

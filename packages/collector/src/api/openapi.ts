@@ -80,7 +80,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         r['401'] ??= toJson(ErrorBody.describe('no API token, or an unknown or revoked one'));
         r['403'] ??= toJson(ErrorBody.describe('a valid token that may not call the API (an agent token)'));
       }
-      s.summary ??= `${route.method} ${url}`;
+      s.summary ??= `${[route.method].flat().join(',')} ${url}`;
       return { schema: s, url };
     },
   });

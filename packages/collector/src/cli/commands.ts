@@ -113,7 +113,11 @@ export async function machinesCommand({ values, io }: CommandContext): Promise<n
     const qs = new URLSearchParams({ limit: '1000' });
     for (const k of ['status', 'wsus', 'q'] as const) if (typeof values[k] === 'string') qs.set(k, values[k]);
     if (cursor) qs.set('cursor', cursor);
-    const page: { items: MachineRow[]; nextCursor: string | null } = await callApi(api, 'GET', `/v1/machines?${qs}`);
+    const page: { items: MachineRow[]; nextCursor: string | null } = await callApi(
+      api,
+      'GET',
+      `/v1/machines?${qs.toString()}`,
+    );
     items.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor);

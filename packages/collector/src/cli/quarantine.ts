@@ -14,7 +14,7 @@ export async function quarantineListCommand({ values, io }: CommandContext): Pro
   const params = new URLSearchParams();
   if (typeof values.agent === 'string') params.set('agent', values.agent);
   if (typeof values.limit === 'string') params.set('limit', values.limit);
-  const qs = params.size > 0 ? `?${params}` : '';
+  const qs = params.size > 0 ? `?${params.toString()}` : '';
   const r = await callApi<{ items: QuarantineRow[] }>(target, 'GET', `/v1/quarantine${qs}`);
   if (values.json) io.stdout.write(JSON.stringify(r.items) + '\n');
   else {

@@ -1,6 +1,5 @@
 /** `wuwatch serve`, `wuwatch migrate` and `wuwatch config check`: the commands that work on the config directly. */
 import { accessSync, constants } from 'node:fs';
-import type { DestinationStream } from 'pino';
 import { makeError } from '@wuwatch/core';
 import { loadConfig, redactConfig } from '../config/load.js';
 import type { CollectorConfig } from '../config/schema.js';
@@ -25,7 +24,7 @@ function configFrom({ values, positionals, io }: CommandContext): Readonly<Colle
 
 /** Logs go to stderr, so stdout carries only what a command prints for people or scripts. */
 function stderrLog(level: string, io: CliIo) {
-  return createRootLogger(level, io.stderr as unknown as DestinationStream);
+  return createRootLogger(level, io.stderr);
 }
 
 /** Runs the collector until SIGINT/SIGTERM, then shuts down gracefully. */

@@ -37,7 +37,10 @@ function render(value: unknown): string {
   if (value instanceof SafeHtml) return value.value;
   if (value === null || value === undefined || value === false) return '';
   if (Array.isArray(value)) return value.map(render).join('');
-  return escapeHtml(String(value));
+  if (typeof value === 'string') return escapeHtml(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  // A stray object shows as its JSON, never as "[object Object]".
+  return escapeHtml(JSON.stringify(value) ?? '');
 }
 
 /** Builds HTML from a template; values are escaped, arrays are concatenated, null/undefined/false render nothing. */

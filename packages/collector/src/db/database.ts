@@ -97,7 +97,7 @@ async function openPostgres(url: string, config: DatabaseConfig): Promise<Databa
     pool,
     pglite: null,
     appliedMigrations,
-    query: base.query,
+    query: base.query.bind(base),
     async withTransaction(fn) {
       const client = await pool.connect();
       let broken: Error | undefined;
@@ -146,7 +146,7 @@ async function openEmbedded(config: DatabaseConfig): Promise<Database> {
     pool: null,
     pglite: db,
     appliedMigrations,
-    query: base.query,
+    query: base.query.bind(base),
     withTransaction: (fn) => db.transaction((tx) => fn(pgliteQueryable(tx))),
     async close() {
       await prisma.$disconnect();

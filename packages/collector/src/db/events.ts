@@ -76,7 +76,7 @@ async function insertByCopy(q: Queryable, copyFrom: NonNullable<Queryable['copyF
  */
 export async function insertEvents(q: Queryable, rows: readonly EventRow[]): Promise<number> {
   if (rows.length === 0) return 0;
-  if (q.copyFrom && rows.length >= COPY_THRESHOLD) return insertByCopy(q, q.copyFrom, rows);
+  if (q.copyFrom && rows.length >= COPY_THRESHOLD) return insertByCopy(q, q.copyFrom.bind(q), rows);
   const res = await q.query(UNNEST_INSERT, [
     rows.map((r) => r.agentId),
     rows.map((r) => r.machineId),

@@ -17,6 +17,8 @@ interface PgQueryableInternals {
 }
 
 function patchQueryable(target: PgQueryableInternals): void {
+  // Both are called with the target as `this` (.call below), so taking them off the object is safe.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const { performIO, queryRaw } = target;
   target.queryRaw = async function (this: PgQueryableInternals, query: SqlQuery) {
     const result = await performIO.call(this, query);

@@ -7,7 +7,7 @@ import type { AssessmentFacts } from '../status/types.js';
 
 /** The per-machine state derived from its events. */
 export interface MachineProjection {
-  policy: unknown | null;
+  policy: unknown;
   assessment: AssessmentFacts | null;
   wsusUrl: string | null;
   lastProbe: ProbeData | null;
@@ -21,7 +21,7 @@ export interface MachineProjection {
   consecutiveDetectionFailures: number;
   firstFailureAt: Date | null;
   lastSuccessDetectionAt: Date | null;
-  lastWua: unknown | null;
+  lastWua: unknown;
   lastGoodbyeAt: Date | null;
 }
 

@@ -64,7 +64,7 @@ export async function spawnCollector(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const tail: string[] = [];
-  createInterface({ input: proc.stderr! }).on('line', (l) => {
+  createInterface({ input: proc.stderr }).on('line', (l) => {
     tail.push(l);
     if (tail.length > 30) tail.shift();
   });
@@ -73,7 +73,7 @@ export async function spawnCollector(
   );
   const first = await new Promise<{ url: string; port: number; pid: number }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`collector did not start:\n${tail.join('\n')}`)), startTimeoutMs);
-    createInterface({ input: proc.stdout! }).once('line', (line) => {
+    createInterface({ input: proc.stdout }).once('line', (line) => {
       clearTimeout(timer);
       resolve(JSON.parse(line) as { url: string; port: number; pid: number });
     });

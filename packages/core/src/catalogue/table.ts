@@ -4,13 +4,13 @@
  */
 import { makeError } from '../errors/errors.js';
 import { HRESULT_CLASSES } from './types.js';
-import type { CatalogueEntry, HresultClass } from './types.js';
+import type { CatalogueEntry } from './types.js';
 
 const CODE = /^0x[0-9A-F]{8}$/;
 const NAME = /^[A-Z0-9_]+$/;
 
 function isEntryClass(value: string): value is CatalogueEntry['class'] {
-  return value !== 'unknown' && (HRESULT_CLASSES as readonly string[]).includes(value as HresultClass);
+  return value !== 'unknown' && (HRESULT_CLASSES as readonly string[]).includes(value);
 }
 
 /** Parses `code | NAME | class | httpStatus or - | description` lines; blank lines are skipped. */

@@ -4,6 +4,8 @@
  * Only event mode reads XML, and the library's ESM build is some forty modules a log-mode agent (or the
  * collector) would otherwise keep resident.
  */
+// typescript-eslint's type service does not resolve a type import with 'resolution-mode' (tsc does, and checks it).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-assignment
 type FastXmlParser = typeof import('fast-xml-parser', { with: { 'resolution-mode': 'import' } });
 
 /** Returns the fast-xml-parser module, loading it on first use. */

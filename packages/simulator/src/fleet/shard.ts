@@ -92,7 +92,7 @@ export class Shard {
     const settled = Promise.allSettled(Array.from({ length: Math.max(1, this.opts.startConcurrency) }, worker));
     this.adding = Promise.all([this.adding, settled]);
     const error = (await settled).find((r) => r.status === 'rejected');
-    if (error) throw (error as PromiseRejectedResult).reason;
+    if (error) throw error.reason;
   }
 
   private agentOverrides(m: ShardMachine, dir: string): Record<string, unknown> {

@@ -159,13 +159,18 @@ export function alertsSection(alerts: readonly MachineAlert[], reasons: readonly
   )}</ul>`;
 }
 
+/** A value of agent-supplied data as text: an object (where a scalar belongs) shows as its JSON. */
+function shown(v: unknown): string {
+  return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+}
+
 /** One event's data in a line (agent-controlled, so escaped like everything else). */
 function eventSummary(kind: string, data: unknown): string {
   const d = (data ?? {}) as Record<string, unknown>;
   if (kind === 'detection')
-    return `${String(d.outcome)}${d.hresult ? ` ${String(d.hresult)}` : ''} (${String(d.source)})`;
+    return `${String(d.outcome)}${d.hresult ? ` ${shown(d.hresult)}` : ''} (${String(d.source)})`;
   if (kind === 'probe') {
-    return `${d.ok ? 'ok' : 'failed'} ${String(d.class)}${d.httpStatus ? ` HTTP ${String(d.httpStatus)}` : ''} ${String(d.url)}`;
+    return `${d.ok ? 'ok' : 'failed'} ${String(d.class)}${d.httpStatus ? ` HTTP ${shown(d.httpStatus)}` : ''} ${String(d.url)}`;
   }
   if (kind === 'policy') {
     return KEY_VALUES.map(([section, name]) => `${name}=${JSON.stringify(policyValue(d.policy, section, name))}`).join(

@@ -1,0 +1,131 @@
+// Enrollment over node:http/https (Node's fetch cannot connect under Wine): the private CA is honoured, failures of
+// an unreachable or failing collector are retried with backoff, a rejected secret is final.
+import test from 'ava';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isWuwatchError } from '@wuwatch/core';
+import { ensureEnrolled, enrollWithRetry } from '../src/enroll/enroll.js';
+import { TEST_TLS } from './helpers/wsus-standin.js';
+
+const CERT_FILE = fileURLToPath(new URL('../../simulator/tls/cert.pem', import.meta.url));
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+async function listen(server: ReturnType<typeof createHttpServer>): Promise<number> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return (server.address() as AddressInfo).port;
+}
+
+const answer: Handler = (req, res) => {
+  let body = '';
+  req.on('data', (d: Buffer) => (body += d.toString()));
+  req.on('end', () => {
+    const { secret, hostname } = JSON.parse(body) as { secret: string; hostname: string };
+    if (secret !== 'wwe_good') {
+      res.writeHead(401).end('{"code":"WUW_ENROLL_SECRET_INVALID"}');
+      return;
+    }
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ agentId: `agt_${hostname}`, token: 'wwa_t' }));
+  });
+};
+
+test('https with the private CA from caFile enrolls; without it the certificate error says so', async (t) => {
+  const server = createHttpsServer({ key: TEST_TLS.key, cert: TEST_TLS.cert }, answer);
+  const port = await listen(server);
+  const stateDir = await mkdtemp(join(tmpdir(), 'wuwatch-enroll-'));
+  try {
+    const url = `https://127.0.0.1:${port}`;
+    const err = await t.throwsAsync(
+      ensureEnrolled({ collectorUrl: url, enrollSecret: 'wwe_good', stateDir, hostname: 'srv' }),
+    );
+    t.true(isWuwatchError(err, 'ENROLL_FAILED'));
+    t.regex(err.message, /SELF_SIGNED|UNABLE_TO_VERIFY|DEPTH_ZERO|certificate/i);
+    const c = await ensureEnrolled({
+      collectorUrl: url,
+      enrollSecret: 'wwe_good',
+      stateDir,
+      hostname: 'srv',
+      caFile: CERT_FILE,
+    });
+    t.deepEqual(c, { agentId: 'agt_srv', token: 'wwa_t', collectorUrl: url });
+    t.like(JSON.parse(await readFile(join(stateDir, 'credentials.json'), 'utf8')), { token: 'wwa_t' });
+  } finally {
+    server.close();
+    await rm(stateDir, { recursive: true, force: true });
+  }
+});
+
+test('a failing collector is retried with backoff until it answers; a rejected secret is final', async (t) => {
+  let calls = 0;
+  const server = createHttpServer((req, res) => {
+    calls++;
+    if (calls <= 2) return void res.writeHead(503).end();
+    answer(req, res);
+  });
+  const port = await listen(server);
+  const stateDir = await mkdtemp(join(tmpdir(), 'wuwatch-enroll-'));
+  try {
+    const retries: number[] = [];
+    const c = await enrollWithRetry(
+      { collectorUrl: `http://127.0.0.1:${port}`, enrollSecret: 'wwe_good', stateDir, hostname: 'srv' },
+      { baseMs: 50, capMs: 200, onRetry: (_e, ms) => retries.push(ms) },
+    );
+    t.is(c.agentId, 'agt_srv');
+    t.is(retries.length, 2);
+    t.true(
+      retries.every((ms) => ms >= 50 && ms <= 500),
+      retries.join(','),
+    );
+
+    const bad = await mkdtemp(join(tmpdir(), 'wuwatch-enroll-'));
+    const before = calls;
+    const err = await t.throwsAsync(
+      enrollWithRetry(
+        { collectorUrl: `http://127.0.0.1:${port}`, enrollSecret: 'wwe_wrong', stateDir: bad, hostname: 'srv' },
+        { baseMs: 50, capMs: 200 },
+      ),
+    );
+    t.true(isWuwatchError(err, 'ENROLL_SECRET_INVALID'));
+    t.is(calls - before, 1, 'asked once');
+    await rm(bad, { recursive: true, force: true });
+  } finally {
+    server.close();
+    await rm(stateDir, { recursive: true, force: true });
+  }
+});
+
+test('an unreachable collector is retried until the stop signal, then the last error is thrown', async (t) => {
+  const server = createHttpServer();
+  const port = await listen(server);
+  server.close(); // nothing listens there any more
+  const stateDir = await mkdtemp(join(tmpdir(), 'wuwatch-enroll-'));
+  try {
+    const stop = new AbortController();
+    let tries = 0;
+    const err = await t.throwsAsync(
+      enrollWithRetry(
+        { collectorUrl: `http://127.0.0.1:${port}`, enrollSecret: 'wwe_good', stateDir, hostname: 'srv' },
+        {
+          baseMs: 20,
+          capMs: 50,
+          signal: stop.signal,
+          onRetry: () => {
+            if (++tries === 3) stop.abort();
+          },
+        },
+      ),
+    );
+    t.true(isWuwatchError(err, 'ENROLL_FAILED'));
+    t.regex(err.message, /ECONNREFUSED/);
+    t.is(tries, 3);
+  } finally {
+    await rm(stateDir, { recursive: true, force: true });
+  }
+});
