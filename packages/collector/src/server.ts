@@ -7,6 +7,8 @@ import { assessPolicy, normalizeWsusUrl, type UpdatePolicy } from '@wuwatch/core
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { CollectorConfig } from './config/schema.js';
+import { quarantineRoutes } from './quarantine/api.js';
+import { ConnectionGuard } from './transport/connection-guard.js';
 import { redactConfig } from './config/load.js';
 import { openDatabase, type Database } from './db/index.js';
 import { AuthStore } from './auth/store.js';
@@ -32,6 +34,8 @@ export interface Collector {
   readonly app: FastifyInstance;
   readonly endpoint: AgentEndpoint;
   readonly metrics: Metrics;
+  /** Connection limits (config `limits`): counts of open, refused and dropped connections. */
+  readonly guard: ConnectionGuard;
   /** The alert evaluator and the outbox worker (null when alerts are disabled). */
   readonly alerts: { evaluator: AlertEvaluator; outbox: OutboxWorker } | null;
   /** Partition maintenance and rollup pruning (runs at start and every retention.intervalMinutes). */
@@ -68,12 +72,12 @@ export async function startCollector(
 ): Promise<Collector> {
   log.info({ config: redactConfig(config) }, 'starting wuwatch collector');
   const db = await openDatabase({
-    databaseUrl: config.databaseUrl,
+    databaseUrl: config.databaseUrl?.reveal(),
     dataDir: config.dataDir,
     log: log.child({ component: 'db' }),
   });
   const metrics = new Metrics();
-  const auth = new AuthStore(db, config.adminToken);
+  const auth = new AuthStore(db, config.adminToken?.reveal());
   const thresholds = config.status;
   const alerts = startAlerts(config, db, log, metrics);
   const machines = new MachineService(db, thresholds);
@@ -91,6 +95,11 @@ export async function startCollector(
     maxPayloadBytes: config.agent.maxPayloadBytes,
     heartbeatMs: config.agent.heartbeatSeconds * 1000,
     maxConcurrentWrites: config.agent.maxConcurrentWrites,
+    helloTimeoutMs: config.limits.helloTimeoutSeconds * 1000,
+    admission: {
+      maxFutureSkewMs: config.agent.maxFutureSkewSeconds * 1000,
+      maxEventAgeMs: config.agent.maxEventAgeDays * 86_400_000,
+    },
     onBatch: (result) => {
       // A status change is emitted by the machines module; new events alone can still move an alert.
       if (result.inserted > 0) alerts?.evaluator.poke();
@@ -107,9 +116,11 @@ export async function startCollector(
     log,
     https,
     disconnectAgent: (id) => endpoint.disconnectAgent(id),
+    enrollPerMinute: config.limits.enrollPerMinutePerAddress,
     plugins: [
       ...(alerts ? [alertRoutes(db, alerts.channels)] : []),
       machineLifecycleRoutes(db, (id) => endpoint.disconnectAgent(id)),
+      quarantineRoutes(db),
       ...(ext.plugins ?? []),
     ],
     rootPlugins: [
@@ -122,10 +133,26 @@ export async function startCollector(
       }),
     ],
   });
+  const limits = config.limits;
+  app.server.headersTimeout = limits.headersTimeoutSeconds * 1000;
+  app.server.requestTimeout = limits.requestTimeoutSeconds * 1000;
+  app.server.keepAliveTimeout = limits.keepAliveTimeoutSeconds * 1000;
+  const guard = new ConnectionGuard(
+    {
+      maxConnections: limits.maxConnections,
+      maxUnauthenticatedPerAddress: limits.maxUnauthenticatedPerAddress,
+      headersTimeoutMs: limits.headersTimeoutSeconds * 1000,
+    },
+    log.child({ component: 'limits' }),
+    (reason) => metrics.connectionsDropped.inc({ reason }),
+  );
+  guard.attach(app.server);
   app.server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
-    if (path === '/v1/agent') void endpoint.handleUpgrade(req, socket, head);
-    else socket.destroy();
+    if (path === '/v1/agent') {
+      guard.upgrading(req.socket);
+      void endpoint.handleUpgrade(req, socket, head, () => guard.authenticate(req.socket));
+    } else socket.destroy();
   });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
@@ -200,6 +227,7 @@ export async function startCollector(
     app,
     endpoint,
     metrics,
+    guard,
     alerts: alerts ? { evaluator: alerts.evaluator, outbox: alerts.outbox } : null,
     retention,
     sweep,

@@ -100,9 +100,14 @@ test.serial(
     t.is((await call('DELETE', `/v1/enroll-secrets/${s.body.id}`)).status, 204);
     t.like((await enroll(s.body.secret)).body, { code: 'WUW_ENROLL_SECRET_INVALID' });
 
-    const expired = await call<{ secret: string }>('POST', '/v1/enroll-secrets', {
-      body: { comment: 'old', expiresAt: new Date(Date.now() - 60_000).toISOString() },
+    // A past expiry is refused at creation (auth-enrollment.test.ts), so this secret expires after it was made.
+    const expired = await call<{ id: string; secret: string }>('POST', '/v1/enroll-secrets', {
+      body: { comment: 'old', expiresAt: new Date(Date.now() + 60_000).toISOString() },
     });
+    await tc.collector.db.query(
+      "UPDATE enrollment_secrets SET expires_at = now() - interval '1 minute' WHERE id = $1",
+      [expired.body.id],
+    );
     t.like(await enroll(expired.body.secret), { status: 401, body: { code: 'WUW_ENROLL_SECRET_INVALID' } });
     const future = await call<{ secret: string }>('POST', '/v1/enroll-secrets', {
       body: { expiresAt: new Date(Date.now() + 3_600_000).toISOString() },

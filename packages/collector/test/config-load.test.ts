@@ -55,12 +55,12 @@ test('environment variables map to their keys', (t) => {
   t.like(c, {
     host: '0.0.0.0',
     port: 9000,
-    databaseUrl: 'postgresql://wuwatch:s3cret@db:5432/wuwatch',
     dataDir: '/var/lib/wuwatch',
     logLevel: 'debug',
-    adminToken: 'a'.repeat(32),
     tls: { certFile: '/etc/wuwatch/cert.pem', keyFile: '/etc/wuwatch/key.pem' },
   });
+  t.is(c.databaseUrl?.reveal(), 'postgresql://wuwatch:s3cret@db:5432/wuwatch');
+  t.is(c.adminToken?.reveal(), 'a'.repeat(32));
   t.is(loadConfig({ env: { WUWATCH_PORT: '' } }).port, 8470, 'an empty variable counts as unset');
 });
 
@@ -86,7 +86,13 @@ test('file, then environment, then overrides (CLI flags); nested sections merge 
     defaultDetectionIntervalHours: 22,
     sweepSeconds: 30,
   });
-  t.deepEqual(c.agent, { maxPayloadBytes: 1024 * 1024, heartbeatSeconds: 10, maxConcurrentWrites: 8 });
+  t.deepEqual(c.agent, {
+    maxPayloadBytes: 1024 * 1024,
+    heartbeatSeconds: 10,
+    maxConcurrentWrites: 8,
+    maxFutureSkewSeconds: 2_592_000,
+    maxEventAgeDays: 3650,
+  });
   t.is(loadConfig({ env: { WUWATCH_CONFIG: path } }).port, 8000, 'WUWATCH_CONFIG names the file');
 });
 
@@ -160,8 +166,8 @@ test('redactConfig hides the admin token and the database password, and leaves t
   t.false(text.includes(token));
   t.is(r.adminToken, '[redacted]');
   t.regex(String(r.databaseUrl), /^postgresql:\/\/wuwatch:.*redacted.*@db\.internal:5432\/wuwatch$/);
-  t.is(c.adminToken, token);
-  t.true(c.databaseUrl?.includes('pa55w0rd'));
+  t.is(c.adminToken?.reveal(), token);
+  t.true(c.databaseUrl?.reveal().includes('pa55w0rd'));
   const plain = redactConfig(loadConfig({ env: { DATABASE_URL: 'postgresql://db.internal/wuwatch' } }));
   t.is(plain.databaseUrl, 'postgresql://db.internal/wuwatch', 'nothing to hide, nothing changed');
   t.is(plain.adminToken, undefined);

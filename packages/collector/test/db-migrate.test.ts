@@ -21,6 +21,7 @@ const TABLES = [
   'enrollment_secrets',
   'events',
   'machines',
+  'quarantined_events',
   'silences',
   'status_samples',
   'wsus_servers',

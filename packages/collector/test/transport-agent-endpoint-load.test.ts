@@ -97,12 +97,12 @@ test('backpressure: while the database is stalled, only maxConcurrentWrites batc
   const blocker = new pg.Client({ connectionString: tc.databaseUrl });
   try {
     // Count batches that got past the socket into decoding and validation (the expensive, memory-hungry step).
-    const endpoint = tc.collector.endpoint as unknown as { checkBatch(b: unknown): void };
-    const check = endpoint.checkBatch.bind(endpoint);
+    const endpoint = tc.collector.endpoint as unknown as { admit(b: unknown): unknown };
+    const admit = endpoint.admit.bind(endpoint);
     let decoded = 0;
-    endpoint.checkBatch = (b) => {
+    endpoint.admit = (b) => {
       decoded++;
-      check(b);
+      return admit(b);
     };
     const creds = await insertAgentsWithTokens(tc.collector.db, 20, 'agt_stall_');
     const agents = await Promise.all(

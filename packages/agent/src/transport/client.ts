@@ -13,6 +13,7 @@ import {
   decodeCollectorFrame,
   encodeFrame,
   LIMITS,
+  PROTOCOL_MIN_VERSION,
   PROTOCOL_VERSION,
   type AgentMode,
   type RandomFn,
@@ -159,6 +160,7 @@ export class CollectorClient {
         encodeFrame({
           type: 'hello',
           protocol: PROTOCOL_VERSION,
+          minProtocol: PROTOCOL_MIN_VERSION,
           agentId: this.opts.agentId,
           hostname: this.opts.hostname,
           osVersion: this.opts.osVersion,

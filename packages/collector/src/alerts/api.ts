@@ -14,12 +14,20 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   return r.data;
 }
 
+/** Longest silence; a longer one is an alert rule that should be changed instead. */
+const MAX_SILENCE_MS = 366 * 86_400_000;
+
 const SilenceBody = z
   .object({
     rule: z.enum(ALERT_RULES).optional(),
-    machineId: z.string().min(1).optional(),
-    wsusUrl: z.string().min(1).optional(),
-    until: z.iso.datetime({ offset: true }),
+    machineId: z.string().min(1).max(64).optional(),
+    wsusUrl: z.string().min(1).max(2048).optional(),
+    // Bounded (issue 14): a year-0000 or year-9999 `until` was a database error or a silence for ever.
+    until: z.iso
+      .datetime({ offset: true })
+      .refine((v) => Date.parse(v) > Date.now() && Date.parse(v) <= Date.now() + MAX_SILENCE_MS, {
+        message: 'until must be in the future and at most 366 days ahead',
+      }),
     comment: z.string().max(1000).optional(),
   })
   .strict()

@@ -1,4 +1,6 @@
 /** The collector's HTTP API (fastify): enrollment, fleet queries, credentials, health and metrics. */
+import { API_SCOPES } from '../auth/store.js';
+import { RateLimiter } from '../auth/rate-limit.js';
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import * as z from 'zod';
@@ -26,6 +28,8 @@ export interface ApiDeps {
   plugins?: ((app: FastifyInstance, auth: (req: FastifyRequest) => Promise<void>) => void | Promise<void>)[];
   /** Routes outside the API's bearer-token scope that authenticate on their own (the dashboard at `/`). */
   rootPlugins?: ((app: FastifyInstance) => Promise<void>)[];
+  /** Enrollments one address may attempt per minute (config limits.enrollPerMinutePerAddress). */
+  enrollPerMinute?: number;
   /** Migrations this collector ships (readiness compares the database against them); read from disk by default. */
   migrations?: readonly string[];
 }
@@ -38,11 +42,22 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
 
 const IdParams = z.object({ id: z.string().describe('the id a listing returned') });
 const EnrollBody = z.object({ secret: z.string().min(1).max(200), hostname: z.string().max(255).optional() });
+// Bounded so a typo (year 0000, year 99999) is a clear 400 instead of a database error.
+const LATEST_EXPIRY = Date.UTC(9999, 11, 31);
 const EnrollSecretBody = z.object({
   comment: z.string().max(200).optional(),
-  expiresAt: z.iso.datetime({ offset: true }).optional(),
+  expiresAt: z.iso
+    .datetime({ offset: true })
+    .refine((v) => Date.parse(v) > Date.now() && Date.parse(v) < LATEST_EXPIRY, {
+      message: 'expiresAt must be a time in the future (before year 9999)',
+    })
+    .optional(),
+  maxUses: z.number().int().positive().max(1_000_000).optional().describe('agents that may enrol with it'),
 });
-const TokenBody = z.object({ name: z.string().min(1).max(100) });
+const TokenBody = z.object({
+  name: z.string().min(1).max(100),
+  scope: z.enum(API_SCOPES).default('read').describe('read: GET only; admin: everything'),
+});
 
 const MachinesQuery = z.object({
   status: z.string().optional(),
@@ -127,7 +142,13 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const requireApiToken = async (req: FastifyRequest): Promise<void> => {
     const token = bearerToken(req.headers.authorization);
     if (!token) throw makeError('UNAUTHORIZED', ['no API token']);
-    if (await deps.auth.authenticateApi(token)) return;
+    const scope = await deps.auth.apiScope(token);
+    if (scope === 'admin' || (scope === 'read' && (req.method === 'GET' || req.method === 'HEAD'))) return;
+    if (scope === 'read') {
+      throw makeError('FORBIDDEN', [
+        `this token has the read scope; ${req.method} needs an admin token ("wuwatch token create --scope admin")`,
+      ]);
+    }
     // A live agent token is a real identity that may only talk to the agent endpoint: forbidden, not unknown.
     if (await deps.auth.authenticateAgent(token)) {
       throw makeError('FORBIDDEN', ['an agent token may only connect to /v1/agent, not call the query API']);
@@ -178,6 +199,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
 
   app.get(OPENAPI_PATH, ops('This document', 'The OpenAPI 3 document of this API.'), async () => app.swagger());
 
+  const enrollLimiter = new RateLimiter(deps.enrollPerMinute ?? 600, 60_000);
   app.post(
     '/v1/enroll',
     {
@@ -189,6 +211,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       },
     },
     async (req) => {
+      if (!enrollLimiter.take(req.ip)) {
+        throw makeError('RATE_LIMITED', [`at most ${deps.enrollPerMinute ?? 600} enrollments a minute per address`]);
+      }
       const body = parse(EnrollBody, req.body);
       return deps.auth.enroll(body.secret, body.hostname ?? null);
     },
@@ -222,6 +247,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
         const created = await deps.auth.createEnrollSecret(
           b.comment ?? null,
           b.expiresAt ? new Date(b.expiresAt) : null,
+          b.maxUses ?? null,
         );
         return reply.status(201).send(created);
       },
@@ -243,7 +269,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       { schema: { summary: 'Create an API token (shown once)', body: TokenBody } },
       async (req, reply) => {
         const b = parse(TokenBody, req.body ?? {});
-        return reply.status(201).send(await deps.auth.createApiToken(b.name));
+        return reply.status(201).send(await deps.auth.createApiToken(b.name, b.scope));
       },
     );
     api.delete(

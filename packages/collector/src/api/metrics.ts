@@ -19,6 +19,10 @@ export const WUWATCH_METRIC_NAMES = [
   'wuwatch_ingest_batch_seconds',
   'wuwatch_database_errors_total',
   'wuwatch_protocol_errors_total',
+  'wuwatch_events_quarantined_total',
+  'wuwatch_events_sanitised_total',
+  'wuwatch_event_times_clamped_total',
+  'wuwatch_connections_dropped_total',
   'wuwatch_http_request_duration_seconds',
   'wuwatch_notifications_total',
   'wuwatch_notification_duration_seconds',
@@ -61,6 +65,10 @@ export class Metrics {
   readonly ingestLatency: Histogram;
   readonly databaseErrors: TotalCounter;
   readonly protocolErrors: TotalCounter;
+  readonly eventsQuarantined: Counter<'class'>;
+  readonly eventsSanitised: TotalCounter;
+  readonly eventTimesClamped: TotalCounter;
+  readonly connectionsDropped: Counter<'reason'>;
   readonly httpRequests: Histogram<'method' | 'route' | 'status_code'>;
   readonly notifications: Counter<'channel' | 'type' | 'result'>;
   readonly notificationDuration: Histogram<'channel' | 'type'>;
@@ -106,6 +114,34 @@ export class Metrics {
     this.protocolErrors = new TotalCounter(
       new Counter({ name: 'wuwatch_protocol_errors_total', help: 'Agent frames rejected as invalid.', registers }),
     );
+    this.eventsQuarantined = new Counter({
+      name: 'wuwatch_events_quarantined_total',
+      help: 'Agent events set aside in the quarantine table instead of stored, by class (schema, data, time, policy, database).',
+      labelNames: ['class'],
+      registers,
+    });
+    this.eventsSanitised = new TotalCounter(
+      new Counter({
+        name: 'wuwatch_events_sanitised_total',
+        help: 'Agent events stored after control codes, NUL or lone surrogates in their strings were replaced.',
+        registers,
+      }),
+    );
+    this.eventTimesClamped = new TotalCounter(
+      new Counter({
+        name: 'wuwatch_event_times_clamped_total',
+        help: 'Agent events whose time lay too far in the future and was replaced by the time received.',
+        registers,
+      }),
+    );
+    this.connectionsDropped = new Counter({
+      name: 'wuwatch_connections_dropped_total',
+      help:
+        'Connections closed by the limits before authenticating, by reason (per_address, evicted, full, ' +
+        'headers_timeout).',
+      labelNames: ['reason'],
+      registers,
+    });
     this.httpRequests = new Histogram({
       name: 'wuwatch_http_request_duration_seconds',
       help: 'HTTP requests answered, by method, route pattern (not the raw URL) and status code.',

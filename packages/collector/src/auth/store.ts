@@ -15,7 +15,17 @@ export interface CredentialListing {
   revokedAt: string | null;
   expiresAt?: string | null;
   lastUsedAt?: string | null;
+  /** API tokens: what the token may do. */
+  scope?: ApiScope;
+  /** Enrollment secrets: agents enrolled with it, and how many may (null: no limit). */
+  uses?: number;
+  maxUses?: number | null;
 }
+
+/** What an API token may do: `read` (GET and HEAD only) or `admin` (everything). */
+export const API_SCOPES = ['read', 'admin'] as const;
+/** See {@link API_SCOPES}. */
+export type ApiScope = (typeof API_SCOPES)[number];
 
 function iso(d: Date | null | undefined): string | null {
   return d ? d.toISOString() : null;
@@ -29,12 +39,16 @@ export class AuthStore {
   ) {}
 
   /** Creates an enrollment secret; the value is returned once. */
-  async createEnrollSecret(comment: string | null, expiresAt: Date | null): Promise<{ id: string; secret: string }> {
+  async createEnrollSecret(
+    comment: string | null,
+    expiresAt: Date | null,
+    maxUses: number | null = null,
+  ): Promise<{ id: string; secret: string }> {
     const c = generateCredential('enroll');
     const id = newId('ens');
     await this.db.query(
-      'INSERT INTO enrollment_secrets (id, secret_hash, prefix, comment, expires_at) VALUES ($1, $2, $3, $4, $5)',
-      [id, c.hash, c.prefix, comment, expiresAt],
+      'INSERT INTO enrollment_secrets (id, secret_hash, prefix, comment, expires_at, max_uses) VALUES ($1, $2, $3, $4, $5, $6)',
+      [id, c.hash, c.prefix, comment, expiresAt, maxUses],
     );
     return { id, secret: c.value };
   }
@@ -48,8 +62,11 @@ export class AuthStore {
       created_at: Date;
       revoked_at: Date | null;
       expires_at: Date | null;
+      uses: number;
+      max_uses: number | null;
     }>(
-      'SELECT id, prefix, comment, created_at, revoked_at, expires_at FROM enrollment_secrets ORDER BY created_at DESC',
+      `SELECT id, prefix, comment, created_at, revoked_at, expires_at, uses, max_uses
+       FROM enrollment_secrets ORDER BY created_at DESC`,
     );
     return rows.map((r) => ({
       id: r.id,
@@ -58,6 +75,8 @@ export class AuthStore {
       createdAt: r.created_at.toISOString(),
       revokedAt: iso(r.revoked_at),
       expiresAt: iso(r.expires_at),
+      uses: r.uses,
+      maxUses: r.max_uses,
     }));
   }
 
@@ -69,14 +88,16 @@ export class AuthStore {
 
   /** Exchanges a valid enrollment secret for a new agent id and token (the token is returned once). */
   async enroll(secret: string, hostnameHint: string | null): Promise<{ agentId: string; token: string }> {
-    const { rows } = await this.db.query<{ id: string; revoked_at: Date | null; expires_at: Date | null }>(
-      'SELECT id, revoked_at, expires_at FROM enrollment_secrets WHERE secret_hash = $1',
+    // One statement checks and counts the use, so concurrent enrollments cannot exceed max_uses.
+    const { rows } = await this.db.query<{ id: string }>(
+      `UPDATE enrollment_secrets SET uses = uses + 1
+       WHERE secret_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
+         AND (max_uses IS NULL OR uses < max_uses)
+       RETURNING id`,
       [hashCredential(secret)],
     );
     const row = rows[0];
-    if (!row || row.revoked_at || (row.expires_at && row.expires_at.getTime() < Date.now())) {
-      throw makeError('ENROLL_SECRET_INVALID');
-    }
+    if (!row) throw makeError('ENROLL_SECRET_INVALID');
     const c = generateCredential('agent');
     const agentId = newId('agt');
     await this.db.query(
@@ -119,17 +140,21 @@ export class AuthStore {
     if (n === 0) throw makeError('NOT_FOUND', [`Active agent ${id}`]);
   }
 
-  /** Creates an API token; the value is returned once. */
-  async createApiToken(name: string): Promise<{ id: string; token: string }> {
+  /** Creates an API token (read-only unless `scope` says admin); the value is returned once. */
+  async createApiToken(
+    name: string,
+    scope: ApiScope = 'read',
+  ): Promise<{ id: string; token: string; scope: ApiScope }> {
     const c = generateCredential('api');
     const id = newId('tok');
-    await this.db.query('INSERT INTO api_tokens (id, token_hash, prefix, name) VALUES ($1, $2, $3, $4)', [
+    await this.db.query('INSERT INTO api_tokens (id, token_hash, prefix, name, scope) VALUES ($1, $2, $3, $4, $5)', [
       id,
       c.hash,
       c.prefix,
       name,
+      scope,
     ]);
-    return { id, token: c.value };
+    return { id, token: c.value, scope };
   }
 
   /** Lists API tokens, newest first. */
@@ -141,7 +166,8 @@ export class AuthStore {
       created_at: Date;
       revoked_at: Date | null;
       last_used_at: Date | null;
-    }>('SELECT id, prefix, name, created_at, revoked_at, last_used_at FROM api_tokens ORDER BY created_at DESC');
+      scope: ApiScope;
+    }>('SELECT id, prefix, name, created_at, revoked_at, last_used_at, scope FROM api_tokens ORDER BY created_at DESC');
     return rows.map((r) => ({
       id: r.id,
       prefix: r.prefix,
@@ -149,6 +175,7 @@ export class AuthStore {
       createdAt: r.created_at.toISOString(),
       revokedAt: iso(r.revoked_at),
       lastUsedAt: iso(r.last_used_at),
+      scope: r.scope,
     }));
   }
 
@@ -160,12 +187,17 @@ export class AuthStore {
 
   /** True for the configured admin token or a valid, unrevoked API token. */
   async authenticateApi(token: string): Promise<boolean> {
-    if (this.adminToken && hashesEqual(hashCredential(token), hashCredential(this.adminToken))) return true;
-    const { rows } = await this.db.query<{ id: string }>(
-      'UPDATE api_tokens SET last_used_at = now() WHERE token_hash = $1 AND revoked_at IS NULL RETURNING id',
+    return (await this.apiScope(token)) !== null;
+  }
+
+  /** The scope of the configured admin token (admin) or of a valid, unrevoked API token; null for anything else. */
+  async apiScope(token: string): Promise<ApiScope | null> {
+    if (this.adminToken && hashesEqual(hashCredential(token), hashCredential(this.adminToken))) return 'admin';
+    const { rows } = await this.db.query<{ scope: ApiScope }>(
+      'UPDATE api_tokens SET last_used_at = now() WHERE token_hash = $1 AND revoked_at IS NULL RETURNING scope',
       [hashCredential(token)],
     );
-    return rows.length > 0;
+    return rows[0]?.scope ?? null;
   }
 
   /**

@@ -57,10 +57,14 @@ export function credentialCreate(kind: 'enroll-secret' | 'token') {
   return async ({ values, positionals, io }: CommandContext): Promise<number> => {
     const body =
       kind === 'token'
-        ? { name: (values.name as string | undefined) ?? positionals[0] ?? 'cli' }
+        ? {
+            name: (values.name as string | undefined) ?? positionals[0] ?? 'cli',
+            ...(values.scope ? { scope: values.scope } : {}),
+          }
         : {
             ...(values.comment ? { comment: values.comment } : {}),
             ...(values.expires ? { expiresAt: values.expires } : {}),
+            ...(values['max-uses'] !== undefined ? { maxUses: Number(values['max-uses']) } : {}),
           };
     const r = await callApi<{ id: string; secret?: string; token?: string }>(
       target(values, io),

@@ -1,4 +1,5 @@
 /** `wuwatch` command dispatch: finds the command in the one definition (registry.ts), parses, runs, maps errors. */
+import { terminalSafe } from '../escaping/terminal.js';
 import { isWuwatchError } from '@wuwatch/core';
 import { collectorVersion } from '../config/version.js';
 import { ApiError } from './client.js';
@@ -30,7 +31,9 @@ function resolve(argv: string[]): { spec: Spec; command?: CommandSpec; path: str
 }
 
 /** Runs the CLI; resolves to the exit code (see EXIT: 0 done, 1 failed, 2 usage or configuration error). */
-export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+export async function main(argv: string[], rawIo: CliIo = processIo()): Promise<number> {
+  // Everything the CLI prints passes here: agent-supplied text cannot send control codes to the terminal.
+  const io: CliIo = { ...rawIo, stdout: terminalSafe(rawIo.stdout), stderr: terminalSafe(rawIo.stderr) };
   const [name] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(rootHelp(COMMANDS) + '\n');

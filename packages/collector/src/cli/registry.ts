@@ -16,6 +16,7 @@ import {
   statusCommand,
   wsusCommand,
 } from './commands.js';
+import { quarantineListCommand } from './quarantine.js';
 import { configCheckCommand, migrateCommand, serveCommand } from './serve.js';
 import type { OptionSpec, Spec } from './spec.js';
 import { MACHINE_FORGET } from './machine-forget.js';
@@ -102,6 +103,7 @@ export const COMMANDS: readonly Spec[] = [
         options: {
           comment: { type: 'string', value: 'TEXT', description: 'what the secret is for' },
           expires: { type: 'string', value: 'ISO-TIME', description: 'refuse the secret after this time' },
+          'max-uses': { type: 'string', value: 'N', description: 'refuse the secret after N agents enrolled with it' },
           ...API,
           ...JSON_OUT,
         },
@@ -133,10 +135,16 @@ export const COMMANDS: readonly Spec[] = [
         args: [{ name: 'NAME', description: 'a name for the token (or --name)', required: false }],
         options: {
           name: { type: 'string', value: 'NAME', description: 'a name for the token', defaultText: 'cli' },
+          scope: {
+            type: 'string',
+            value: 'SCOPE',
+            description: 'read (GET only: dashboards, scripts) or admin (revoke, enroll secrets, silences)',
+            defaultText: 'read',
+          },
           ...API,
           ...JSON_OUT,
         },
-        examples: ['wuwatch token create ops-laptop'],
+        examples: ['wuwatch token create grafana', 'wuwatch token create ops-laptop --scope admin'],
         run: credentialCreate('token'),
       },
       { name: 'list', summary: 'list API tokens', options: { ...API, ...JSON_OUT }, run: credentialList('token') },
@@ -194,6 +202,29 @@ export const COMMANDS: readonly Spec[] = [
     ],
   },
   { name: 'wsus', summary: 'WSUS servers and who can reach them', options: { ...API, ...JSON_OUT }, run: wsusCommand },
+  {
+    name: 'quarantine',
+    summary: 'agent events set aside instead of stored',
+    defaultCommand: 'list',
+    commands: [
+      {
+        name: 'list',
+        summary: 'quarantined events, newest first, with the reason',
+        description:
+          'Events an agent sent that could not be stored (wrong shape, a time outside the window, a policy that ' +
+          'cannot be assessed, refused by the database). They were acknowledged so the agent moved on; --json ' +
+          'prints each one with its raw JSON as received.',
+        options: {
+          agent: { type: 'string', value: 'ID', description: 'only events of this agent' },
+          limit: { type: 'string', value: 'N', description: 'most rows', defaultText: '100' },
+          ...API,
+          ...JSON_OUT,
+        },
+        examples: ['wuwatch quarantine list', 'wuwatch quarantine list --agent agt_0123 --json'],
+        run: quarantineListCommand,
+      },
+    ],
+  },
   {
     name: 'alerts',
     summary: 'alerts: list, acknowledge',

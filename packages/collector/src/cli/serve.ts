@@ -52,7 +52,7 @@ export async function migrateCommand(ctx: CommandContext): Promise<number> {
   // Info lines would repeat what the summary says; warnings and errors still reach stderr.
   const level = ctx.values.verbose === true ? 'debug' : config.logLevel === 'info' ? 'warn' : config.logLevel;
   const log = stderrLog(level, ctx.io);
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl?.reveal(), dataDir: config.dataDir, log });
   try {
     const where = db.description;
     ctx.io.stdout.write(

@@ -2,7 +2,6 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { makeError } from '@wuwatch/core';
-import { redactUrl } from '../alerts/channels/channel.js';
 import { CollectorConfig } from './schema.js';
 
 /** What replaces a secret in logged or printed config. */
@@ -69,25 +68,6 @@ export function loadConfig(
 
 /** A copy of the config safe to log or print: credentials, the database password and channel secrets replaced. */
 export function redactConfig(config: Readonly<CollectorConfig>): Record<string, unknown> {
-  const out: Record<string, unknown> = structuredClone(config);
-  if (config.adminToken) out.adminToken = REDACTED;
-  if (config.databaseUrl) {
-    try {
-      const u = new URL(config.databaseUrl);
-      if (u.password) u.password = REDACTED;
-      out.databaseUrl = u.toString();
-    } catch {
-      out.databaseUrl = REDACTED;
-    }
-  }
-  const alerts = out.alerts as { channels: Record<string, unknown>[] };
-  alerts.channels = config.alerts.channels.map((c) => {
-    const copy = structuredClone(c) as Record<string, unknown>;
-    // Webhook paths and queries often are the credential (Slack, Teams): keep scheme, host and port only.
-    if ('url' in c) copy.url = redactUrl(c.url);
-    if ('secret' in c && c.secret !== undefined) copy.secret = REDACTED;
-    if (c.type === 'email' && c.smtp.pass !== undefined) copy.smtp = { ...c.smtp, pass: REDACTED };
-    return copy;
-  });
-  return out;
+  // Every secret is a Secret (config/secret.ts) whose JSON form is redacted, so a JSON round trip is the redaction.
+  return JSON.parse(JSON.stringify(config)) as Record<string, unknown>;
 }

@@ -1,5 +1,6 @@
 /** The collector's configuration schema: every option, its default, and its validation. */
 import * as z from 'zod';
+import { redactPassword, secret, secretUrl } from './secret.js';
 import { AlertRulesConfig } from '../alerts/rules.js';
 import { ChannelConfig } from '../alerts/channels/channel.js';
 
@@ -32,8 +33,43 @@ export const AgentEndpointConfig = z
     heartbeatSeconds: z.number().positive().default(30),
     /** Batches written to the database at once across all sockets; beyond it sockets stop being read. */
     maxConcurrentWrites: z.number().int().positive().default(8),
+    /**
+     * An event time further ahead of the collector's clock than this (30 days) is replaced by the time it was
+     * received. Generous on purpose: events of one batch clamped to one time look like one detection cycle.
+     */
+    maxFutureSkewSeconds: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(30 * 86_400),
+    /** An event older than this (days before now) is quarantined: no Windows Update history is that old. */
+    maxEventAgeDays: z.number().int().positive().default(3650),
   })
   .strict();
+
+/** Connection and request limits of the HTTP server and the agent endpoint (README "Security"). */
+export const LimitsConfig = z
+  .object({
+    /** A connection must send a complete request head within this (slowloris, idle sockets). */
+    headersTimeoutSeconds: z.number().positive().default(10),
+    /** A whole HTTP request (head and body) must arrive within this. */
+    requestTimeoutSeconds: z.number().positive().default(30),
+    /** An idle keep-alive HTTP connection is closed after this. */
+    keepAliveTimeoutSeconds: z.number().positive().default(5),
+    /** Most TCP connections at once; at the cap the oldest idle unauthenticated one is dropped to make room. */
+    maxConnections: z.number().int().positive().default(4096),
+    /** Most connections one remote address may hold before authenticating as an agent. */
+    maxUnauthenticatedPerAddress: z.number().int().positive().default(64),
+    /** An agent WebSocket that sends no hello within this is closed. */
+    helloTimeoutSeconds: z.number().positive().default(10),
+    /** POST /v1/enroll attempts one address may make per minute (guessing secrets, enrollment floods). */
+    enrollPerMinutePerAddress: z.number().int().positive().default(600),
+  })
+  .strict()
+  .refine((l) => l.headersTimeoutSeconds <= l.requestTimeoutSeconds, {
+    message: 'headersTimeoutSeconds must not exceed requestTimeoutSeconds',
+    path: ['headersTimeoutSeconds'],
+  });
 
 /** Alerting: rules, schedule, channels, delivery (see README "Alerts"). */
 export const AlertsConfig = z
@@ -102,15 +138,16 @@ export const CollectorConfig = z
     host: z.string().default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(8470),
     /** PostgreSQL URL; unset means the embedded PGlite database under dataDir (not for production). */
-    databaseUrl: z.string().url().optional(),
+    databaseUrl: secretUrl(z.string().url(), redactPassword).optional(),
     dataDir: z.string().default('.wuwatch-data'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** TLS for HTTPS and wss://; without it the collector serves plain HTTP/ws:// and warns. */
     tls: z.object({ certFile: z.string(), keyFile: z.string() }).strict().optional(),
     /** Bootstrap API token accepted in addition to tokens in the database (for the first `wuwatch token create`). */
-    adminToken: z.string().min(24, 'adminToken must be at least 24 characters').optional(),
+    adminToken: secret(z.string().min(24, 'adminToken must be at least 24 characters')).optional(),
     agent: AgentEndpointConfig.default(AgentEndpointConfig.parse({})),
     status: StatusConfig.default(StatusConfig.parse({})),
+    limits: LimitsConfig.prefault({}),
     alerts: AlertsConfig.prefault({}),
     retention: RetentionConfig.prefault({}),
   })
@@ -121,3 +158,4 @@ export type StatusConfig = z.infer<typeof StatusConfig>;
 export type AgentEndpointConfig = z.infer<typeof AgentEndpointConfig>;
 export type AlertsConfig = z.infer<typeof AlertsConfig>;
 export type RetentionConfig = z.infer<typeof RetentionConfig>;
+export type LimitsConfig = z.infer<typeof LimitsConfig>;

@@ -54,3 +54,28 @@ export function requireViewer(deps: GuardDeps) {
     return reply.redirect(href('/login', { next: req.url === '/' ? undefined : req.url }), 303);
   };
 }
+
+/**
+ * An onRequest hook against login CSRF (issue 14): a page on another site must not be able to post the login form
+ * and sign the victim's browser into the attacker's session. Browsers say where a POST comes from (Sec-Fetch-Site,
+ * Origin); a cross-site one is refused. Clients that send neither (curl, scripts) are not browsers and pass.
+ */
+export async function sameOriginOnly(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  const site = req.headers['sec-fetch-site'];
+  const origin = req.headers.origin;
+  let cross = false;
+  // Sec-Fetch-Site is the browser's own verdict (every current browser sends it). Origin is only a fallback: under
+  // the dashboard's Referrer-Policy no-referrer a same-origin form post carries `Origin: null`.
+  if (typeof site === 'string') cross = site !== 'same-origin' && site !== 'none';
+  else if (typeof origin === 'string' && origin !== 'null') {
+    try {
+      cross = new URL(origin).host !== req.headers.host;
+    } catch {
+      cross = true;
+    }
+  }
+  if (!cross) return undefined;
+  req.log.warn({ ip: req.ip, origin, site }, 'dashboard login refused: posted from another site');
+  const body = errorPage(403, 'The login form was posted from another site.', new Date(), false);
+  return reply.code(403).type(HTML_TYPE).send(body.value);
+}

@@ -9,7 +9,7 @@ import type { Queryable } from '../db/index.js';
 import { listMachines, machineDetail, summary, wsusServers } from '../api/queries.js';
 import { isDatabaseError } from '../api/db-errors.js';
 import type { MachineAlert } from './alerts.js';
-import { hasLiveSession, HTML_TYPE, requireViewer, safeNext, sessionId } from './auth.js';
+import { hasLiveSession, HTML_TYPE, requireViewer, safeNext, sameOriginOnly, sessionId } from './auth.js';
 import type { SafeHtml } from './html.js';
 import { loadHistory } from './history.js';
 import { errorPage } from './pages/error.js';
@@ -98,7 +98,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     return send(reply, loginPage({ now: new Date(), next }));
   });
 
-  app.post('/login', async (req, reply) => {
+  app.post('/login', { onRequest: sameOriginOnly }, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const token = typeof body.token === 'string' ? body.token.trim() : '';
     const next = safeNext(body.next);

@@ -10,12 +10,16 @@ import { changeOf, settleMachine, type MachineService } from '../machines/refres
 import { lockMachine } from '../machines/repository.js';
 import { rowToProjection } from '../machines/row.js';
 import type { StatusVerdict } from '../status/types.js';
+import type { QuarantinedEvent } from './admission.js';
+import { insertQuarantined } from '../quarantine/store.js';
 
 /** Result of writing one batch. */
 export interface BatchResult {
   /** Every event with seq ≤ upTo is stored. */
   upTo: number;
   inserted: number;
+  /** Quarantined events newly recorded (redelivered ones are counted once). */
+  quarantined: number;
   machineId: string;
   statusBefore: string;
   verdict: StatusVerdict;
@@ -26,7 +30,13 @@ export async function writeBatch(
   db: Database,
   agentId: string,
   events: readonly WireEvent[],
-  deps: { assessor: PolicyAssessor; machines: MachineService; now?: () => Date },
+  deps: {
+    assessor: PolicyAssessor;
+    machines: MachineService;
+    now?: () => Date;
+    /** Events admission set aside; acknowledged with the batch. */
+    quarantined?: readonly QuarantinedEvent[];
+  },
 ): Promise<BatchResult> {
   const result = await db.withTransaction(async (tx) => {
     const now = deps.now?.() ?? new Date();
@@ -40,7 +50,9 @@ export async function writeBatch(
     const row = await lockMachine(tx, agentId);
     if (!row) throw new Error(`agent ${agentId} has no machine (hello not processed)`);
     const fresh = events.filter((e) => e.seq > lastAcked).sort((a, b) => a.seq - b.seq);
-    const maxSeq = events.reduce((m, e) => Math.max(m, e.seq), lastAcked);
+    const setAside = (deps.quarantined ?? []).filter((e) => e.seq > lastAcked);
+    const maxSeq = [...events, ...setAside].reduce((m, e) => Math.max(m, e.seq), lastAcked);
+    const quarantined = await insertQuarantined(tx, agentId, row.id, setAside);
     let inserted = 0;
     const before = rowToProjection(row);
     let projection = before;
@@ -64,7 +76,14 @@ export async function writeBatch(
       connected: true,
     });
     await tx.query('UPDATE agents SET last_acked_seq = $2 WHERE id = $1', [agentId, maxSeq]);
-    return { upTo: maxSeq, inserted, machineId: row.id, statusBefore: row.status, verdict: settled.verdict };
+    return {
+      upTo: maxSeq,
+      inserted,
+      quarantined,
+      machineId: row.id,
+      statusBefore: row.status,
+      verdict: settled.verdict,
+    };
   });
   deps.machines.emit([changeOf({ machineId: result.machineId, before: result.statusBefore, verdict: result.verdict })]);
   return result;

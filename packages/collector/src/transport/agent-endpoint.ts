@@ -8,13 +8,12 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import {
-  checkEventData,
-  decodeAgentFrame,
+  decodeIncomingAgentFrame,
   encodeFrame,
   isWuwatchError,
   makeError,
-  PROTOCOL_VERSION,
-  type Batch,
+  negotiateProtocol,
+  type BatchEnvelope,
   type CollectorFrame,
   type Hello,
 } from '@wuwatch/core';
@@ -22,7 +21,10 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/index.js';
 import type { AuthStore } from '../auth/store.js';
 import { bearerToken } from '../auth/tokens.js';
-import { writeBatch, type BatchResult } from '../ingest/writer.js';
+import type { BatchResult } from '../ingest/writer.js';
+import { admitBatch, ingestBatch } from '../ingest/ingest.js';
+import type { Admission, AdmissionOptions } from '../ingest/admission.js';
+import { sanitiseJson } from '../ingest/sanitise.js';
 import type { PolicyAssessor } from '../machines/projection.js';
 import type { MachineService } from '../machines/refresh.js';
 import type { Metrics } from '../api/metrics.js';
@@ -44,7 +46,11 @@ export interface AgentEndpointDeps {
   onBatch?: (result: BatchResult) => void;
   /** A connection that sends nothing for this long is closed (default 10 s). */
   helloTimeoutMs?: number;
+  /** Event time window of per-event admission (defaults: 30 days ahead, 3650 days back). */
+  admission?: AdmissionOptions;
 }
+
+const DEFAULT_ADMISSION: AdmissionOptions = { maxFutureSkewMs: 30 * 86_400_000, maxEventAgeMs: 3650 * 86_400_000 };
 
 interface Connection {
   ws: WebSocket;
@@ -54,7 +60,12 @@ interface Connection {
   graceful: boolean;
   queue: RawData[];
   busy: boolean;
+  /** Replaced by a newer connection of the same agent: its close must not mark the machine disconnected. */
+  superseded: boolean;
 }
+
+/** Close code for a connection replaced by a newer one of the same agent (4000–4999: application codes). */
+export const CLOSE_SUPERSEDED = 4001;
 
 const HELLO_TIMEOUT_MS = 10_000;
 
@@ -85,12 +96,15 @@ export class AgentEndpoint {
   }
 
   /** Handles an HTTP upgrade request for the agent path: authenticates, then upgrades or answers 401. */
-  async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, onAuthenticated?: () => void): Promise<void> {
     const reject = (status: number, body: string) => {
       socket.end(
         `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
       );
     };
+    // Node's HTTP server stops watching the socket at 'upgrade' and ws starts only after authentication: a peer
+    // resetting the connection in between would raise an unhandled 'error' and crash the collector.
+    socket.on('error', () => socket.destroy());
     if (this.state !== 'open') return reject(503, '{"code":"WUW_SHUTTING_DOWN"}');
     const token = bearerToken(req.headers.authorization);
     let agentId: string | null;
@@ -106,13 +120,32 @@ export class AgentEndpoint {
       return reject(401, JSON.stringify({ code: e.code, message: e.message }));
     }
     const id = agentId;
+    onAuthenticated?.();
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, id));
   }
 
   private accept(ws: WebSocket, agentId: string): void {
-    const conn: Connection = { ws, agentId, machineId: null, alive: true, graceful: false, queue: [], busy: false };
-    this.connections.add(conn);
+    const conn: Connection = {
+      ws,
+      agentId,
+      machineId: null,
+      alive: true,
+      graceful: false,
+      queue: [],
+      busy: false,
+      superseded: false,
+    };
     const log = this.deps.log.child({ agentId });
+    // One live connection per agent (issue 14): the newest wins. A token holding many sockets gains nothing, and a
+    // reconnecting agent's half-dead old socket cannot later mark the machine disconnected.
+    for (const old of this.connections) {
+      if (old.agentId !== agentId) continue;
+      old.superseded = true;
+      old.queue.length = 0;
+      log.warn('agent opened a new connection; closing its older one');
+      old.ws.close(CLOSE_SUPERSEDED, 'superseded by a newer connection');
+    }
+    this.connections.add(conn);
     const helloMs = this.deps.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
     const helloTimer = setTimeout(() => {
       if (!conn.machineId)
@@ -130,7 +163,7 @@ export class AgentEndpoint {
       clearTimeout(helloTimer);
       this.connections.delete(conn);
       this.deps.metrics.connectedAgents.set(this.connections.size);
-      if (conn.machineId) {
+      if (conn.machineId && !conn.superseded) {
         this.deps.machines
           .disconnect(agentId, conn.graceful)
           .catch((err: unknown) => log.warn({ err }, 'could not record disconnect'));
@@ -184,8 +217,7 @@ export class AgentEndpoint {
     const buf = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as ArrayBuffer);
     let frame;
     try {
-      frame = decodeAgentFrame(buf, this.deps.maxPayloadBytes);
-      if (frame.type === 'batch') this.checkBatch(frame);
+      frame = decodeIncomingAgentFrame(buf, this.deps.maxPayloadBytes);
     } catch (err) {
       if (isWuwatchError(err)) {
         log.warn({ code: err.code, reason: err.message }, 'protocol error from agent; closing');
@@ -203,29 +235,36 @@ export class AgentEndpoint {
     await this.onBatch(conn, frame, log);
   }
 
-  private checkBatch(batch: Batch): void {
-    for (const e of batch.events) {
-      const problem = checkEventData(e.kind, e.data);
-      if (problem) throw makeError('PROTOCOL_INVALID_FRAME', [`event seq ${e.seq} (${e.kind}): ${problem}`]);
-    }
-  }
-
-  private async onHello(conn: Connection, hello: Hello, log: Logger): Promise<void> {
+  private async onHello(conn: Connection, raw: Hello, log: Logger): Promise<void> {
     if (conn.machineId) return this.fail(conn, makeError('PROTOCOL_INVALID_FRAME', ['hello sent twice']));
+    // Hostname and versions are shown in tables, e-mails and terminals and stored as text: no NUL, no control codes.
+    const hello = sanitiseJson(raw).value;
     const { machineId, ackedSeq } = await this.deps.machines.hello(conn.agentId, hello);
     conn.machineId = machineId;
     log.info({ hostname: hello.hostname, mode: hello.mode, ackedSeq }, 'agent connected');
-    this.send(conn, { type: 'welcome', protocol: PROTOCOL_VERSION, ackedSeq });
+    // Decoding already checked that the ranges overlap; the welcome names the version chosen.
+    this.send(conn, { type: 'welcome', protocol: negotiateProtocol(hello), ackedSeq });
   }
 
-  private async onBatch(conn: Connection, batch: Batch, log: Logger): Promise<void> {
+  private async onBatch(conn: Connection, batch: BatchEnvelope, log: Logger): Promise<void> {
     const started = process.hrtime.bigint();
     try {
-      const result = await writeBatch(this.deps.db, conn.agentId, batch.events, {
+      const admission = this.admit(batch);
+      const result = await ingestBatch(this.deps.db, conn.agentId, admission, {
         assessor: this.deps.assessor,
         machines: this.deps.machines,
       });
       this.deps.metrics.eventsIngested.inc(result.inserted);
+      this.deps.metrics.eventsSanitised.inc(admission.sanitised);
+      this.deps.metrics.eventTimesClamped.inc(admission.clamped);
+      for (const q of admission.quarantined) this.deps.metrics.eventsQuarantined.inc({ class: q.class });
+      if (admission.quarantined.length > 0) {
+        log.warn(
+          { quarantined: admission.quarantined.map((q) => ({ seq: q.seq, class: q.class, reason: q.reason })) },
+          'agent events quarantined (see wuwatch quarantine list); the rest of the batch is stored',
+        );
+      }
+      if (admission.clamped > 0) log.warn({ clamped: admission.clamped }, 'event times in the future set to now');
       this.deps.metrics.ingestLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
       this.send(conn, { type: 'ack', batchId: batch.batchId, upTo: result.upTo });
       this.deps.onBatch?.(result);
@@ -235,6 +274,11 @@ export class AgentEndpoint {
       // Nothing was acknowledged, so the agent keeps the batch in its spool and resends after reconnecting.
       conn.ws.close(1011, 'batch not stored');
     }
+  }
+
+  /** Per-event admission of a batch: the decoding and validation step, taken only with a write slot held. */
+  private admit(batch: BatchEnvelope): Admission {
+    return admitBatch(batch.events, this.deps.admission ?? DEFAULT_ADMISSION, this.deps.assessor);
   }
 
   private beat(): void {

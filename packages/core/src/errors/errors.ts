@@ -65,7 +65,11 @@ export const Errors = Object.freeze({
     413,
     'Protocol frame too large: %s. Lower the agent batch size.',
   ),
-  PROTOCOL_VERSION: define('WUW_PROTOCOL_VERSION', 400, 'Unsupported protocol version %s. Upgrade the older side.'),
+  PROTOCOL_VERSION: define(
+    'WUW_PROTOCOL_VERSION',
+    400,
+    'No protocol version in common (%s). Upgrade the older side: a collector accepts agents one version ahead and any older one.',
+  ),
   // config and I/O
   CONFIG_INVALID: define(
     'WUW_CONFIG_INVALID',
@@ -101,7 +105,7 @@ export const Errors = Object.freeze({
   ENROLL_SECRET_INVALID: define(
     'WUW_ENROLL_SECRET_INVALID',
     401,
-    'The enrollment secret is unknown or revoked. Create one with "wuwatch enroll-secret create" and use it.',
+    'The enrollment secret is unknown or revoked (or expired, or used up). Create one with "wuwatch enroll-secret create" and use it.',
   ),
   ENROLL_FAILED: define(
     'WUW_ENROLL_FAILED',
@@ -130,6 +134,7 @@ export const Errors = Object.freeze({
     '%s answered HTTP %s with %s instead of JSON. Check --url/WUWATCH_URL: a proxy or another server answered.',
   ),
   BAD_REQUEST: define('WUW_BAD_REQUEST', 400, 'Bad request: %s.'),
+  RATE_LIMITED: define('WUW_RATE_LIMITED', 429, 'Too many requests: %s. Wait a minute and try again.'),
   DATABASE: define(
     'WUW_DATABASE',
     503,

@@ -1,7 +1,18 @@
 /** Decoding of wire frames: size check, JSON, schema; every failure is a catalogued error. */
 import { makeError } from '../errors/errors.js';
-import { AgentFrame, CollectorFrame, LIMITS, PROTOCOL_VERSION } from './schemas.js';
-import type { AgentFrame as AgentFrameT, CollectorFrame as CollectorFrameT } from './schemas.js';
+import {
+  AgentFrame,
+  CollectorFrame,
+  IncomingAgentFrame,
+  LIMITS,
+  PROTOCOL_MIN_VERSION,
+  PROTOCOL_VERSION,
+} from './schemas.js';
+import type {
+  AgentFrame as AgentFrameT,
+  CollectorFrame as CollectorFrameT,
+  IncomingAgentFrame as IncomingAgentFrameT,
+} from './schemas.js';
 import type * as z from 'zod';
 
 function decode<T>(schema: z.ZodType<T>, raw: string | Buffer, maxBytes: number): T {
@@ -22,12 +33,38 @@ function decode<T>(schema: z.ZodType<T>, raw: string | Buffer, maxBytes: number)
   return parsed.data;
 }
 
+/**
+ * The version to speak with an agent whose hello offers `minProtocol`..`protocol`: the newest one both sides speak.
+ * Throws WUW_PROTOCOL_VERSION naming both ranges when they do not overlap.
+ */
+export function negotiateProtocol(hello: { protocol: number; minProtocol?: number | undefined }): number {
+  const agentMin = Math.min(hello.minProtocol ?? hello.protocol, hello.protocol);
+  const chosen = Math.min(hello.protocol, PROTOCOL_VERSION);
+  if (chosen < Math.max(agentMin, PROTOCOL_MIN_VERSION)) {
+    throw makeError('PROTOCOL_VERSION', [
+      `agent speaks ${agentMin}..${hello.protocol}, this collector ${PROTOCOL_MIN_VERSION}..${PROTOCOL_VERSION}`,
+    ]);
+  }
+  return chosen;
+}
+
 /** Decodes and validates a frame sent by an agent; throws WUW_PROTOCOL_* errors. */
 export function decodeAgentFrame(raw: string | Buffer, maxBytes: number = LIMITS.maxFrameBytes): AgentFrameT {
   const frame = decode(AgentFrame, raw, maxBytes);
-  if (frame.type === 'hello' && frame.protocol !== PROTOCOL_VERSION) {
-    throw makeError('PROTOCOL_VERSION', [String(frame.protocol)]);
-  }
+  if (frame.type === 'hello') negotiateProtocol(frame);
+  return frame;
+}
+
+/**
+ * Decodes a frame sent by an agent for admission: hello and goodbye fully checked, a batch only as an envelope
+ * (its events' shapes are left to the collector's per-event admission); throws WUW_PROTOCOL_* errors.
+ */
+export function decodeIncomingAgentFrame(
+  raw: string | Buffer,
+  maxBytes: number = LIMITS.maxFrameBytes,
+): IncomingAgentFrameT {
+  const frame = decode(IncomingAgentFrame, raw, maxBytes);
+  if (frame.type === 'hello') negotiateProtocol(frame);
   return frame;
 }
 

@@ -5,8 +5,15 @@
  */
 import * as z from 'zod';
 
-/** Protocol version spoken by this build. A collector accepts agents of the same major version. */
+/**
+ * Newest protocol version spoken by this build. A hello offers a range (`minProtocol`..`protocol`) and the
+ * collector picks the newest version both speak ({@link negotiateProtocol}), so a collector accepts agents one
+ * version ahead (they still speak its version) and any older one it still supports.
+ */
 export const PROTOCOL_VERSION = 1;
+
+/** Oldest protocol version this build still speaks. */
+export const PROTOCOL_MIN_VERSION = 1;
 
 /** Size limits both sides enforce. */
 export const LIMITS = Object.freeze({
@@ -124,7 +131,10 @@ export const WireEvent = z.object({
 /** First frame from the agent after the socket opens. */
 export const Hello = z.object({
   type: z.literal('hello'),
+  /** Newest protocol version the agent speaks. */
   protocol: z.number().int().positive(),
+  /** Oldest version the agent still speaks (absent from agents before negotiation: only `protocol`). */
+  minProtocol: z.number().int().positive().optional(),
   agentId: z.string().min(1).max(64),
   hostname: z.string().min(1).max(255),
   osVersion: text,
@@ -139,11 +149,27 @@ export const Batch = z.object({
   events: z.array(WireEvent).min(1).max(LIMITS.maxBatchEvents),
 });
 
+/**
+ * A batch as framed, before its events are checked one by one: the collector needs only each event's `seq` (to
+ * acknowledge it) to admit the rest event by event, so one bad event is set aside instead of refusing the batch.
+ */
+export const BatchEnvelope = z.object({
+  type: z.literal('batch'),
+  batchId: z.number().int().nonnegative(),
+  events: z
+    .array(z.looseObject({ seq: z.number().int().positive() }))
+    .min(1)
+    .max(LIMITS.maxBatchEvents),
+});
+
 /** The agent says it is stopping on purpose (a graceful stop is not a vanished agent). */
 export const Goodbye = z.object({ type: z.literal('goodbye'), reason: text });
 
 /** Frames the agent sends. */
 export const AgentFrame = z.discriminatedUnion('type', [Hello, Batch, Goodbye]);
+
+/** Frames as the collector first reads them: batches as envelopes, their events admitted one by one. */
+export const IncomingAgentFrame = z.discriminatedUnion('type', [Hello, BatchEnvelope, Goodbye]);
 
 /** Collector's answer to hello: the highest seq it has stored for this agent. */
 export const Welcome = z.object({
@@ -179,6 +205,8 @@ export type ProbeData = z.infer<typeof ProbeData>;
 export type WireEvent = z.infer<typeof WireEvent>;
 export type Hello = z.infer<typeof Hello>;
 export type Batch = z.infer<typeof Batch>;
+export type BatchEnvelope = z.infer<typeof BatchEnvelope>;
+export type IncomingAgentFrame = z.infer<typeof IncomingAgentFrame>;
 export type Goodbye = z.infer<typeof Goodbye>;
 export type AgentFrame = z.infer<typeof AgentFrame>;
 export type Welcome = z.infer<typeof Welcome>;

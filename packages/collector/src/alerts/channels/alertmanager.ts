@@ -189,13 +189,19 @@ export function createAlertmanagerWebhookChannel(cfg: AlertmanagerWebhookChannel
   const channel: Channel = {
     name: cfg.name ?? 'alertmanager-webhook',
     type: 'alertmanager-webhook',
-    target: redactUrl(cfg.url),
+    target: cfg.url.toString(),
     async send(n: Notification): Promise<void> {
       const body = JSON.stringify(
         alertmanagerWebhookMessage(n, { receiver: channel.name, externalUrl: cfg.externalUrl }),
       );
       const headers = { ...JSON_HEADERS, 'x-wuwatch-delivery': n.id };
-      const failure = await post({ url: cfg.url, target: channel.target, headers, body, timeoutMs: cfg.timeoutMs });
+      const failure = await post({
+        url: cfg.url.reveal(),
+        target: channel.target,
+        headers,
+        body,
+        timeoutMs: cfg.timeoutMs,
+      });
       if (failure) throw deliveryError(channel, failure);
     },
     async close(): Promise<void> {},
@@ -206,7 +212,7 @@ export function createAlertmanagerWebhookChannel(cfg: AlertmanagerWebhookChannel
 /** A channel pushing alerts to an Alertmanager's `/api/v2/alerts`. */
 export function createAlertmanagerChannel(cfg: AlertmanagerChannelConfig, deps: ChannelDeps = {}): Channel {
   const clock = deps.clock ?? (() => new Date());
-  const url = `${cfg.url.replace(/\/+$/, '')}/api/v2/alerts`;
+  const url = `${cfg.url.reveal().replace(/\/+$/, '')}/api/v2/alerts`;
   const channel: Channel = {
     name: cfg.name ?? 'alertmanager',
     type: 'alertmanager',

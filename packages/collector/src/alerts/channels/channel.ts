@@ -5,6 +5,9 @@
 import { makeError, type WuwatchError } from '@wuwatch/core';
 import * as z from 'zod';
 import type { Notification } from '../types.js';
+import { redactUrl, secret, secretUrl } from '../../config/secret.js';
+
+export { redactUrl };
 
 /** Something that delivers notifications; `send` rejects with a WUW_ALERT_DELIVERY error saying why. */
 export interface Channel {
@@ -31,15 +34,17 @@ export const WebhookChannelConfig = z
   .object({
     type: z.literal('webhook'),
     name,
-    url: httpUrl,
+    url: secretUrl(httpUrl),
     /** HMAC-SHA256 key for X-Wuwatch-Signature; short keys make the signature guessable. */
-    secret: z.string().min(16, 'secret must be at least 16 characters').optional(),
+    secret: secret(z.string().min(16, 'secret must be at least 16 characters')).optional(),
     timeoutMs,
   })
   .strict();
 
 /** A Slack-compatible incoming webhook (Slack, Mattermost, Rocket.Chat). */
-export const SlackChannelConfig = z.object({ type: z.literal('slack'), name, url: httpUrl, timeoutMs }).strict();
+export const SlackChannelConfig = z
+  .object({ type: z.literal('slack'), name, url: secretUrl(httpUrl), timeoutMs })
+  .strict();
 
 /** E-mail through an SMTP server. */
 export const EmailChannelConfig = z
@@ -53,7 +58,7 @@ export const EmailChannelConfig = z
         /** Implicit TLS (port 465); otherwise STARTTLS is used when the server offers it. */
         secure: z.boolean().default(false),
         user: z.string().min(1).optional(),
-        pass: z.string().min(1).optional(),
+        pass: secret(z.string().min(1)).optional(),
         /** Never upgrade with STARTTLS (plain-text relays on a trusted network only). */
         ignoreTLS: z.boolean().default(false),
         /** Refuse to send unless STARTTLS succeeds. */
@@ -75,7 +80,7 @@ const externalUrl = httpUrl.optional();
 
 /** A receiver that understands Alertmanager's webhook message (version 4). */
 export const AlertmanagerWebhookChannelConfig = z
-  .object({ type: z.literal('alertmanager-webhook'), name, url: httpUrl, externalUrl, timeoutMs })
+  .object({ type: z.literal('alertmanager-webhook'), name, url: secretUrl(httpUrl), externalUrl, timeoutMs })
   .strict();
 
 /** An Alertmanager to push alerts to (`url` is its base URL; wuwatch posts to `<url>/api/v2/alerts`). */
@@ -83,7 +88,7 @@ export const AlertmanagerChannelConfig = z
   .object({
     type: z.literal('alertmanager'),
     name,
-    url: httpUrl,
+    url: secretUrl(httpUrl),
     externalUrl,
     /**
      * How long a firing alert stays active in Alertmanager without being renewed; keep it above
@@ -109,16 +114,6 @@ export type SlackChannelConfig = z.infer<typeof SlackChannelConfig>;
 export type EmailChannelConfig = z.infer<typeof EmailChannelConfig>;
 export type AlertmanagerWebhookChannelConfig = z.infer<typeof AlertmanagerWebhookChannelConfig>;
 export type AlertmanagerChannelConfig = z.infer<typeof AlertmanagerChannelConfig>;
-
-/** Scheme, host and port only: webhook paths and queries often embed the secret token (Slack, Teams). */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname.length > 1 || u.search ? '/…' : ''}`;
-  } catch {
-    return '(invalid URL)';
-  }
-}
 
 /** Why a delivery failed, for the catalogued error's details and the retry decision. */
 export interface DeliveryFailure {

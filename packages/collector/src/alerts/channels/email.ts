@@ -1,4 +1,5 @@
 /** E-mail through SMTP with nodemailer: subject = rendered title, plain-text body = rendered text. */
+import { bodyText, headerText } from '../../escaping/email.js';
 import nodemailer from 'nodemailer';
 import { renderMessage } from '../message.js';
 import type { Notification } from '../types.js';
@@ -55,7 +56,7 @@ export function createEmailChannel(cfg: EmailChannelConfig): Channel {
     connectionTimeout: s.timeoutMs,
     greetingTimeout: s.timeoutMs,
     socketTimeout: s.timeoutMs,
-    ...(s.user !== undefined && s.pass !== undefined ? { auth: { user: s.user, pass: s.pass } } : {}),
+    ...(s.user !== undefined && s.pass !== undefined ? { auth: { user: s.user, pass: s.pass.reveal() } } : {}),
   });
   const channel: Channel = {
     name: cfg.name ?? 'email',
@@ -67,8 +68,8 @@ export function createEmailChannel(cfg: EmailChannelConfig): Channel {
         await transport.sendMail({
           from: cfg.from,
           to: cfg.to,
-          subject: `${cfg.subjectPrefix} ${msg.title}`.trim(),
-          text: msg.text,
+          subject: headerText(`${cfg.subjectPrefix} ${msg.title}`.trim()),
+          text: bodyText(msg.text),
           // A Message-ID derived from the notification id lets mail systems drop retried duplicates.
           messageId: `<${n.id}@wuwatch>`,
           headers: { 'X-Wuwatch-Delivery': n.id },

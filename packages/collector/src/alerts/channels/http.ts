@@ -55,13 +55,32 @@ function excerpt(text: string): string {
   return clean.length > BODY_EXCERPT ? `${clean.slice(0, BODY_EXCERPT)}…` : clean;
 }
 
+/**
+ * Moves user info out of a URL into an Authorization header: fetch refuses URLs with credentials, and its error
+ * message would quote the whole URL, password included, into the delivery error and the log.
+ */
+function withBasicAuth(raw: string, headers: Record<string, string>): { url: string; headers: Record<string, string> } {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return { url: raw, headers };
+  }
+  if (!u.username && !u.password) return { url: raw, headers };
+  const basic = Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');
+  u.username = '';
+  u.password = '';
+  return { url: u.toString(), headers: { ...headers, authorization: `Basic ${basic}` } };
+}
+
 /** POSTs the body; resolves on 2xx, otherwise resolves with the failure (the caller wraps it in its error). */
 export async function post(req: PostRequest): Promise<DeliveryFailure | null> {
   let res: Response;
   try {
-    res = await fetch(req.url, {
+    const { url, headers } = withBasicAuth(req.url, req.headers);
+    res = await fetch(url, {
       method: 'POST',
-      headers: req.headers,
+      headers,
       body: req.body,
       // A redirect usually means a wrong or moved URL; following it would resend the body somewhere unplanned.
       redirect: 'manual',

@@ -1,8 +1,9 @@
 /** Slack-compatible incoming webhook (also Mattermost, Rocket.Chat): `{text, blocks}` in simple mrkdwn. */
 import { renderMessage } from '../message.js';
 import type { Notification } from '../types.js';
-import { deliveryError, redactUrl, type Channel, type SlackChannelConfig } from './channel.js';
+import { deliveryError, type Channel, type SlackChannelConfig } from './channel.js';
 import { post } from './http.js';
+import { escapeMrkdwn } from '../../escaping/slack.js';
 
 // Slack's limits: section text 3000 characters, 10 fields of 2000 characters each.
 const SECTION_MAX = 3000;
@@ -15,6 +16,8 @@ const WIDE_FIELDS = new Set(['Meaning', 'Fix']);
 export interface SlackText {
   type: 'mrkdwn';
   text: string;
+  /** true: Slack does not auto-link URLs or parse mentions in it. */
+  verbatim: true;
 }
 
 /** The body posted to a Slack incoming webhook. */
@@ -27,17 +30,14 @@ export interface SlackBody {
   )[];
 }
 
-/** Escapes the three characters Slack treats as control characters in mrkdwn. */
-export function escapeMrkdwn(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
+export { escapeMrkdwn };
 
 function clip(s: string, max: number): string {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
 function mrkdwn(text: string, max: number): SlackText {
-  return { type: 'mrkdwn', text: clip(text, max) };
+  return { type: 'mrkdwn', text: clip(text, max), verbatim: true };
 }
 
 /** Builds the Slack body: a bold title with the summary, the facts as fields, wide sections, and a context line. */
@@ -62,7 +62,7 @@ export function slackBody(n: Notification): SlackBody {
     elements: [mrkdwn(`wuwatch · ${n.kind} · ${escapeMrkdwn(n.alert.rule)} · ${n.id}`, SECTION_MAX)],
   });
   // `text` is what notifications and clients without blocks show.
-  return { text: clip(`${msg.title}: ${n.alert.summary}`, SECTION_MAX), blocks };
+  return { text: clip(escapeMrkdwn(`${msg.title}: ${n.alert.summary}`), SECTION_MAX), blocks };
 }
 
 /** A Slack channel from validated config. */
@@ -70,11 +70,17 @@ export function createSlackChannel(cfg: SlackChannelConfig): Channel {
   const channel: Channel = {
     name: cfg.name ?? 'slack',
     type: 'slack',
-    target: redactUrl(cfg.url),
+    target: cfg.url.toString(),
     async send(n: Notification): Promise<void> {
       const body = JSON.stringify(slackBody(n));
       const headers = { 'content-type': 'application/json', 'user-agent': 'wuwatch' };
-      const failure = await post({ url: cfg.url, target: channel.target, headers, body, timeoutMs: cfg.timeoutMs });
+      const failure = await post({
+        url: cfg.url.reveal(),
+        target: channel.target,
+        headers,
+        body,
+        timeoutMs: cfg.timeoutMs,
+      });
       if (failure) throw deliveryError(channel, failure);
     },
     async close(): Promise<void> {},

@@ -6,7 +6,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { toWebhookPayload } from '../message.js';
 import type { Notification } from '../types.js';
-import { deliveryError, redactUrl, type Channel, type ChannelDeps, type WebhookChannelConfig } from './channel.js';
+import { deliveryError, type Channel, type ChannelDeps, type WebhookChannelConfig } from './channel.js';
 import { post } from './http.js';
 
 /** Header carrying `sha256=<hex>` when a secret is configured. */
@@ -33,7 +33,7 @@ export function createWebhookChannel(cfg: WebhookChannelConfig, deps: ChannelDep
   const channel: Channel = {
     name: cfg.name ?? 'webhook',
     type: 'webhook',
-    target: redactUrl(cfg.url),
+    target: cfg.url.toString(),
     async send(n: Notification): Promise<void> {
       const body = JSON.stringify(toWebhookPayload(n, clock()));
       const headers: Record<string, string> = {
@@ -41,8 +41,14 @@ export function createWebhookChannel(cfg: WebhookChannelConfig, deps: ChannelDep
         'user-agent': 'wuwatch',
         [DELIVERY_HEADER]: n.id,
       };
-      if (cfg.secret !== undefined) headers[SIGNATURE_HEADER] = signBody(body, cfg.secret);
-      const failure = await post({ url: cfg.url, target: channel.target, headers, body, timeoutMs: cfg.timeoutMs });
+      if (cfg.secret !== undefined) headers[SIGNATURE_HEADER] = signBody(body, cfg.secret.reveal());
+      const failure = await post({
+        url: cfg.url.reveal(),
+        target: channel.target,
+        headers,
+        body,
+        timeoutMs: cfg.timeoutMs,
+      });
       if (failure) throw deliveryError(channel, failure);
     },
     async close(): Promise<void> {},
