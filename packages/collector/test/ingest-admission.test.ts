@@ -105,6 +105,22 @@ test('a time in year 9999 is set to the receive time and cannot pin wsus_servers
   t.true(tc.collector.metrics.eventTimesClamped.get() >= 1);
 });
 
+test('a clock 20 days ahead (inside the allowance) cannot put wsus_servers.last_answer_at in the future', async (t) => {
+  const url = 'http://wsus-ahead.example.com:8530';
+  const ahead = new Date(Date.now() + 20 * 24 * 3600_000).toISOString();
+  const agentId = await deliver(t, 'srv-clock-ahead', [
+    policyEvent(1, new Date(), wsusPolicy(url)),
+    probeEvent(2, ahead, url),
+  ]);
+  t.deepEqual(await storedSeqs(agentId), [1, 2]);
+  const { rows } = await tc.collector.db.query<{ last_answer_at: Date; last_probe_at: Date }>(
+    'SELECT last_answer_at, last_probe_at FROM wsus_servers WHERE url = $1',
+    [url],
+  );
+  t.true(rows[0]!.last_answer_at.getTime() <= Date.now() + 1000, rows[0]!.last_answer_at.toISOString());
+  t.true(rows[0]!.last_probe_at.getTime() <= Date.now() + 1000, rows[0]!.last_probe_at.toISOString());
+});
+
 test('a policy payload of the wrong shape is quarantined instead of throwing in assessPolicy', async (t) => {
   const poison = { seq: 2, time: new Date().toISOString(), kind: 'policy', data: { policy: { windowsUpdate: {} } } };
   const typed = {

@@ -66,7 +66,10 @@ const SAVE_MACHINE_SQL = (() => {
 /** Records the WSUS server a projection points at, with its freshest probe (the `wsus_servers` projection). */
 export async function saveWsusServer(q: Queryable, p: MachineProjection, now: Date): Promise<void> {
   if (!p.wsusUrl) return;
-  const answered = p.lastProbe?.ok ? (p.lastProbeAt ?? now) : null;
+  // An agent's clock may run ahead (admission lets event times up to its allowance into the future): the server view
+  // never records an answer or a probe later than the collector's own now, so no agent can pin them ahead.
+  const notAfterNow = (d: Date | null) => (d && d.getTime() > now.getTime() ? now : d);
+  const answered = notAfterNow(p.lastProbe?.ok ? (p.lastProbeAt ?? now) : null);
   await q.query(
     `INSERT INTO wsus_servers (url, first_seen, last_answer_at, last_probe_at, last_probe_class)
      VALUES ($1, $2, $3, $4, $5)
@@ -74,7 +77,7 @@ export async function saveWsusServer(q: Queryable, p: MachineProjection, now: Da
        last_answer_at = GREATEST(wsus_servers.last_answer_at, EXCLUDED.last_answer_at),
        last_probe_at = GREATEST(wsus_servers.last_probe_at, EXCLUDED.last_probe_at),
        last_probe_class = COALESCE(EXCLUDED.last_probe_class, wsus_servers.last_probe_class)`,
-    [p.wsusUrl, now, answered, p.lastProbeAt, p.lastProbe?.class ?? null],
+    [p.wsusUrl, now, answered, notAfterNow(p.lastProbeAt), p.lastProbe?.class ?? null],
   );
 }
 
