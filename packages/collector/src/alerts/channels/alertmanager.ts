@@ -7,14 +7,13 @@
 import { renderMessage } from '../message.js';
 import type { Notification } from '../types.js';
 import {
-  deliveryError,
   redactUrl,
   type AlertmanagerChannelConfig,
   type AlertmanagerWebhookChannelConfig,
   type Channel,
   type ChannelDeps,
 } from './channel.js';
-import { post } from './http.js';
+import { jsonPostChannel } from './http.js';
 
 /** Alertmanager's zero time: what its webhook sends as `endsAt` while an alert fires. */
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -186,51 +185,35 @@ const JSON_HEADERS = { 'content-type': 'application/json', 'user-agent': 'wuwatc
 
 /** A channel posting Alertmanager's webhook message. */
 export function createAlertmanagerWebhookChannel(cfg: AlertmanagerWebhookChannelConfig): Channel {
-  const channel: Channel = {
-    name: cfg.name ?? 'alertmanager-webhook',
+  const name = cfg.name ?? 'alertmanager-webhook';
+  return jsonPostChannel({
+    name,
     type: 'alertmanager-webhook',
+    url: cfg.url.reveal(),
     target: cfg.url.toString(),
-    async send(n: Notification): Promise<void> {
-      const body = JSON.stringify(
-        alertmanagerWebhookMessage(n, { receiver: channel.name, externalUrl: cfg.externalUrl }),
-      );
-      const headers = { ...JSON_HEADERS, 'x-wuwatch-delivery': n.id };
-      const failure = await post({
-        url: cfg.url.reveal(),
-        target: channel.target,
-        headers,
-        body,
-        timeoutMs: cfg.timeoutMs,
-      });
-      if (failure) throw deliveryError(channel, failure);
-    },
-    async close(): Promise<void> {},
-  };
-  return channel;
+    timeoutMs: cfg.timeoutMs,
+    request: (n) => ({
+      body: JSON.stringify(alertmanagerWebhookMessage(n, { receiver: name, externalUrl: cfg.externalUrl })),
+      headers: { ...JSON_HEADERS, 'x-wuwatch-delivery': n.id },
+    }),
+  });
 }
 
 /** A channel pushing alerts to an Alertmanager's `/api/v2/alerts`. */
 export function createAlertmanagerChannel(cfg: AlertmanagerChannelConfig, deps: ChannelDeps = {}): Channel {
   const clock = deps.clock ?? (() => new Date());
   const url = `${cfg.url.reveal().replace(/\/+$/, '')}/api/v2/alerts`;
-  const channel: Channel = {
+  return jsonPostChannel({
     name: cfg.name ?? 'alertmanager',
     type: 'alertmanager',
+    url,
     target: redactUrl(url),
-    async send(n: Notification): Promise<void> {
-      const body = JSON.stringify(
+    timeoutMs: cfg.timeoutMs,
+    request: (n) => ({
+      body: JSON.stringify(
         postableAlerts(n, { now: clock(), ttlMs: cfg.ttlMinutes * 60_000, externalUrl: cfg.externalUrl }),
-      );
-      const failure = await post({
-        url,
-        target: channel.target,
-        headers: JSON_HEADERS,
-        body,
-        timeoutMs: cfg.timeoutMs,
-      });
-      if (failure) throw deliveryError(channel, failure);
-    },
-    async close(): Promise<void> {},
-  };
-  return channel;
+      ),
+      headers: JSON_HEADERS,
+    }),
+  });
 }

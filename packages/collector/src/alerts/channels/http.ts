@@ -1,6 +1,7 @@
 /** HTTP POST for the webhook-style channels: timeout, no redirects, and a failure that says why. */
 import { httpReason } from '@wuwatch/core';
-import type { DeliveryFailure } from './channel.js';
+import type { Notification } from '../types.js';
+import { deliveryError, type Channel, type DeliveryFailure } from './channel.js';
 
 /** Longest part of an error answer quoted in the failure (Slack answers `invalid_payload`, `no_service`). */
 const BODY_EXCERPT = 200;
@@ -104,4 +105,32 @@ export async function post(req: PostRequest): Promise<DeliveryFailure | null> {
     retryable: res.status >= 500 || res.status === 408 || res.status === 429,
     status: res.status,
   };
+}
+
+/** What makes a channel that POSTs one JSON document per notification. */
+export interface JsonPostChannelSpec {
+  name: string;
+  type: Channel['type'];
+  /** The URL with its secrets (sent to), and the same without them (in messages). */
+  url: string;
+  target: string;
+  timeoutMs: number;
+  /** The request body and its headers for one notification. */
+  request(n: Notification): { body: string; headers: Record<string, string> };
+}
+
+/** A channel that POSTs each notification as JSON and fails with the reason the receiver or the network gave. */
+export function jsonPostChannel(spec: JsonPostChannelSpec): Channel {
+  const channel: Channel = {
+    name: spec.name,
+    type: spec.type,
+    target: spec.target,
+    async send(n: Notification): Promise<void> {
+      const { body, headers } = spec.request(n);
+      const failure = await post({ url: spec.url, target: spec.target, headers, body, timeoutMs: spec.timeoutMs });
+      if (failure) throw deliveryError(channel, failure);
+    },
+    async close(): Promise<void> {},
+  };
+  return channel;
 }

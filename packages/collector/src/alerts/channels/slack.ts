@@ -1,8 +1,8 @@
 /** Slack-compatible incoming webhook (also Mattermost, Rocket.Chat): `{text, blocks}` in simple mrkdwn. */
 import { renderMessage } from '../message.js';
 import type { Notification } from '../types.js';
-import { deliveryError, type Channel, type SlackChannelConfig } from './channel.js';
-import { post } from './http.js';
+import type { Channel, SlackChannelConfig } from './channel.js';
+import { jsonPostChannel } from './http.js';
 import { escapeMrkdwn } from '../../escaping/slack.js';
 
 // Slack's limits: section text 3000 characters, 10 fields of 2000 characters each.
@@ -67,23 +67,15 @@ export function slackBody(n: Notification): SlackBody {
 
 /** A Slack channel from validated config. */
 export function createSlackChannel(cfg: SlackChannelConfig): Channel {
-  const channel: Channel = {
+  return jsonPostChannel({
     name: cfg.name ?? 'slack',
     type: 'slack',
+    url: cfg.url.reveal(),
     target: cfg.url.toString(),
-    async send(n: Notification): Promise<void> {
-      const body = JSON.stringify(slackBody(n));
-      const headers = { 'content-type': 'application/json', 'user-agent': 'wuwatch' };
-      const failure = await post({
-        url: cfg.url.reveal(),
-        target: channel.target,
-        headers,
-        body,
-        timeoutMs: cfg.timeoutMs,
-      });
-      if (failure) throw deliveryError(channel, failure);
-    },
-    async close(): Promise<void> {},
-  };
-  return channel;
+    timeoutMs: cfg.timeoutMs,
+    request: (n) => ({
+      body: JSON.stringify(slackBody(n)),
+      headers: { 'content-type': 'application/json', 'user-agent': 'wuwatch' },
+    }),
+  });
 }

@@ -5,9 +5,8 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { toWebhookPayload } from '../message.js';
-import type { Notification } from '../types.js';
-import { deliveryError, type Channel, type ChannelDeps, type WebhookChannelConfig } from './channel.js';
-import { post } from './http.js';
+import type { Channel, ChannelDeps, WebhookChannelConfig } from './channel.js';
+import { jsonPostChannel } from './http.js';
 
 /** Header carrying `sha256=<hex>` when a secret is configured. */
 export const SIGNATURE_HEADER = 'x-wuwatch-signature';
@@ -30,11 +29,13 @@ export function verifySignature(body: string | Buffer, secret: string, header: s
 /** A webhook channel from validated config. */
 export function createWebhookChannel(cfg: WebhookChannelConfig, deps: ChannelDeps = {}): Channel {
   const clock = deps.clock ?? (() => new Date());
-  const channel: Channel = {
+  return jsonPostChannel({
     name: cfg.name ?? 'webhook',
     type: 'webhook',
+    url: cfg.url.reveal(),
     target: cfg.url.toString(),
-    async send(n: Notification): Promise<void> {
+    timeoutMs: cfg.timeoutMs,
+    request: (n) => {
       const body = JSON.stringify(toWebhookPayload(n, clock()));
       const headers: Record<string, string> = {
         'content-type': 'application/json',
@@ -42,16 +43,7 @@ export function createWebhookChannel(cfg: WebhookChannelConfig, deps: ChannelDep
         [DELIVERY_HEADER]: n.id,
       };
       if (cfg.secret !== undefined) headers[SIGNATURE_HEADER] = signBody(body, cfg.secret.reveal());
-      const failure = await post({
-        url: cfg.url.reveal(),
-        target: channel.target,
-        headers,
-        body,
-        timeoutMs: cfg.timeoutMs,
-      });
-      if (failure) throw deliveryError(channel, failure);
+      return { body, headers };
     },
-    async close(): Promise<void> {},
-  };
-  return channel;
+  });
 }
