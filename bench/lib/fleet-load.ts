@@ -92,7 +92,13 @@ class CadenceAgent {
       );
     });
     ws.on('message', (d) => {
-      const f = JSON.parse(d.toString()) as { type: string; ackedSeq?: number; upTo?: number; batchId?: number };
+      // binaryType is ws's default, 'nodebuffer': every message arrives as one Buffer.
+      const f = JSON.parse((d as Buffer).toString('utf8')) as {
+        type: string;
+        ackedSeq?: number;
+        upTo?: number;
+        batchId?: number;
+      };
       if (f.type === 'welcome') {
         this.open = true;
         connected++;

@@ -16,7 +16,7 @@ interface Forgotten {
  * with a new agent) it lists them and asks for --id instead of guessing.
  */
 export async function machineForgetCommand({ values, positionals, io }: CommandContext): Promise<number> {
-  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  const str = (k: string) => (typeof values[k] === 'string' ? values[k] : undefined);
   const target = resolveTarget({ url: str('url'), token: str('token') }, io.env);
   const host = positionals[0];
   let id = str('id');
