@@ -154,7 +154,12 @@ export class Agent {
 
   private async pollPolicy(): Promise<void> {
     const policy = await this.deps.sources.policy.read();
-    const json = JSON.stringify(policy);
+    // The MDM store stands beside Group Policy: failing to read it must not hold back the Group Policy itself.
+    const mdm = await this.deps.sources.policy.readMdm().catch((err: unknown) => {
+      this.deps.log.warn({ err }, 'MDM PolicyManager store unreadable; policy sent without it');
+      return undefined;
+    });
+    const json = JSON.stringify({ policy, mdm });
     const a = assessPolicy(policy);
     this.wsusUrl = a.source === 'wsus' ? a.wsusUrl : null;
     if (json === this.lastPolicyJson) return;
@@ -167,7 +172,7 @@ export class Agent {
       {
         time: new Date().toISOString(),
         kind: 'policy',
-        data: { policy: policy },
+        data: mdm === undefined ? { policy } : { policy, mdm },
       },
     ]);
   }
