@@ -155,7 +155,7 @@ test('a denied PolicyManager query is WUW_COMMAND_FAILED naming the key', async 
   const runner = new RecordingRunner().on('reg.exe', { code: 1, stderr: 'ERROR: Access is denied.\r\n' });
   const err = await t.throwsAsync(windowsPolicySource(runner, { env: ENV }).readMdm());
   t.true(isWuwatchError(err, 'COMMAND_FAILED'));
-  t.regex(err!.message, /PolicyManager\\current\\device\\Update/);
+  t.regex(err.message, /PolicyManager\\current\\device\\Update/);
 });
 
 test('simulate: DIR/mdm.reg is read as the MDM store; without it the store is absent', async (t) => {
