@@ -6,10 +6,15 @@
 // application can run (a SEA's main script is a CommonJS script and cannot import files beside it);
 // packaging/windows/build.mjs injects it into node.exe.
 import { build } from 'esbuild';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const agentDir = fileURLToPath(new URL('..', import.meta.url));
 const sea = process.argv.includes('--sea');
+const outdir = sea ? 'dist/sea' : 'dist/bundle';
+// esbuild never deletes: chunk names are content hashes, so every rebuild would leave the last build's chunks behind.
+await rm(join(agentDir, outdir), { recursive: true, force: true });
 
 const common = {
   absWorkingDir: agentDir,
@@ -28,7 +33,7 @@ const common = {
 if (sea) {
   await build({
     ...common,
-    outdir: 'dist/sea',
+    outdir,
     outExtension: { '.js': '.cjs' },
     format: 'cjs',
     splitting: false,
@@ -40,7 +45,7 @@ if (sea) {
 } else {
   await build({
     ...common,
-    outdir: 'dist/bundle',
+    outdir,
     outExtension: { '.js': '.mjs' },
     splitting: true,
     format: 'esm',
