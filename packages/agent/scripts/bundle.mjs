@@ -30,6 +30,25 @@ const common = {
   logLevel: 'warning',
 };
 
+/**
+ * `import … from 'node:http'` in an ES module makes Node build that module's ESM facade, which reads every export,
+ * including the lazy `WebSocket`/`CloseEvent`/`MessageEvent` getters Node 22 added to node:http: that loads undici and
+ * compiles its llhttp WebAssembly, ~15 MB of idle RSS the agent (which never uses them) kept for life. `require` does
+ * not touch those getters, so the ESM bundle takes node:http through the bundle's `require` instead.
+ */
+const httpViaRequire = {
+  name: 'node-http-via-require',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?http$/ }, (args) =>
+      args.namespace === 'http-via-require' ? undefined : { path: 'node:http', namespace: 'http-via-require' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'http-via-require' }, () => ({
+      contents: "module.exports = require('node:http');",
+      loader: 'js',
+    }));
+  },
+};
+
 if (sea) {
   await build({
     ...common,
@@ -49,6 +68,7 @@ if (sea) {
     outExtension: { '.js': '.mjs' },
     splitting: true,
     format: 'esm',
+    plugins: [httpViaRequire],
     sourcemap: true,
     // ws and pino are CommonJS and require Node's built-ins; an ES module bundle has no `require` of its own.
     banner: {
