@@ -6,10 +6,15 @@
 // application can run (a SEA's main script is a CommonJS script and cannot import files beside it);
 // packaging/windows/build.mjs injects it into node.exe.
 import { build } from 'esbuild';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const agentDir = fileURLToPath(new URL('..', import.meta.url));
 const sea = process.argv.includes('--sea');
+const outdir = sea ? 'dist/sea' : 'dist/bundle';
+// esbuild never deletes: chunk names are content hashes, so every rebuild would leave the last build's chunks behind.
+await rm(join(agentDir, outdir), { recursive: true, force: true });
 
 const common = {
   absWorkingDir: agentDir,
@@ -25,10 +30,29 @@ const common = {
   logLevel: 'warning',
 };
 
+/**
+ * `import … from 'node:http'` in an ES module makes Node build that module's ESM facade, which reads every export,
+ * including the lazy `WebSocket`/`CloseEvent`/`MessageEvent` getters Node 22 added to node:http: that loads undici and
+ * compiles its llhttp WebAssembly, ~15 MB of idle RSS the agent (which never uses them) kept for life. `require` does
+ * not touch those getters, so the ESM bundle takes node:http through the bundle's `require` instead.
+ */
+const httpViaRequire = {
+  name: 'node-http-via-require',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?http$/ }, (args) =>
+      args.namespace === 'http-via-require' ? undefined : { path: 'node:http', namespace: 'http-via-require' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'http-via-require' }, () => ({
+      contents: "module.exports = require('node:http');",
+      loader: 'js',
+    }));
+  },
+};
+
 if (sea) {
   await build({
     ...common,
-    outdir: 'dist/sea',
+    outdir,
     outExtension: { '.js': '.cjs' },
     format: 'cjs',
     splitting: false,
@@ -40,10 +64,11 @@ if (sea) {
 } else {
   await build({
     ...common,
-    outdir: 'dist/bundle',
+    outdir,
     outExtension: { '.js': '.mjs' },
     splitting: true,
     format: 'esm',
+    plugins: [httpViaRequire],
     sourcemap: true,
     // ws and pino are CommonJS and require Node's built-ins; an ES module bundle has no `require` of its own.
     banner: {

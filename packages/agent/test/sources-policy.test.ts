@@ -4,9 +4,17 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assessPolicy, isWuwatchError } from '@wuwatch/core';
+import { PolicyData, assessPolicy, isWuwatchError } from '@wuwatch/core';
 import { RecordingRunner } from '../src/platform/index.js';
-import { REG_QUERY_ARGS, filePolicySource, policyFromRegQuery, windowsPolicySource } from '../src/sources/index.js';
+import {
+  MDM_POLICY_FILE,
+  MDM_QUERY_KEYS,
+  REG_QUERY_ARGS,
+  emptyPolicy,
+  filePolicySource,
+  policyFromRegQuery,
+  windowsPolicySource,
+} from '../src/sources/index.js';
 
 const fixturePath = (name: string): string => fileURLToPath(new URL(`./fixtures/sources/${name}`, import.meta.url));
 const fixture = (name: string): Buffer => readFileSync(fixturePath(name));
@@ -95,4 +103,68 @@ test('the stand-in also accepts a reg query capture saved as policy.reg', async 
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   await copyFile(fixturePath('regquery-wsus.txt'), join(dir, 'policy.reg'));
   t.is((await filePolicySource(dir).read()).windowsUpdate.TargetGroup, 'Servers');
+});
+
+const MDM_UPDATE = 'HKLM\\SOFTWARE\\Microsoft\\PolicyManager\\current\\device\\Update';
+const MDM_CONFLICT = 'HKLM\\SOFTWARE\\Microsoft\\PolicyManager\\current\\device\\ControlPolicyConflict';
+const isQueryOf =
+  (key: string) =>
+  (call: { args: string[] }): boolean =>
+    call.args[1] === key;
+
+test('the MDM store: both PolicyManager keys queried recursively in the 64-bit view and parsed together', async (t) => {
+  const runner = new RecordingRunner()
+    .on(isQueryOf(MDM_UPDATE), { stdout: fixture('regquery-mdm-update.txt') })
+    .on(isQueryOf(MDM_CONFLICT), { stdout: fixture('regquery-mdm-conflict.txt') });
+  const mdm = await windowsPolicySource(runner, { env: ENV }).readMdm();
+  t.deepEqual(
+    runner.calls.map((c) => [c.file, c.args]),
+    MDM_QUERY_KEYS.map((k) => ['C:\\Windows\\System32\\reg.exe', ['query', k, '/s', '/reg:64']]),
+  );
+  t.true(mdm.present);
+  t.is(mdm.update.ExcludeWUDriversInQualityUpdate, 1);
+  t.is(mdm.update.DeferQualityUpdatesPeriodInDays, 7);
+  t.is(mdm.mdmWinsOverGp, 1);
+  t.deepEqual(Object.keys(mdm.other).sort(), [
+    'DeferQualityUpdatesPeriodInDays_ProviderSet',
+    'ExcludeWUDriversInQualityUpdate_ProviderSet',
+  ]);
+  t.true(PolicyData.safeParse({ policy: emptyPolicy(), mdm }).success);
+});
+
+test('absent PolicyManager keys (Windows stderr, Wine stdout) give a store with present false, not an error', async (t) => {
+  const runner = new RecordingRunner()
+    .on(isQueryOf(MDM_UPDATE), { code: 1, stderr: fixture('regquery-not-found.stderr.txt') })
+    .on(isQueryOf(MDM_CONFLICT), { code: 1, stdout: fixture('regquery-not-found-wine.stdout.txt') });
+  const mdm = await windowsPolicySource(runner, { env: ENV }).readMdm();
+  t.false(mdm.present);
+  t.is(mdm.mdmWinsOverGp, null);
+  t.is(mdm.update.DisableDualScan, null);
+});
+
+test('only the conflict key present: MDMWinsOverGP read, Update store absent', async (t) => {
+  const runner = new RecordingRunner()
+    .on(isQueryOf(MDM_UPDATE), { code: 1, stderr: fixture('regquery-not-found.stderr.txt') })
+    .on(isQueryOf(MDM_CONFLICT), { stdout: fixture('regquery-mdm-conflict.txt') });
+  const mdm = await windowsPolicySource(runner, { env: ENV }).readMdm();
+  t.false(mdm.present);
+  t.is(mdm.mdmWinsOverGp, 1);
+});
+
+test('a denied PolicyManager query is WUW_COMMAND_FAILED naming the key', async (t) => {
+  const runner = new RecordingRunner().on('reg.exe', { code: 1, stderr: 'ERROR: Access is denied.\r\n' });
+  const err = await t.throwsAsync(windowsPolicySource(runner, { env: ENV }).readMdm());
+  t.true(isWuwatchError(err, 'COMMAND_FAILED'));
+  t.regex(err.message, /PolicyManager\\current\\device\\Update/);
+});
+
+test('simulate: DIR/mdm.reg is read as the MDM store; without it the store is absent', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'wuwatch-mdm-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const source = filePolicySource(dir);
+  t.false((await source.readMdm()).present);
+  await copyFile(fixturePath('regquery-mdm-update.txt'), join(dir, MDM_POLICY_FILE));
+  const mdm = await source.readMdm();
+  t.true(mdm.present);
+  t.is(mdm.update.DeferQualityUpdatesPeriodInDays, 7);
 });

@@ -57,6 +57,7 @@ export async function runFilesMode(
     secret?: string | undefined;
     'state-dir'?: string | undefined;
     'log-level'?: string | undefined;
+    pretty?: boolean | undefined;
   },
   io: CliIo,
 ): Promise<number> {
@@ -89,7 +90,7 @@ export async function runFilesMode(
       logLevel: values['log-level'],
     },
   });
-  const log = rootLogger(probe.logLevel).child({ mode: 'files', root, host: osHostname() });
+  const log = rootLogger(probe.logLevel, { pretty: values.pretty }).child({ mode: 'files', root, host: osHostname() });
   return runUntilSignal(log, async (signal) => {
     const agents: Agent[] = [];
     const started = new Set<string>();

@@ -10,7 +10,9 @@ import { ensureEnrolled, enrollWithRetry } from '../enroll/enroll.js';
 import { createSources } from '../sources/index.js';
 import { processRunner } from '../platform/index.js';
 import { Agent } from '../runtime/agent.js';
+import { failureKey, failureLog } from '../runtime/log-on-change.js';
 import type { CliIo } from './io.js';
+import { prettyDestination } from './pretty-log.js';
 
 export const OPTIONS = {
   config: { type: 'string' },
@@ -22,6 +24,7 @@ export const OPTIONS = {
   files: { type: 'string' },
   hostname: { type: 'string' },
   'log-level': { type: 'string' },
+  pretty: { type: 'boolean', default: false },
   force: { type: 'boolean', default: false },
 } as const;
 
@@ -48,21 +51,31 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args, options: OPTIONS, strict: true });
   if (values.files !== undefined) return (await import('./files-mode.js')).runFilesMode(values, io);
   const { config } = configFrom(args, io);
-  const log = rootLogger(config.logLevel);
   const hostname = config.hostname ?? osHostname();
+  const log = rootLogger(config.logLevel, { hostname, pretty: values.pretty });
   return runUntilSignal(log, async (signal) => {
     const agent = await startAgent(config, hostname, log, signal, io.env);
     return agent ? [agent] : [];
   });
 }
 
-/** The process's one pino root logger (secrets redacted). */
-export function rootLogger(level: string): Logger {
-  return pino({
+/** Options of {@link rootLogger}. */
+export interface RootLoggerOptions {
+  /** The machine name on every line (default: the OS host name). */
+  hostname?: string;
+  /** One human-readable line per entry on stderr instead of JSON on stdout. */
+  pretty?: boolean;
+}
+
+/** The process's one pino root logger: ISO times, the host name on every line, secrets redacted. */
+export function rootLogger(level: string, opts: RootLoggerOptions = {}): Logger {
+  const options = {
     level,
-    base: { service: 'wuwatch-agent' },
+    base: { service: 'wuwatch-agent', hostname: opts.hostname ?? osHostname() },
+    timestamp: pino.stdTimeFunctions.isoTime,
     redact: ['token', '*.token', 'enrollSecret', '*.enrollSecret'],
-  });
+  };
+  return opts.pretty ? pino(options, prettyDestination(process.stderr)) : pino(options);
 }
 
 /**
@@ -110,6 +123,7 @@ export async function startAgent(
   logOffsetMinutes?: number,
 ): Promise<Agent | null> {
   let credentials;
+  const enrollLog = failureLog(log.child({ component: 'enroll' }), 'enrollment');
   try {
     credentials = await enrollWithRetry(
       {
@@ -121,14 +135,22 @@ export async function startAgent(
       },
       {
         signal,
+        // Once per distinct failure: a collector down for hours must not write a line every backoff step.
         onRetry: (err, delayMs) =>
-          log.warn({ err: (err as Error).message, retryInMs: delayMs }, 'enrollment failed; retrying'),
+          enrollLog.failed({
+            key: failureKey(err),
+            fields: { err: (err as Error).message, retryInMs: delayMs },
+            msg: 'enrollment failed; retrying (logged again only when the failure changes)',
+          }),
       },
     );
   } catch (err) {
     if (signal.aborted) return null;
     throw err;
   }
+  enrollLog.recovered({ agentId: credentials.agentId });
+  // Every line of this agent names it; the root logger already has the host name.
+  const agentLog = log.child({ agentId: credentials.agentId });
   const files = config.simulateDir !== undefined;
   const sources = createSources({
     platform: files ? 'simulate' : 'win32',
@@ -143,7 +165,7 @@ export async function startAgent(
       : join(env.SystemRoot ?? 'C:\\Windows', 'WindowsUpdate.log'));
   // On Windows the log is in the machine's local time; simulated logs are in UTC.
   const offset = logOffsetMinutes ?? (files ? 0 : -new Date().getTimezoneOffset());
-  const agent = new Agent({ config, credentials, sources, log, logPath, logOffsetMinutes: offset });
+  const agent = new Agent({ config, credentials, sources, log: agentLog, logPath, logOffsetMinutes: offset });
   await agent.start();
   return agent;
 }

@@ -18,6 +18,7 @@ import { CollectorClient } from '../transport/client.js';
 import { Loop } from './loop.js';
 import { eventFindingToEvent } from './to-events.js';
 import { LogSink } from './log-sink.js';
+import { failureLog, type FailureLog } from './log-on-change.js';
 import { migrateLegacyCheckpoint } from './migrate-checkpoint.js';
 import { SPOOL_DIR_NAME, TAIL_CURSOR_KEY, tailCursorFrom, type TailCursor } from './tail-cursor.js';
 
@@ -48,6 +49,7 @@ export class Agent {
   private lastWuaJson = '';
   private wsusUrl: string | null = null;
   mode: 'log' | 'event' = 'event';
+  private probeFailures: FailureLog | null = null;
 
   constructor(private readonly deps: AgentDeps) {}
 
@@ -101,6 +103,7 @@ export class Agent {
 
     const i = config.intervals;
     const loopLog = log.child({ component: 'sources' });
+    this.probeFailures = failureLog(log.child({ component: 'probe' }), 'WSUS probe');
     this.loops.push(new Loop('policy', () => this.pollPolicy().then(() => i.policySeconds * 1000), loopLog, 60_000));
     const backoff = new ProbeBackoff({
       intervalMs: i.probeSeconds * 1000,
@@ -154,7 +157,12 @@ export class Agent {
 
   private async pollPolicy(): Promise<void> {
     const policy = await this.deps.sources.policy.read();
-    const json = JSON.stringify(policy);
+    // The MDM store stands beside Group Policy: failing to read it must not hold back the Group Policy itself.
+    const mdm = await this.deps.sources.policy.readMdm().catch((err: unknown) => {
+      this.deps.log.warn({ err }, 'MDM PolicyManager store unreadable; policy sent without it');
+      return undefined;
+    });
+    const json = JSON.stringify({ policy, mdm });
     const a = assessPolicy(policy);
     this.wsusUrl = a.source === 'wsus' ? a.wsusUrl : null;
     if (json === this.lastPolicyJson) return;
@@ -167,7 +175,7 @@ export class Agent {
       {
         time: new Date().toISOString(),
         kind: 'policy',
-        data: { policy: policy },
+        data: mdm === undefined ? { policy } : { policy, mdm },
       },
     ]);
   }
@@ -184,6 +192,13 @@ export class Agent {
       ...(ca ? { ca, caLabel: `wsusCaFile ${wsusCaFile}` } : {}),
     });
     await this.append([{ time: new Date().toISOString(), kind: 'probe', data: result }]);
+    if (result.ok) this.probeFailures?.recovered({ url: result.url });
+    else
+      this.probeFailures?.failed({
+        key: `${result.class ?? 'failed'} at ${result.failedStep ?? '?'}: ${result.message ?? ''}`,
+        fields: { url: result.url, class: result.class, failedStep: result.failedStep, hresult: result.hresult },
+        msg: `WSUS probe failed: ${result.message ?? result.class ?? 'unknown'} (logged again only when this changes)`,
+      });
     return backoff.next(result.ok);
   }
 

@@ -10,12 +10,18 @@ export type {
   WuaSource,
 } from './types.js';
 export {
+  MDM_POLICY_FILE,
+  MDM_QUERY_KEYS,
   POLICY_FILE,
   POLICY_QUERY_KEY,
   REG_QUERY_ARGS,
+  emptyMdmPolicy,
   emptyPolicy,
   filePolicySource,
+  mdmFromRegQueries,
   policyFromRegQuery,
+  regQueryArgs,
+  regQueryListing,
   windowsPolicySource,
 } from './policy.js';
 export type { WindowsPolicySourceOptions } from './policy.js';

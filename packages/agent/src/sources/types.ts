@@ -1,11 +1,13 @@
 /** What the agent reads from Windows, as interfaces with a Windows implementation and a file-backed stand-in each. */
-import type { UpdatePolicy, WinEvent, WuaData } from '@wuwatch/core';
+import type { MdmUpdatePolicy, UpdatePolicy, WinEvent, WuaData } from '@wuwatch/core';
 import type { ProxyConfig } from '../probe/index.js';
 
 /** The Windows Update Group Policy of the machine. */
 export interface PolicySource {
   /** The typed policy; an empty policy (no keys) when none is configured. */
   read(): Promise<UpdatePolicy>;
+  /** The MDM (Intune) PolicyManager store; `present: false` when MDM set no Update policy. */
+  readMdm(): Promise<MdmUpdatePolicy>;
 }
 
 /** Highest event record ID already handed on, per channel. */
