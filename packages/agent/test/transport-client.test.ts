@@ -205,3 +205,22 @@ test('a collector refusing every batch: the reconnect backoff grows across welco
   await c.stop();
   await spool.close();
 });
+
+test('a collector that is down is logged once, not once per reconnect attempt', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'wuwatch-down-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  // A port that was just free: nothing listens there any more.
+  const gone = await collectorStandIn(() => false);
+  await gone.close();
+  const spool = await Spool.open({ dir: join(dir, 'spool') });
+  await spool.append(settings(3, 0));
+  const { lines, log } = captured();
+  const c = client(spool, gone.url, log);
+  c.start();
+  await until(() => c.lastError !== null, 'a first failure');
+  await new Promise((r) => setTimeout(r, 600)); // reconnects every 40 ms at most: well over ten attempts
+  await c.stop();
+  await spool.close();
+  t.is(lines.filter((l) => l.msg === 'collector connection error').length, 1, 'one line for the whole outage');
+  t.is(lines.filter((l) => l.msg.startsWith('disconnected from collector')).length, 0, 'failed attempts are debug');
+});

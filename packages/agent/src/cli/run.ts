@@ -10,7 +10,7 @@ import { ensureEnrolled, enrollWithRetry } from '../enroll/enroll.js';
 import { createSources } from '../sources/index.js';
 import { processRunner } from '../platform/index.js';
 import { Agent } from '../runtime/agent.js';
-import { failureKey, failureLog } from '../runtime/log-on-change.js';
+import { failureKey, failureLog } from '../log/log-on-change.js';
 import type { CliIo } from './io.js';
 import { prettyDestination } from './pretty-log.js';
 

@@ -18,7 +18,7 @@ import { CollectorClient } from '../transport/client.js';
 import { Loop } from './loop.js';
 import { eventFindingToEvent } from './to-events.js';
 import { LogSink } from './log-sink.js';
-import { failureLog, type FailureLog } from './log-on-change.js';
+import { failureLog, type FailureLog } from '../log/log-on-change.js';
 import { migrateLegacyCheckpoint } from './migrate-checkpoint.js';
 import { SPOOL_DIR_NAME, TAIL_CURSOR_KEY, tailCursorFrom, type TailCursor } from './tail-cursor.js';
 

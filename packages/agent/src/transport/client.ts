@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
+import { failureKey, failureLog, type FailureLog } from '../log/log-on-change.js';
 import {
   Backoff,
   decodeCollectorFrame,
@@ -83,6 +84,8 @@ type State = 'idle' | 'connecting' | 'streaming' | 'backoff' | 'stopped';
 /** Streams the spool to the collector until stopped. */
 export class CollectorClient {
   private state: State = 'idle';
+  /** Connection failures are logged once per change, not once per reconnect (a collector down for a day). */
+  private readonly delivery: FailureLog;
   private ws: WebSocket | null = null;
   private sentUpTo = 0;
   private batchId = 0;
@@ -103,6 +106,7 @@ export class CollectorClient {
     private readonly queue: OutboundQueue,
     private readonly opts: ClientOptions,
   ) {
+    this.delivery = failureLog(opts.log, 'delivery to the collector');
     this.ca = opts.caFile ? readFileSync(opts.caFile) : undefined;
     // Never 0: a tight reconnect loop must be impossible even with an unlucky draw.
     this.backoff = new Backoff(
@@ -151,7 +155,13 @@ export class CollectorClient {
           'the collector refused this agent\'s token (revoked or unknown): re-enroll with "wuwatch-agent enroll"',
         );
         this.opts.onUnauthorized?.();
-      } else this.opts.log.warn({ status: res.statusCode }, 'collector refused the connection');
+      } else {
+        this.delivery.failed({
+          key: `HTTP ${res.statusCode}`,
+          fields: { status: res.statusCode },
+          msg: 'collector refused the connection',
+        });
+      }
       ws.terminate();
     });
     ws.on('open', () => {
@@ -175,7 +185,11 @@ export class CollectorClient {
     ws.on('message', (raw) => void this.onFrame((raw as Buffer).toString('utf8')));
     ws.on('error', (err) => {
       this.lastError = err.message;
-      this.opts.log.warn({ err: err.message, url }, 'collector connection error');
+      this.delivery.failed({
+        key: failureKey(err),
+        fields: { err: err.message, url },
+        msg: 'collector connection error',
+      });
     });
     ws.on('close', (code, reason) => this.onClose(code, reason.toString()));
   }
@@ -198,6 +212,7 @@ export class CollectorClient {
       this.sentUpTo = Math.max(this.queue.ackedSeq, frame.ackedSeq);
       this.inFlight.clear();
       this.startHeartbeat();
+      this.delivery.recovered();
       this.opts.log.info(
         { ackedSeq: frame.ackedSeq, pending: this.queue.lastSeq - this.sentUpTo },
         'connected to collector',
@@ -273,8 +288,10 @@ export class CollectorClient {
     if (this.state === 'stopped') return;
     if (code !== 1000 && code !== 1005) this.lastError ??= `closed ${code} ${reason}`;
     const delay = this.backoff.fail();
+    // A session that was streaming says it ended; a connection attempt that failed was already logged (once).
+    const level = this.state === 'streaming' ? 'info' : 'debug';
     this.state = 'backoff';
-    this.opts.log.info({ code, reason, retryInMs: delay }, 'disconnected from collector; will reconnect');
+    this.opts.log[level]({ code, reason, retryInMs: delay }, 'disconnected from collector; will reconnect');
     void (async () => {
       if (refused !== undefined) await this.onRefused(refused, code, reason);
       if (this.state !== 'backoff') return;

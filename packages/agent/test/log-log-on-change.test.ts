@@ -1,7 +1,7 @@
 import test from 'ava';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { failureKey, failureLog } from '../src/runtime/log-on-change.js';
+import { failureKey, failureLog } from '../src/log/log-on-change.js';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
