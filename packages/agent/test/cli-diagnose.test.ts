@@ -4,10 +4,9 @@ import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { main } from '../src/cli/main.js';
-import type { CliIo } from '../src/cli/io.js';
+import { capture } from './helpers/capture.js';
 import { detectMode } from '../src/tail/mode.js';
 import { startWsusStandin } from './helpers/wsus-standin.js';
 import { policyReg } from './helpers/sim.js';
@@ -15,16 +14,6 @@ import { policyReg } from './helpers/sim.js';
 const FIELD_REPORT = fileURLToPath(
   new URL('../../core/test/fixtures/shared/wulog/pasted/field-report-80244022.log', import.meta.url),
 );
-
-function capture(): { io: CliIo; out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (d) => (o += d));
-  stderr.on('data', (d) => (e += d));
-  return { io: { stdout, stderr, stdin: Readable.from([]), env: {}, cwd: process.cwd() }, out: () => o, err: () => e };
-}
 
 test('--simulate on a missing folder is an error for run and diagnose, and creates nothing', async (t) => {
   const root = await mkdtemp(join(tmpdir(), 'wuwatch-missing-'));

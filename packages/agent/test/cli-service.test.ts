@@ -1,22 +1,11 @@
 import test from 'ava';
-import { PassThrough, Readable } from 'node:stream';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../src/cli/main.js';
-import type { CliIo } from '../src/cli/io.js';
+import { capture } from './helpers/capture.js';
 import { startWsusStandin } from './helpers/wsus-standin.js';
 import { cycles, makeSimDir } from './helpers/sim.js';
-
-function capture(): { io: CliIo; out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let o = '';
-  let e = '';
-  stdout.on('data', (d) => (o += d));
-  stderr.on('data', (d) => (e += d));
-  return { io: { stdout, stderr, stdin: Readable.from([]), env: {}, cwd: process.cwd() }, out: () => o, err: () => e };
-}
 
 test('install --dry-run prints the full plan: config, ACL, exe and nssm copied, registered with the MSI settings, started', async (t) => {
   const c = capture();

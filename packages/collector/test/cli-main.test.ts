@@ -1,10 +1,9 @@
 // The `wuwatch` CLI run in-process (main(argv, io)) against a running collector, output captured.
 import test from 'ava';
-import { Writable } from 'node:stream';
-import { main } from '../src/cli/main.js';
 import { startTestCollector, TestAgent, type TestCollector } from './helpers/collector.js';
 import { policyEvent, probe503, wsusPolicy } from './helpers/events.js';
 import { insertFleet } from './helpers/fleet.js';
+import { runCli } from './helpers/cli.js';
 
 let tc: TestCollector;
 test.before(async () => {
@@ -14,29 +13,9 @@ test.after.always(async () => {
   await tc?.close();
 });
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
 /** Runs the CLI with WUWATCH_URL/WUWATCH_TOKEN pointing at the test collector unless `env` says otherwise. */
-async function cli(
-  args: string[],
-  env: NodeJS.ProcessEnv = { WUWATCH_URL: tc.url, WUWATCH_TOKEN: tc.adminToken },
-): Promise<Run> {
-  let out = '';
-  let err = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk: Buffer | string, _enc, cb) {
-        append(chunk.toString());
-        cb();
-      },
-    });
-  const code = await main(args, { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), env });
-  return { code, out, err };
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv = { WUWATCH_URL: tc.url, WUWATCH_TOKEN: tc.adminToken }) =>
+  runCli(args, env);
 
 const lines = (s: string) => s.trimEnd().split('\n');
 
