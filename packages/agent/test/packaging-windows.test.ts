@@ -61,7 +61,17 @@ test('the SEA exe answers --version, explain, parse-log and diagnose under Wine,
     t.is(explain.code, 0, explain.stderr);
     t.like(JSON.parse(explain.stdout), { code: '0x80244022', name: 'WU_E_PT_HTTP_STATUS_SERVICE_UNAVAIL' });
 
-    const fixture = join(ROOT, '..', 'shared', 'fixtures', 'wulog', 'pasted', 'field-report-80244022.log');
+    const fixture = join(
+      ROOT,
+      'packages',
+      'core',
+      'test',
+      'fixtures',
+      'shared',
+      'wulog',
+      'pasted',
+      'field-report-80244022.log',
+    );
     const parsed = await wine.wine([pkg.exe, 'parse-log', winePath(fixture)]);
     t.is(parsed.code, 0, parsed.stderr);
     const findings = parsed.stdout
