@@ -129,3 +129,63 @@ test('an unreachable collector is retried until the stop signal, then the last e
     await rm(stateDir, { recursive: true, force: true });
   }
 });
+
+test('several collectors: the first that answers enrolls, one that is down or failing is skipped, a rejected secret ends the round', async (t) => {
+  const down = createHttpServer();
+  const downUrl = `http://127.0.0.1:${await listen(down)}`;
+  down.close(); // nothing listens there any more
+  let failingCalls = 0;
+  const failing = createHttpServer((_req, res) => {
+    failingCalls++;
+    res.writeHead(503).end();
+  });
+  const failingUrl = `http://127.0.0.1:${await listen(failing)}`;
+  let goodCalls = 0;
+  const good = createHttpServer((req, res) => {
+    goodCalls++;
+    answer(req, res);
+  });
+  const goodUrl = `http://127.0.0.1:${await listen(good)}`;
+  const stateDir = await mkdtemp(join(tmpdir(), 'wuwatch-enroll-'));
+  const other = await mkdtemp(join(tmpdir(), 'wuwatch-enroll-'));
+  t.teardown(async () => {
+    failing.close();
+    good.close();
+    await rm(stateDir, { recursive: true, force: true });
+    await rm(other, { recursive: true, force: true });
+  });
+
+  // One string with commas, as the MSI property or --collector give it.
+  const list = `${downUrl}, ${failingUrl} ,${goodUrl}`;
+  const c = await ensureEnrolled({ collectorUrl: list, enrollSecret: 'wwe_good', stateDir, hostname: 'srv' });
+  t.deepEqual(c, { agentId: 'agt_srv', token: 'wwa_t', collectorUrl: goodUrl }, 'stored with the one that answered');
+  t.is(failingCalls, 1);
+  t.is(goodCalls, 1);
+  t.deepEqual(JSON.parse(await readFile(join(stateDir, 'credentials.json'), 'utf8')), c);
+
+  // Enrolled with one of the listed collectors (same database, same token): not again, whatever the order.
+  const again = await ensureEnrolled({
+    collectorUrl: [goodUrl, failingUrl],
+    enrollSecret: 'wwe_good',
+    stateDir,
+    hostname: 'srv',
+  });
+  t.deepEqual(again, c);
+  t.is(goodCalls, 1, 'no second enrollment');
+
+  // Every collector failing: one error naming each.
+  const err = await t.throwsAsync(
+    ensureEnrolled({ collectorUrl: [downUrl, failingUrl], enrollSecret: 'wwe_good', stateDir: other, hostname: 'b' }),
+  );
+  t.true(isWuwatchError(err, 'ENROLL_FAILED'));
+  t.true(err.message.includes(`cannot reach ${downUrl}/v1/enroll (ECONNREFUSED)`), err.message);
+  t.true(err.message.includes(`${failingUrl}/v1/enroll answered HTTP 503`), err.message);
+
+  // A rejected secret is the database's answer, so no other collector is asked.
+  const before = failingCalls;
+  const rejected = await t.throwsAsync(
+    ensureEnrolled({ collectorUrl: [goodUrl, failingUrl], enrollSecret: 'wwe_wrong', stateDir: other, hostname: 'b' }),
+  );
+  t.true(isWuwatchError(rejected, 'ENROLL_SECRET_INVALID'));
+  t.is(failingCalls, before, 'the next collector was not asked');
+});

@@ -50,13 +50,17 @@ interface StandIn {
   close(): Promise<void>;
 }
 
-async function collectorStandIn(isPoison: (e: WireEvent) => boolean): Promise<StandIn> {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/v1/agent' });
+// `port` brings a stand-in back where it was; `stored` shared by two stand-ins is one database behind two collectors.
+async function collectorStandIn(
+  isPoison: (e: WireEvent) => boolean,
+  opts: { port?: number; stored?: Map<number, WireEvent> } = {},
+): Promise<StandIn> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: opts.port ?? 0, path: '/v1/agent' });
   await new Promise<void>((r) => wss.once('listening', () => r()));
   const { port } = wss.address() as AddressInfo;
   const s: StandIn = {
     url: `http://127.0.0.1:${port}`,
-    stored: new Map(),
+    stored: opts.stored ?? new Map(),
     welcomes: 0,
     refusals: 0,
     refuseAll: false,
@@ -90,7 +94,15 @@ async function collectorStandIn(isPoison: (e: WireEvent) => boolean): Promise<St
 
 /** A pino logger that keeps its lines. */
 function captured() {
-  const lines: { msg: string; retryInMs?: number; seq?: number; file?: string }[] = [];
+  const lines: {
+    msg: string;
+    retryInMs?: number;
+    seq?: number;
+    file?: string;
+    collector?: string;
+    previousCollector?: string;
+    level: number;
+  }[] = [];
   const log = pino(
     { level: 'info' },
     { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) },
@@ -98,9 +110,9 @@ function captured() {
   return { lines, log };
 }
 
-function client(spool: Spool, url: string, log: pino.Logger, extra: Partial<ClientOptions> = {}) {
+function client(spool: Spool, url: string | string[], log: pino.Logger, extra: Partial<ClientOptions> = {}) {
   return new CollectorClient(spool, {
-    url,
+    urls: typeof url === 'string' ? [url] : url,
     token: 't',
     agentId: 'a',
     hostname: 'srv-poison',
@@ -223,4 +235,92 @@ test('a collector that is down is logged once, not once per reconnect attempt', 
   await spool.close();
   t.is(lines.filter((l) => l.msg === 'collector connection error').length, 1, 'one line for the whole outage');
   t.is(lines.filter((l) => l.msg.startsWith('disconnected from collector')).length, 0, 'failed attempts are debug');
+});
+
+test('two collectors: the client stays on the one that works and moves to the next when it goes away', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'wuwatch-failover-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  // One database behind both: what one stored, the other knows (its welcome says so).
+  const stored = new Map<number, WireEvent>();
+  let a = await collectorStandIn(() => false, { stored });
+  const b = await collectorStandIn(() => false, { stored });
+  t.teardown(() => Promise.all([a.close(), b.close()]).then(() => undefined));
+  const spool = await Spool.open({ dir: join(dir, 'spool') });
+  t.teardown(() => spool.close());
+  await spool.append(settings(5, 0));
+  const { lines, log } = captured();
+  const c = client(spool, [a.url, b.url], log);
+  t.teardown(() => c.stop());
+  c.start();
+  await until(() => spool.ackedSeq === 5, 'the first events');
+  t.is(c.collectorUrl, a.url, 'the first in the list');
+  t.deepEqual([a.welcomes, b.welcomes], [1, 0]);
+
+  // A goes away (every connection cut, nothing listening): the client moves to B and delivers the rest there.
+  const portA = Number(new URL(a.url).port);
+  await a.close();
+  await spool.append(settings(5, 0));
+  c.notify();
+  await until(() => spool.ackedSeq === 10, 'the events after the failover');
+  t.is(c.collectorUrl, b.url);
+  t.is(b.welcomes, 1);
+  t.deepEqual(
+    [...stored.keys()].sort((x, y) => x - y),
+    Array.from({ length: 10 }, (_, i) => i + 1),
+    'each event stored once',
+  );
+  const failovers = lines.filter((l) => l.msg === 'connected to another collector (failover)');
+  t.is(failovers.length, 1, 'the change is logged once');
+  t.like(failovers[0], { collector: b.url, previousCollector: a.url });
+
+  // A comes back: B still works, so the client stays there.
+  a = await collectorStandIn(() => false, { port: portA, stored });
+  await spool.append(settings(3, 0));
+  c.notify();
+  await until(() => spool.ackedSeq === 13, 'more events');
+  await new Promise((r) => setTimeout(r, 200));
+  t.is(a.welcomes, 0, 'no connection to A while B works');
+
+  // B goes away: round the list, back to A.
+  await b.close();
+  await spool.append(settings(2, 0));
+  c.notify();
+  await until(() => spool.ackedSeq === 15, 'the events after the second failover');
+  t.is(c.collectorUrl, a.url);
+  t.is(a.welcomes, 1);
+  t.is(stored.size, 15);
+  t.is(lines.filter((l) => l.msg === 'connected to another collector (failover)').length, 2);
+});
+
+test('two collectors down: each is logged once for the whole outage, naming it', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'wuwatch-down2-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const gone = [await collectorStandIn(() => false), await collectorStandIn(() => false)];
+  for (const g of gone) await g.close();
+  const spool = await Spool.open({ dir: join(dir, 'spool') });
+  await spool.append(settings(3, 0));
+  const { lines, log } = captured();
+  const c = client(
+    spool,
+    gone.map((g) => g.url),
+    log,
+  );
+  c.start();
+  await new Promise((r) => setTimeout(r, 600)); // reconnects every 40 ms at most: many attempts at each
+  await c.stop();
+  await spool.close();
+  const errors = lines.filter((l) => l.msg === 'collector connection error');
+  t.deepEqual(
+    errors.map((l) => l.collector),
+    gone.map((g) => g.url),
+    'one line per collector, in the order tried',
+  );
+  const attempts = lines.filter((l) => l.msg.startsWith('disconnected from collector'));
+  t.is(attempts.length, 0, 'the attempts themselves are debug');
+});
+
+test('a client needs at least one collector URL', (t) => {
+  t.throws(() => new CollectorClient({} as Spool, { urls: [] } as unknown as ClientOptions), {
+    message: /at least one collector URL/,
+  });
 });

@@ -127,7 +127,7 @@ export async function startAgent(
   try {
     credentials = await enrollWithRetry(
       {
-        collectorUrl: config.collectorUrl,
+        collectorUrl: config.collectorUrls,
         enrollSecret: config.enrollSecret,
         stateDir: config.stateDir,
         hostname,
@@ -174,7 +174,7 @@ export async function startAgent(
 export async function enrollCommand(args: string[], io: CliIo): Promise<number> {
   const { config, force } = configFrom(args, io);
   const c = await ensureEnrolled({
-    collectorUrl: config.collectorUrl,
+    collectorUrl: config.collectorUrls,
     enrollSecret: config.enrollSecret,
     stateDir: config.stateDir,
     hostname: config.hostname ?? osHostname(),

@@ -35,11 +35,12 @@ export function loadAgentConfig(opts: {
   if (env.WUWATCH_ENROLL_SECRET) fromEnv.enrollSecret = env.WUWATCH_ENROLL_SECRET;
   if (env.WUWATCH_STATE_DIR) fromEnv.stateDir = env.WUWATCH_STATE_DIR;
   if (env.WUWATCH_LOG_LEVEL) fromEnv.logLevel = env.WUWATCH_LOG_LEVEL;
-  const merged = {
-    ...raw,
-    ...fromEnv,
-    ...Object.fromEntries(Object.entries(opts.overrides ?? {}).filter(([, v]) => v !== undefined)),
-  };
+  const overrides = Object.fromEntries(Object.entries(opts.overrides ?? {}).filter(([, v]) => v !== undefined));
+  const merged = { ...raw, ...fromEnv, ...overrides };
+  // The collector URLs are one setting under two names: the environment or a flag replaces the file's, either name.
+  const fromAbove = (key: string) => key in overrides || key in fromEnv;
+  if (fromAbove('collectorUrl') && !('collectorUrls' in overrides)) delete merged.collectorUrls;
+  else if ('collectorUrls' in overrides && !('collectorUrl' in overrides)) delete merged.collectorUrl;
   const parsed = AgentConfig.safeParse(merged);
   if (!parsed.success) throw makeError('CONFIG_INVALID', [z.prettifyError(parsed.error).replace(/\n/g, '; ')]);
   if (parsed.data.simulateDir !== undefined) assertSimulateDir(parsed.data.simulateDir);

@@ -1,11 +1,17 @@
 /** The agent's configuration (agent.json + environment + flags), validated once at start. */
 import * as z from 'zod';
+import { checkCollectorUrls, CollectorUrlsInput } from './collector-urls.js';
 
 /** Every agent option with its default (documented in the README). */
 export const AgentConfig = z
   .object({
-    /** Collector base URL, e.g. https://wuwatch.corp.example:8470 (ws/wss is derived). */
-    collectorUrl: z.string().url(),
+    /**
+     * Collector base URL, e.g. https://wuwatch.corp.example:8470 (ws/wss is derived), or several separated by commas
+     * (collectors sharing one database: the agent uses the first that answers and moves on when it fails).
+     */
+    collectorUrl: CollectorUrlsInput.optional(),
+    /** The same as a JSON list; give collectorUrl or collectorUrls, not both. */
+    collectorUrls: CollectorUrlsInput.optional(),
     /** One-time enrollment secret; used only when the state directory holds no token yet. */
     enrollSecret: z.string().min(1).optional(),
     /** Where the token, offsets and spool live (%ProgramData%\wuwatch\state on Windows). */
@@ -81,6 +87,28 @@ export const AgentConfig = z
       })
       .default({ baseMs: 1000, capMs: 5 * 60_000 }),
   })
-  .strict();
+  .strict()
+  .transform(({ collectorUrl, collectorUrls, ...rest }, ctx) => {
+    if (collectorUrl !== undefined && collectorUrls !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['collectorUrls'],
+        message: 'give collectorUrl or collectorUrls, not both',
+      });
+      return z.NEVER;
+    }
+    const given = collectorUrl ?? collectorUrls;
+    const key = collectorUrl !== undefined ? 'collectorUrl' : 'collectorUrls';
+    if (given === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['collectorUrl'], message: 'the collector URL is required' });
+      return z.NEVER;
+    }
+    const { urls, problems } = checkCollectorUrls(given);
+    for (const message of problems) ctx.addIssue({ code: 'custom', path: [key], message });
+    if (problems.length > 0) return z.NEVER;
+    // One list, in the order given: the transport and enrollment read nothing else.
+    return { ...rest, collectorUrls: urls };
+  });
 
+/** The validated agent config: `collectorUrls` holds every collector URL, whichever way it was given. */
 export type AgentConfig = z.infer<typeof AgentConfig>;

@@ -6,7 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { Backoff, makeError, isWuwatchError } from '@wuwatch/core';
+import { Backoff, makeError, isWuwatchError, type WuwatchError } from '@wuwatch/core';
+import { parseCollectorUrls } from '../config/collector-urls.js';
 import { readCredentials, writeCredentials, type Credentials } from './credentials.js';
 
 /** Largest enrollment answer read (it is a small JSON object). */
@@ -14,7 +15,11 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 
 /** What {@link ensureEnrolled} needs. */
 export interface EnrollOptions {
-  collectorUrl: string;
+  /**
+   * The collector's URL, or several (a list, or one string with commas): collectors that share one database, tried
+   * in order until one answers. The token any of them gives is valid on all.
+   */
+  collectorUrl: string | readonly string[];
   enrollSecret: string | undefined;
   stateDir: string;
   hostname: string;
@@ -25,36 +30,68 @@ export interface EnrollOptions {
   timeoutMs?: number;
 }
 
-/** Enrolls with the collector and stores the result; returns existing credentials if already enrolled there. */
+/**
+ * Enrolls with the first collector that answers and stores the result; returns the existing credentials if this
+ * agent already enrolled with one of the listed collectors (they share one database, so its token is good on all).
+ */
 export async function ensureEnrolled(opts: EnrollOptions): Promise<Credentials> {
+  const urls = parseCollectorUrls(opts.collectorUrl);
   const existing = await readCredentials(opts.stateDir);
-  if (existing && !opts.force && existing.collectorUrl === opts.collectorUrl) return existing;
+  if (existing && !opts.force && urls.includes(existing.collectorUrl)) return existing;
   if (!opts.enrollSecret) {
     throw makeError('CONFIG_INVALID', [
       'this agent has no token yet and no enrollment secret was given (set "enrollSecret" or run "wuwatch-agent enroll --secret …")',
     ]);
   }
-  const url = new URL(opts.collectorUrl.replace(/\/+$/, '') + '/v1/enroll');
+  const ca = opts.caFile ? await readCa(opts.caFile) : undefined;
+  const body = JSON.stringify({ secret: opts.enrollSecret, hostname: opts.hostname });
+  const failures: WuwatchError[] = [];
+  for (const collectorUrl of urls) {
+    let answer: { agentId: string; token: string };
+    try {
+      answer = await enrollAt(collectorUrl, body, ca, opts.timeoutMs ?? 30_000);
+    } catch (err) {
+      // Down, failing or not a collector: the next one may answer. A rejected secret is rejected by every collector
+      // of the same database, and a bad URL stays bad: those end the round.
+      if (!isWuwatchError(err, 'ENROLL_FAILED')) throw err;
+      failures.push(err);
+      continue;
+    }
+    const creds = { ...answer, collectorUrl };
+    await writeCredentials(opts.stateDir, creds);
+    return creds;
+  }
+  if (failures.length === 1) throw failures[0]!;
+  const reasons = failures.map((f) => String(f.details?.reason ?? f.message)).join('; ');
+  throw makeError('ENROLL_FAILED', [`no collector answered (${reasons})`], { reason: reasons });
+}
+
+/** One enrollment request to one collector; ENROLL_FAILED (with `details.reason`) when it did not enroll us. */
+async function enrollAt(
+  collectorUrl: string,
+  body: string,
+  ca: Buffer | undefined,
+  timeoutMs: number,
+): Promise<{ agentId: string; token: string }> {
+  const url = new URL(collectorUrl.replace(/\/+$/, '') + '/v1/enroll');
   // The collector URL may be given as ws(s)://; enrollment is plain HTTP(S) on the same port.
   if (url.protocol === 'ws:') url.protocol = 'http:';
   if (url.protocol === 'wss:') url.protocol = 'https:';
-  const ca = opts.caFile ? await readCa(opts.caFile) : undefined;
-  const body = JSON.stringify({ secret: opts.enrollSecret, hostname: opts.hostname });
-  const { status, text } = await post(url, body, ca, opts.timeoutMs ?? 30_000);
+  const failed = (reason: string, cause?: unknown) =>
+    makeError('ENROLL_FAILED', [reason], { reason, collectorUrl }, cause);
+  const { status, text } = await post(url, body, ca, timeoutMs, failed);
   if (status === 401) throw makeError('ENROLL_SECRET_INVALID');
-  if (status < 200 || status > 299) throw makeError('ENROLL_FAILED', [`${url.href} answered HTTP ${status}`]);
+  if (status < 200 || status > 299) throw failed(`${url.href} answered HTTP ${status}`);
   let answer: { agentId?: unknown; token?: unknown };
   try {
     answer = JSON.parse(text) as typeof answer;
   } catch {
-    throw makeError('ENROLL_FAILED', [`${url.href} answered something that is not JSON`]);
+    throw failed(`${url.href} answered something that is not JSON`);
   }
   if (typeof answer.agentId !== 'string' || typeof answer.token !== 'string' || !answer.agentId || !answer.token) {
-    throw makeError('ENROLL_FAILED', [`${url.href} answered without an agent id and token`]);
+    throw failed(`${url.href} answered without an agent id and token`);
   }
-  const creds = { agentId: answer.agentId, token: answer.token, collectorUrl: opts.collectorUrl };
-  await writeCredentials(opts.stateDir, creds);
-  return creds;
+  return { agentId: answer.agentId, token: answer.token };
 }
 
 /** Options of {@link enrollWithRetry}. */
@@ -111,11 +148,17 @@ async function readCa(file: string): Promise<Buffer> {
   }
 }
 
-function post(url: URL, body: string, ca: Buffer | undefined, timeoutMs: number) {
+function post(
+  url: URL,
+  body: string,
+  ca: Buffer | undefined,
+  timeoutMs: number,
+  failed: (reason: string, cause?: unknown) => WuwatchError,
+) {
   return new Promise<{ status: number; text: string }>((resolve, reject) => {
     const fail = (err: Error & { code?: string }) => {
       if (isWuwatchError(err)) return reject(err);
-      reject(makeError('ENROLL_FAILED', [`cannot reach ${url.href} (${err.code ?? err.message})`], undefined, err));
+      reject(failed(`cannot reach ${url.href} (${err.code ?? err.message})`, err));
     };
     const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
     let req;
@@ -133,7 +176,7 @@ function post(url: URL, body: string, ca: Buffer | undefined, timeoutMs: number)
         size += c.length;
         if (size > MAX_ANSWER_BYTES) {
           res.destroy();
-          return reject(makeError('ENROLL_FAILED', [`${url.href} answered more than ${MAX_ANSWER_BYTES} bytes`]));
+          return reject(failed(`${url.href} answered more than ${MAX_ANSWER_BYTES} bytes`));
         }
         chunks.push(c);
       });

@@ -79,7 +79,7 @@ export class Agent {
     this.mode = decision.mode;
     log.info({ mode: this.mode, reason: decision.reason, logPath: this.deps.logPath }, `running in ${this.mode} mode`);
     this.client = new CollectorClient(this.spool, {
-      url: config.collectorUrl,
+      urls: config.collectorUrls,
       token: this.deps.credentials.token,
       agentId: this.deps.credentials.agentId,
       hostname: config.hostname ?? osHostname(),

@@ -5,6 +5,7 @@
  */
 import { posix, win32 } from 'node:path';
 import { makeError } from '@wuwatch/core';
+import { parseCollectorUrls } from '../config/collector-urls.js';
 import { AGENT_CONFIG_FILE, system32Path, type PathEnv } from '../platform/paths.js';
 import type { Plan, PlanStep, ServiceAccount } from './types.js';
 
@@ -68,9 +69,8 @@ export function planConfigure(opts: ConfigureOptions): Plan {
       'give both the collector URL and the enrollment secret, or neither to keep agent.json',
     ]);
   }
-  if (!/^(wss?|https?):\/\/[^\s/]+/i.test(url)) {
-    throw makeError('CONFIG_INVALID', [`collectorUrl "${url}" must be a ws://, wss://, http:// or https:// URL`]);
-  }
+  // One URL or several separated by commas (collectors sharing one database): each must be usable.
+  parseCollectorUrls(url);
   const settings = { collectorUrl: url, enrollSecret: secret, caFile, stateDir: opts.stateDir };
   steps.push({
     kind: 'write',

@@ -4,6 +4,8 @@
  * reconnect everything unacknowledged is sent again (the collector ignores what it already has).
  * The reconnect backoff starts over only once a batch is acknowledged (a welcome alone proves little), and an event
  * the collector refuses again and again is set aside in the spool (see refusals.ts), so no agent is stuck behind it.
+ * With several collector URLs (collectors sharing one database) the client stays on the one that works and, when a
+ * connection fails or closes, waits the same backoff and tries the next one in the list, round and round.
  * States: idle → connecting → streaming → (backoff → connecting …) → stopped.
  */
 import { readFileSync } from 'node:fs';
@@ -55,7 +57,8 @@ export function rawBatchFrame(batchId: number, events: readonly { json: Buffer }
 
 /** Client options (validated agent config). */
 export interface ClientOptions {
-  url: string;
+  /** Collector base URLs in the order to try them (at least one); any of them accepts this agent's token. */
+  urls: readonly string[];
   token: string;
   agentId: string;
   hostname: string;
@@ -84,8 +87,15 @@ type State = 'idle' | 'connecting' | 'streaming' | 'backoff' | 'stopped';
 /** Streams the spool to the collector until stopped. */
 export class CollectorClient {
   private state: State = 'idle';
-  /** Connection failures are logged once per change, not once per reconnect (a collector down for a day). */
-  private readonly delivery: FailureLog;
+  /**
+   * Connection failures are logged once per change, not once per reconnect (a collector down for a day), each
+   * collector on its own: with two collectors down, the attempts alternate and one shared log would repeat itself.
+   */
+  private readonly delivery = new Map<string, FailureLog>();
+  /** Index in `opts.urls` of the collector connected to, or tried next. */
+  private current = 0;
+  /** The collector the last session was with (null before the first): a change is logged as a failover. */
+  private lastConnected: string | null = null;
   private ws: WebSocket | null = null;
   private sentUpTo = 0;
   private batchId = 0;
@@ -106,7 +116,7 @@ export class CollectorClient {
     private readonly queue: OutboundQueue,
     private readonly opts: ClientOptions,
   ) {
-    this.delivery = failureLog(opts.log, 'delivery to the collector');
+    if (opts.urls.length === 0) throw new Error('CollectorClient needs at least one collector URL');
     this.ca = opts.caFile ? readFileSync(opts.caFile) : undefined;
     // Never 0: a tight reconnect loop must be impossible even with an unlucky draw.
     this.backoff = new Backoff(
@@ -118,6 +128,11 @@ export class CollectorClient {
       opts.random,
     );
     this.refusals = new RefusalTracker(opts.maxRefusals);
+  }
+
+  /** The collector URL connected to, or tried next. */
+  get collectorUrl(): string {
+    return this.opts.urls[this.current]!;
   }
 
   /** Current state of the connection state machine. */
@@ -136,10 +151,22 @@ export class CollectorClient {
     if (this.state === 'streaming') void this.pump();
   }
 
+  /** The failure log of one collector. */
+  private deliveryTo(collector: string): FailureLog {
+    let log = this.delivery.get(collector);
+    if (!log) {
+      log = failureLog(this.opts.log.child({ collector }), `delivery to the collector ${collector}`);
+      this.delivery.set(collector, log);
+    }
+    return log;
+  }
+
   private connect(): void {
     if (this.state === 'stopped') return;
     this.state = 'connecting';
-    const url = this.opts.url.replace(/^http/, 'ws').replace(/\/+$/, '') + '/v1/agent';
+    const collector = this.collectorUrl;
+    const delivery = this.deliveryTo(collector);
+    const url = collector.replace(/^http/, 'ws').replace(/\/+$/, '') + '/v1/agent';
     const ws = new WebSocket(url, {
       headers: { authorization: `Bearer ${this.opts.token}` },
       ...(this.ca ? { ca: this.ca } : {}),
@@ -156,7 +183,7 @@ export class CollectorClient {
         );
         this.opts.onUnauthorized?.();
       } else {
-        this.delivery.failed({
+        delivery.failed({
           key: `HTTP ${res.statusCode}`,
           fields: { status: res.statusCode },
           msg: 'collector refused the connection',
@@ -185,7 +212,7 @@ export class CollectorClient {
     ws.on('message', (raw) => void this.onFrame((raw as Buffer).toString('utf8')));
     ws.on('error', (err) => {
       this.lastError = err.message;
-      this.delivery.failed({
+      delivery.failed({
         key: failureKey(err),
         fields: { err: err.message, url },
         msg: 'collector connection error',
@@ -212,11 +239,16 @@ export class CollectorClient {
       this.sentUpTo = Math.max(this.queue.ackedSeq, frame.ackedSeq);
       this.inFlight.clear();
       this.startHeartbeat();
-      this.delivery.recovered();
-      this.opts.log.info(
-        { ackedSeq: frame.ackedSeq, pending: this.queue.lastSeq - this.sentUpTo },
-        'connected to collector',
-      );
+      const collector = this.collectorUrl;
+      this.deliveryTo(collector).recovered();
+      const pending = this.queue.lastSeq - this.sentUpTo;
+      if (this.lastConnected !== null && this.lastConnected !== collector) {
+        this.opts.log.warn(
+          { collector, previousCollector: this.lastConnected, ackedSeq: frame.ackedSeq, pending },
+          'connected to another collector (failover)',
+        );
+      } else this.opts.log.info({ collector, ackedSeq: frame.ackedSeq, pending }, 'connected to collector');
+      this.lastConnected = collector;
       void this.pump();
     } else if (frame.type === 'ack') {
       this.inFlight.delete(frame.batchId);
@@ -291,7 +323,14 @@ export class CollectorClient {
     // A session that was streaming says it ended; a connection attempt that failed was already logged (once).
     const level = this.state === 'streaming' ? 'info' : 'debug';
     this.state = 'backoff';
-    this.opts.log[level]({ code, reason, retryInMs: delay }, 'disconnected from collector; will reconnect');
+    const collector = this.collectorUrl;
+    // The next collector in the list, after the same backoff: several agents that lost one collector at once spread
+    // over the jittered delays instead of hitting the next one together.
+    this.current = (this.current + 1) % this.opts.urls.length;
+    this.opts.log[level](
+      { collector, code, reason, retryInMs: delay, next: this.collectorUrl },
+      'disconnected from collector; will reconnect',
+    );
     void (async () => {
       if (refused !== undefined) await this.onRefused(refused, code, reason);
       if (this.state !== 'backoff') return;
