@@ -51,9 +51,11 @@ interface StandIn {
 }
 
 // `port` brings a stand-in back where it was; `stored` shared by two stand-ins is one database behind two collectors.
+// `dieAfterStoring`: the first batch is stored but not acknowledged, and when the second arrives the connection is cut
+// (a collector killed right after a commit, with the next batch in flight). Like the collector, a stand-in stores only events past the highest seq it has (its watermark).
 async function collectorStandIn(
   isPoison: (e: WireEvent) => boolean,
-  opts: { port?: number; stored?: Map<number, WireEvent> } = {},
+  opts: { port?: number; stored?: Map<number, WireEvent>; dieAfterStoring?: boolean } = {},
 ): Promise<StandIn> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: opts.port ?? 0, path: '/v1/agent' });
   await new Promise<void>((r) => wss.once('listening', () => r()));
@@ -71,8 +73,10 @@ async function collectorStandIn(
       }),
   };
   const storedUpTo = () => Math.max(0, ...s.stored.keys());
+  let dead = false;
   wss.on('connection', (ws) => {
     ws.on('message', (raw: Buffer) => {
+      if (dead) return;
       const frame = JSON.parse(raw.toString('utf8')) as { type: string; batchId?: number; events?: WireEvent[] };
       if (frame.type === 'hello') {
         s.welcomes++;
@@ -84,7 +88,14 @@ async function collectorStandIn(
           ws.close(1011, 'batch not stored');
           return;
         }
-        for (const e of events) s.stored.set(e.seq, e);
+        if (opts.dieAfterStoring && s.stored.size > 0) {
+          dead = true;
+          ws.terminate();
+          return;
+        }
+        const watermark = storedUpTo();
+        for (const e of events) if (e.seq > watermark) s.stored.set(e.seq, e);
+        if (opts.dieAfterStoring) return;
         ws.send(encodeFrame({ type: 'ack', batchId: frame.batchId ?? 0, upTo: Math.max(...events.map((e) => e.seq)) }));
       }
     });
@@ -323,4 +334,67 @@ test('a client needs at least one collector URL', (t) => {
   t.throws(() => new CollectorClient({} as Spool, { urls: [] } as unknown as ClientOptions), {
     message: /at least one collector URL/,
   });
+});
+
+test('after a failover the client resumes where the collector is, not where the lost connection was', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'wuwatch-resume-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const stored = new Map<number, WireEvent>();
+  // A stores the first batch, never acknowledges it, and dies when the second arrives: that one is lost in flight.
+  const a = await collectorStandIn(() => false, { stored, dieAfterStoring: true });
+  const b = await collectorStandIn(() => false, { stored });
+  t.teardown(() => Promise.all([a.close(), b.close()]).then(() => undefined));
+  const spool = await Spool.open({ dir: join(dir, 'spool') });
+  t.teardown(() => spool.close());
+  await spool.append(settings(10, 0));
+  // New events arrive while the client catches up with B's welcome (it acknowledges in the spool what A stored):
+  // the moment a pump with the lost connection's position would have sent 11.. and left 6..10 behind for good.
+  let c: CollectorClient | null = null;
+  let caughtUp = false;
+  const queue = {
+    get ackedSeq() {
+      return spool.ackedSeq;
+    },
+    get lastSeq() {
+      return spool.lastSeq;
+    },
+    peekRaw: spool.peekRaw.bind(spool),
+    setAside: spool.setAside.bind(spool),
+    async ack(upTo: number) {
+      if (!caughtUp && b.welcomes === 1) {
+        caughtUp = true;
+        await spool.append(settings(5, 0));
+        c!.notify();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await spool.ack(upTo);
+    },
+  };
+  const { log } = captured();
+  c = new CollectorClient(queue, {
+    urls: [a.url, b.url],
+    token: 't',
+    agentId: 'a',
+    hostname: 'srv-resume',
+    osVersion: 'test',
+    agentVersion: '0.1.0',
+    mode: 'event',
+    batchMaxEvents: 5,
+    batchMaxBytes: 64 * 1024,
+    maxInFlight: 2,
+    heartbeatMs: 60_000,
+    reconnectBaseMs: 4,
+    reconnectCapMs: 40,
+    maxRefusals: 3,
+    log,
+  });
+  t.teardown(() => c.stop());
+  c.start();
+  await until(() => spool.ackedSeq === 15, 'every event acknowledged');
+  t.true(caughtUp, 'the welcome of B had the client catch up');
+  t.deepEqual(
+    [...stored.keys()].sort((x, y) => x - y),
+    Array.from({ length: 15 }, (_, i) => i + 1),
+    'nothing skipped',
+  );
 });

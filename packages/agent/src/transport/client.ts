@@ -102,6 +102,8 @@ export class CollectorClient {
   /** Batches sent and not acknowledged, by id, in the order sent. */
   private inFlight = new Map<number, SeqRange>();
   private pumping = false;
+  /** Another pass was asked for while a pump ran. */
+  private pumpAgain = false;
   private timer: NodeJS.Timeout | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private alive = true;
@@ -209,7 +211,7 @@ export class CollectorClient {
     ws.on('pong', () => (this.alive = true));
     ws.on('ping', () => (this.alive = true));
     // binaryType is ws's default, 'nodebuffer': every message arrives as one Buffer.
-    ws.on('message', (raw) => void this.onFrame((raw as Buffer).toString('utf8')));
+    ws.on('message', (raw) => void this.onFrame(ws, (raw as Buffer).toString('utf8')));
     ws.on('error', (err) => {
       this.lastError = err.message;
       delivery.failed({
@@ -221,7 +223,9 @@ export class CollectorClient {
     ws.on('close', (code, reason) => this.onClose(code, reason.toString()));
   }
 
-  private async onFrame(text: string): Promise<void> {
+  private async onFrame(ws: WebSocket, text: string): Promise<void> {
+    // A frame still arriving from a connection already replaced says nothing about the current one.
+    if (ws !== this.ws) return;
     let frame;
     try {
       frame = decodeCollectorFrame(text);
@@ -231,13 +235,17 @@ export class CollectorClient {
       return;
     }
     if (frame.type === 'welcome') {
+      // The collector may hold events our spool still has (ack lost in a crash, or a collector that died after
+      // storing a batch): skip them. Streaming starts only after that, from where the collector is: a pump running
+      // in between with the last session's position would send past the batches that session lost in flight, and
+      // the collector, which acknowledges up to the highest seq it stored, would then never take them.
+      if (frame.ackedSeq > this.queue.ackedSeq) await this.queue.ack(Math.min(frame.ackedSeq, this.queue.lastSeq));
+      if (ws !== this.ws || this.state !== 'connecting') return;
+      this.sentUpTo = Math.max(this.queue.ackedSeq, frame.ackedSeq);
+      this.inFlight.clear();
       this.state = 'streaming';
       this.lastError = null;
       this.connectedAt = new Date();
-      // The collector may hold events our spool still has (ack lost in a crash): skip them.
-      if (frame.ackedSeq > this.queue.ackedSeq) await this.queue.ack(Math.min(frame.ackedSeq, this.queue.lastSeq));
-      this.sentUpTo = Math.max(this.queue.ackedSeq, frame.ackedSeq);
-      this.inFlight.clear();
       this.startHeartbeat();
       const collector = this.collectorUrl;
       this.deliveryTo(collector).recovered();
@@ -264,30 +272,47 @@ export class CollectorClient {
   }
 
   private async pump(): Promise<void> {
-    if (this.pumping) return;
+    if (this.pumping) {
+      // The running pump may be on its way out (its connection ended while it read the spool): go round once more.
+      this.pumpAgain = true;
+      return;
+    }
     this.pumping = true;
     try {
-      while (
-        this.state === 'streaming' &&
-        this.inFlight.size < this.opts.maxInFlight &&
-        this.sentUpTo < this.queue.lastSeq
-      ) {
-        const maxEvents = this.refusals.maxEvents(this.sentUpTo, this.opts.batchMaxEvents);
-        // Events of a refused batch go one at a time, and one batch at a time: the next refusal names its event.
-        if (maxEvents === 1 && this.inFlight.size > 0) break;
-        const events = await this.queue.peekRaw(this.sentUpTo, maxEvents, this.opts.batchMaxBytes);
-        if (events.length === 0 || !this.ws || this.ws.readyState !== WebSocket.OPEN) break;
-        const id = ++this.batchId;
-        const last = events[events.length - 1]!.seq;
-        this.inFlight.set(id, { first: events[0]!.seq, last });
-        this.sentUpTo = last;
-        // A text frame, like every other: the bytes are JSON.
-        this.ws.send(rawBatchFrame(id, events), { binary: false });
-      }
+      do {
+        this.pumpAgain = false;
+        await this.pumpSession();
+      } while (this.pumpAgain && this.state === 'streaming');
     } catch (err) {
       this.opts.log.error({ err }, 'could not read the spool');
     } finally {
       this.pumping = false;
+    }
+  }
+
+  /** Sends batches on the current connection while the in-flight window allows; stops if the connection changes. */
+  private async pumpSession(): Promise<void> {
+    const ws = this.ws;
+    while (
+      ws !== null &&
+      this.ws === ws &&
+      this.state === 'streaming' &&
+      this.inFlight.size < this.opts.maxInFlight &&
+      this.sentUpTo < this.queue.lastSeq
+    ) {
+      const maxEvents = this.refusals.maxEvents(this.sentUpTo, this.opts.batchMaxEvents);
+      // Events of a refused batch go one at a time, and one batch at a time: the next refusal names its event.
+      if (maxEvents === 1 && this.inFlight.size > 0) break;
+      const events = await this.queue.peekRaw(this.sentUpTo, maxEvents, this.opts.batchMaxBytes);
+      // Read for a connection that ended meanwhile: the next one's welcome decides where sending resumes.
+      if (events.length === 0 || this.ws !== ws || this.state !== 'streaming' || ws.readyState !== WebSocket.OPEN)
+        break;
+      const id = ++this.batchId;
+      const last = events[events.length - 1]!.seq;
+      this.inFlight.set(id, { first: events[0]!.seq, last });
+      this.sentUpTo = last;
+      // A text frame, like every other: the bytes are JSON.
+      ws.send(rawBatchFrame(id, events), { binary: false });
     }
   }
 
