@@ -1,7 +1,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, LookupFunction } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -397,4 +397,34 @@ test('after a failover the client resumes where the collector is, not where the 
     Array.from({ length: 15 }, (_, i) => i + 1),
     'nothing skipped',
   );
+});
+
+test('one name with several addresses: an address that refuses is skipped within the same connection attempt', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'wuwatch-dns-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const server = await collectorStandIn(() => false);
+  t.teardown(() => server.close());
+  const { port } = new URL(server.url);
+  // collectors.test has two addresses, as a DNS name with one record per collector: nothing listens on the first.
+  const asked: string[] = [];
+  const lookup: LookupFunction = (hostname, options, callback) => {
+    asked.push(hostname);
+    const all = [
+      { address: '127.0.0.2', family: 4 },
+      { address: '127.0.0.1', family: 4 },
+    ];
+    if (options.all) (callback as (e: null, a: typeof all) => void)(null, all);
+    else callback(null, all[0]!.address, 4);
+  };
+  const spool = await Spool.open({ dir: join(dir, 'spool') });
+  t.teardown(() => spool.close());
+  await spool.append(settings(4, 0));
+  const { lines, log } = captured();
+  const c = client(spool, `http://collectors.test:${port}`, log, { lookup });
+  t.teardown(() => c.stop());
+  c.start();
+  await until(() => spool.ackedSeq === 4, 'delivery through the second address');
+  t.deepEqual(asked, ['collectors.test']);
+  t.is(server.welcomes, 1);
+  t.is(lines.filter((l) => l.msg === 'collector connection error').length, 0, 'no failed attempt to log');
 });

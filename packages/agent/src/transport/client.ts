@@ -9,6 +9,7 @@
  * States: idle → connecting → streaming → (backoff → connecting …) → stopped.
  */
 import { readFileSync } from 'node:fs';
+import type { LookupFunction } from 'node:net';
 import WebSocket from 'ws';
 import { failureKey, failureLog, type FailureLog } from '../log/log-on-change.js';
 import {
@@ -77,6 +78,8 @@ export interface ClientOptions {
   maxRefusals: number;
   /** Random source of the reconnect jitter (tests). */
   random?: RandomFn;
+  /** Name resolution (tests: a name with several addresses); Node's dns.lookup by default. */
+  lookup?: LookupFunction;
   log: Logger;
   /** Called when the collector refuses the token (401): the agent must be re-enrolled. */
   onUnauthorized?: () => void;
@@ -175,6 +178,9 @@ export class CollectorClient {
       maxPayload: LIMITS.maxFrameBytes,
       handshakeTimeout: 15_000,
       perMessageDeflate: false,
+      // A name with several addresses (one per collector) is tried address after address by Node's connect
+      // (autoSelectFamily), so a refusing one costs one attempt, not a reconnect.
+      ...(this.opts.lookup ? { lookup: this.opts.lookup } : {}),
     });
     this.ws = ws;
     ws.on('unexpected-response', (_req, res) => {
