@@ -24,11 +24,11 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   run: {
     run: runCommand,
     summary:
-      'run [--config F] [--collector URL] [--enroll-secret S] [--simulate DIR | --files ROOT]   run the agent (what the service runs; --files: one machine per folder written by wuwatch-export.cmd)',
+      'run [--config F] [--collector URL[,URL…]] [--enroll-secret S] [--simulate DIR | --files ROOT]   run the agent (what the service runs; --files: one machine per folder written by wuwatch-export.cmd)',
   },
   enroll: {
     run: enrollCommand,
-    summary: 'enroll --collector URL --secret S [--state-dir D]   enroll and store the token',
+    summary: 'enroll --collector URL[,URL…] --secret S [--state-dir D]   enroll and store the token',
   },
   'parse-log': {
     run: parseLogCommand,
