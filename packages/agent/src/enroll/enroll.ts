@@ -62,7 +62,9 @@ export async function ensureEnrolled(opts: EnrollOptions): Promise<Credentials> 
     return creds;
   }
   if (failures.length === 1) throw failures[0]!;
-  const reasons = failures.map((f) => String(f.details?.reason ?? f.message)).join('; ');
+  const reasons = failures
+    .map((f) => (typeof f.details?.reason === 'string' ? f.details.reason : f.message))
+    .join('; ');
   throw makeError('ENROLL_FAILED', [`no collector answered (${reasons})`], { reason: reasons });
 }
 
