@@ -346,8 +346,8 @@ test('a failed write rejects, consumes no seq, and the next append goes to a fre
   const log = captureLogger();
   const spool = await openSpool(dir, { logger: log });
   await spool.append(events(2));
-  // Break the write handle behind the spool's back, as a vanished disk would.
-  await (spool as unknown as { writeFh: FileHandle }).writeFh.close();
+  // Break the write handle behind the spool's back, as a vanished disk would (it is kept by the store's writer).
+  await (spool as unknown as { store: { writer: { fh: FileHandle } } }).store.writer.fh.close();
   const err = await t.throwsAsync(spool.append(events(3)));
   t.true(isWuwatchError(err, 'SPOOL_IO'), String(err));
   t.is(spool.lastSeq, 2);

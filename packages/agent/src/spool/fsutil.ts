@@ -1,16 +1,23 @@
 /**
  * Portable durability helpers over node:fs. The agent runs on Windows, where directories cannot be opened
  * for fsync and a file held by a scanner briefly refuses rename/unlink; Linux tests take the same code paths.
+ * Failures leave the spool as SPOOL_IO errors naming what was being done.
  */
 import { open, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isWuwatchError, makeError } from '@wuwatch/core';
 
 const TRANSIENT = new Set(['EPERM', 'EACCES', 'EBUSY']);
 
 /** The `code` of a Node system error, if any. */
 export function errorCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;
+}
+
+/** `err` as a SPOOL_IO error saying `what` failed; an error from our catalogue passes through unchanged. */
+export function ioError(what: string, err: unknown): Error {
+  return isWuwatchError(err) ? err : makeError('SPOOL_IO', [`${what}: ${String(err)}`], undefined, err);
 }
 
 /** Retries an operation a few times on the transient errors antivirus or indexers cause on Windows. */
