@@ -58,7 +58,7 @@ function keyOf(r: Pick<InstallRecord, 'updateId' | 'kb' | 'title'>): string {
 }
 
 /** The tracked update this install is about: same update ID, else same KB, else same title. */
-function findUpdate(updates: Record<string, UpdateInstalls>, r: InstallRecord): string | null {
+export function findUpdate(updates: Record<string, UpdateInstalls>, r: InstallRecord): string | null {
   if (keyOf(r) in updates) return keyOf(r);
   for (const [key, u] of Object.entries(updates)) {
     if ((r.updateId && u.updateId === r.updateId) || (r.kb && u.kb === r.kb) || (r.title && u.title === r.title)) {
