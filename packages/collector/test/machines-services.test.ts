@@ -172,3 +172,41 @@ test('migration: detections stored before issue 15 become the unnamed scans, so 
     await own.close();
   }
 });
+
+test('the machine page: the why text with times for people, the update sources, the scans per service', async (t) => {
+  const a = await connectAgent(tc, tc.wsUrl, 'page-wsus-store');
+  await a.send([
+    (s) => policyEvent(s, ago(10), wsusPolicy(URL1)),
+    scan(6, 'failed', SERVICE.wsus),
+    scan(4, 'failed', SERVICE.wsus),
+    scan(1, 'succeeded', SERVICE.store),
+  ]);
+  const res = await fetch(`${tc.url}/machines/${a.machineId}`, {
+    headers: { authorization: `Bearer ${tc.adminToken}` },
+  });
+  t.is(res.status, 200);
+  const page = await res.text();
+  const why = page.slice(page.indexOf('<h2>Why this status</h2>'), page.indexOf('<h2>Alerts</h2>'));
+  // Issue 17: "since 14:02 CET, 6 h ago", not an ISO string; the stored reason (the API's JSON) keeps ISO.
+  t.regex(why, /has failed 2 times in a row since \d{2}:\d{2} [^,]+, 6 h ago with 0x80070005/);
+  t.regex(
+    why,
+    /a Microsoft Store scan succeeded at \d{2}:\d{2} [^,]+, 1 h ago, but the WSUS \/ Configuration Manager scans keep failing/,
+  );
+  t.notRegex(why, /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+  const stored = (await detail(a)).status_reasons[0]!.message;
+  t.regex(stored, /since \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/);
+
+  const sources = page.slice(
+    page.indexOf('<h2>Where updates come from</h2>'),
+    page.indexOf('<h2>Scans by update service</h2>'),
+  );
+  t.regex(
+    sources,
+    /come from WSUS \(http:\/\/wsus01\.corp\.example:8530\)\. The machine does not scan Windows Update\./,
+  );
+  t.regex(sources, /data-bypass="false"/);
+  const scans = page.slice(page.indexOf('<h2>Scans by update service</h2>'), page.indexOf('<h2>Installs</h2>'));
+  t.regex(scans, new RegExp(`data-service="${SERVICE.wsus}" class="counts"`));
+  t.regex(scans, new RegExp(`data-service="${SERVICE.store}" class="context"`));
+});

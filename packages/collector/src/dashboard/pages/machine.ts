@@ -46,10 +46,10 @@ export interface MachineDetail {
   consecutive_detection_failures: number;
   last_success_detection_at: Date | string | null;
   /** core's assessUpdateSources for the machine (null until a policy arrived). */
-  update_sources: UpdateSources | null;
+  update_sources?: UpdateSources | null;
   /** Scans per update service, counting ones first (the API computes it). */
-  scans: readonly ScanOverview[];
-  installs: InstallState | null;
+  scans?: readonly ScanOverview[];
+  installs?: InstallState | null;
   recentEvents: readonly { seq: unknown; time: Date | string; kind: string; data: unknown }[];
   timeline: readonly TimelineDay[];
 }
@@ -116,7 +116,7 @@ ${codes.length ? codes.map((c, i) => explainCode(c.code, c.context, i === 0)) : 
 <h2>Policy</h2>
 <div class="panel">${policySection(m.policy, m.policy_assessment)}</div>
 <h2>Where updates come from</h2>
-<div class="panel sources">${sourcesSection(m.update_sources)}</div>
+<div class="panel sources">${sourcesSection(m.update_sources ?? null)}</div>
 <h2>Scans by update service</h2>
 <div class="panel">${scansSection(m.scans ?? [], v.now)}</div>
 <h2>Installs</h2>

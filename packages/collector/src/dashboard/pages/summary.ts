@@ -17,8 +17,8 @@ export interface SummaryView {
   /** Seconds between history samples (for the caption). */
   sampleSeconds: number;
   wsus: readonly WsusServerView[];
-  /** The newest failed installs across the fleet. */
-  installFailures: readonly InstallItem[];
+  /** The newest failed installs across the fleet (none when absent). */
+  installFailures?: readonly InstallItem[];
 }
 
 /** Renders the fleet page. */
@@ -43,7 +43,7 @@ ${
 <tbody>${wsusRows(attention, v.now, true)}</tbody></table>`
 }
 <h2>Latest install failures</h2>
-<div class="panel install-failures">${installFailuresPanel(v.installFailures, v.now)}
+<div class="panel install-failures">${installFailuresPanel(v.installFailures ?? [], v.now)}
 <p class="muted">All of them: <code>wuwatch installs --failed</code> or <code>GET /v1/installs?failed=true</code>.</p></div>`;
   return page({ title: 'Fleet', body, now: v.now, active: 'fleet', signedIn: true, refreshSeconds: 30 });
 }
