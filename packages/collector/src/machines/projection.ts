@@ -103,11 +103,14 @@ function wuaLastSearch(lastWua: unknown): Date | null {
  */
 export function deriveProjection(s: MachineProjection, osVersion: string | null = null): MachineProjection {
   const updateSources = updateSourcesOf(s.policy, s.policyMdm, osVersion);
-  return {
-    ...s,
-    updateSources,
-    ...countedDetection(s.scans, updateSources?.servicesThatMatter ?? null, wuaLastSearch(s.lastWua)),
-  };
+  const wua = wuaLastSearch(s.lastWua);
+  if (Object.keys(s.scans).length === 0) {
+    // No detection folded per service (a row from before the per-service scans, which the migration seeds when it
+    // had detections, or one written by hand): its detection columns stand; only the WUA API can raise the success.
+    const raised = wua && (!s.lastSuccessDetectionAt || wua > s.lastSuccessDetectionAt);
+    return { ...s, updateSources, ...(raised ? { lastSuccessDetectionAt: wua } : {}) };
+  }
+  return { ...s, updateSources, ...countedDetection(s.scans, updateSources?.servicesThatMatter ?? null, wua) };
 }
 
 /** Applies events (in seq order) to a projection and returns the new projection. */
