@@ -3,7 +3,6 @@ import {
   assessUpdateSources,
   MdmUpdatePolicySchema,
   osBuildOf,
-  type MdmUpdatePolicy,
   type UpdatePolicy,
   type UpdateSources,
 } from '@wuwatch/core';
@@ -19,7 +18,7 @@ export function updateSourcesOf(policy: unknown, mdm: unknown, osVersion: string
   try {
     return assessUpdateSources({
       policy: policy as UpdatePolicy,
-      mdm: parsedMdm?.success ? (parsedMdm.data as MdmUpdatePolicy) : null,
+      mdm: parsedMdm?.success ? parsedMdm.data : null,
       osBuild: osBuildOf(osVersion),
     });
   } catch {
