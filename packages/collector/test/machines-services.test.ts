@@ -77,6 +77,18 @@ test('a failing WSUS scan plus a succeeding Store scan: detect_failing, the Stor
     ],
   );
   t.deepEqual(await firingFor(a), ['detect_failures']);
+  const alerts = await api<{ items: { subject: string; summary: string; evidence: Record<string, unknown> }[] }>(
+    tc,
+    'GET',
+    '/v1/alerts?state=firing',
+  );
+  const alert = alerts.body.items.find((i) => i.subject === `machine:${a.machineId}`)!;
+  t.regex(alert.summary, /detection against WSUS \/ Configuration Manager has failed 3 times in a row/);
+  t.regex(
+    alert.summary,
+    /a Microsoft Store scan succeeded at .*, but the WSUS \/ Configuration Manager scans keep failing/,
+  );
+  t.is(alert.evidence.service, 'WSUS / Configuration Manager');
 });
 
 test('a Store-only failure is not a failing machine and fires no alert', async (t) => {
@@ -188,10 +200,10 @@ test('the machine page: the why text with times for people, the update sources, 
   const page = await res.text();
   const why = page.slice(page.indexOf('<h2>Why this status</h2>'), page.indexOf('<h2>Alerts</h2>'));
   // Issue 17: "since 14:02 CET, 6 h ago", not an ISO string; the stored reason (the API's JSON) keeps ISO.
-  t.regex(why, /has failed 2 times in a row since \d{2}:\d{2} [^,]+, 6 h ago with 0x80070005/);
+  t.regex(why, /has failed 2 times in a row since (\d{4}-\d{2}-\d{2} )?\d{2}:\d{2} [^,]+, 6 h ago with 0x80070005/);
   t.regex(
     why,
-    /a Microsoft Store scan succeeded at \d{2}:\d{2} [^,]+, 1 h ago, but the WSUS \/ Configuration Manager scans keep failing/,
+    /a Microsoft Store scan succeeded at (\d{4}-\d{2}-\d{2} )?\d{2}:\d{2} [^,]+, 1 h ago, but the WSUS \/ Configuration Manager scans keep failing/,
   );
   t.notRegex(why, /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
   const stored = (await detail(a)).status_reasons[0]!.message;

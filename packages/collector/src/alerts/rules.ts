@@ -15,6 +15,7 @@ import {
 } from '@wuwatch/core';
 import type { ProbeData } from '@wuwatch/core';
 import * as z from 'zod';
+import { keepFailingSentence } from '../status/services.js';
 import { InstallFailuresConfig, installFailures } from './install-rule.js';
 import type { AlertCondition, AlertEvidence, AlertMachineRef, AlertMachineSnapshot, AlertSeverity } from './types.js';
 
@@ -176,7 +177,7 @@ function detectFailures(m: AlertMachineSnapshot, threshold: number): AlertCondit
       `Windows Update detection${service ? ` against ${service}` : ''} has failed ${n} times in a row on ${m.hostname}` +
       `${m.firstFailureAt ? ` since ${m.firstFailureAt.toISOString()}` : ''}${code}` +
       `${url ? `; the machine asks ${url}` : ''}.` +
-      (context ? ` Other scans: ${context}, but the ${service ?? 'update'} scans keep failing.` : ''),
+      (context ? keepFailingSentence(context, service ?? null) : ''),
     evidence,
     fix:
       d?.remedy ??

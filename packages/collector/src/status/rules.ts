@@ -5,7 +5,7 @@
  * Silence wins because every other fact about a silent machine may be out of date.
  */
 import { STATUS_PRECEDENCE, describeHresult, failingStreak, probeReach, type HresultDescription } from '@wuwatch/core';
-import { contextScans, decidingService } from './services.js';
+import { contextScans, decidingService, keepFailingSentence } from './services.js';
 import type { MachineFacts, MachineStatus, StatusReason, StatusThresholds, StatusVerdict } from './types.js';
 
 const HOUR = 3_600_000;
@@ -102,7 +102,7 @@ function detectionReasons(f: MachineFacts): StatusReason[] {
       message:
         `${what} has failed ${n} time${n === 1 ? '' : 's'} in a row since ${iso(streak.since)}` +
         `${streak.hresult ? ` with ${streak.hresult}${ev.hresultName ? ` (${ev.hresultName})` : ''}` : ''}.` +
-        (context ? ` Other scans: ${context}, but the ${service ?? 'update'} scans keep failing.` : ''),
+        (context ? keepFailingSentence(context, service) : ''),
       evidence: {
         ...ev,
         count: n,

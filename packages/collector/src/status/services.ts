@@ -168,3 +168,8 @@ export function contextScans(scans: ScansByService, matter: readonly string[] | 
   if (others.length === 0) return null;
   return others.slice(0, 3).map(scanWords).join('; ');
 }
+
+/** The sentence a failing reason (and its alert) ends with when other services' scans are context. */
+export function keepFailingSentence(context: string, service: string | null): string {
+  return ` Other scans: ${context}, but the ${service ?? 'update'} scans keep failing.`;
+}
