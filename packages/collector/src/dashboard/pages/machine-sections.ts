@@ -4,6 +4,7 @@ import { probeBadge, statusBadge, timeCell } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
 import { probeStepsChart, type ProbeStep } from '../svg.js';
 import type { MachineAlert } from '../alerts.js';
+import { serviceLabel } from '../../status/services.js';
 import { humanizeTimes, peopleTime } from '../../time/people.js';
 
 /** A status reason as stored in machines.status_reasons. */
@@ -169,8 +170,15 @@ function shown(v: unknown): string {
 /** One event's data in a line (agent-controlled, so escaped like everything else). */
 function eventSummary(kind: string, data: unknown): string {
   const d = (data ?? {}) as Record<string, unknown>;
-  if (kind === 'detection')
-    return `${String(d.outcome)}${d.hresult ? ` ${shown(d.hresult)}` : ''} (${String(d.source)})`;
+  if (kind === 'detection') {
+    // The service the scan ran against decides whether it counts (status/services.ts): show it.
+    const service = typeof d.serviceId === 'string' ? serviceLabel(d.serviceId.toUpperCase(), { name: null }) : null;
+    return `${String(d.outcome)}${d.hresult ? ` ${shown(d.hresult)}` : ''} (${String(d.source)})${service ? ` ${service}` : ''}`;
+  }
+  if (kind === 'install') {
+    const what = [d.kb, d.title].filter((v) => typeof v === 'string').join(' ');
+    return `${String(d.outcome)}${d.hresult ? ` ${shown(d.hresult)}` : ''}${what ? ` ${what}` : ''}`;
+  }
   if (kind === 'probe') {
     return `${d.ok ? 'ok' : 'failed'} ${String(d.class)}${d.httpStatus ? ` HTTP ${shown(d.httpStatus)}` : ''} ${String(d.url)}`;
   }
