@@ -45,7 +45,7 @@ function alertFor(machines: AlertMachineSnapshot[], rule: Alert['rule']): Alert 
 
 test('0x80244022 machine alert: names the machine, code, meaning, 503, URL and the fix', (t) => {
   const a = alertFor([snapshot()], 'detect_failures');
-  const msg = renderMessage(makeNotification(a, 'firing', NOW));
+  const msg = renderMessage(makeNotification(a, 'firing', NOW), 'UTC');
   t.is(msg.title, '[FIRING] Windows Update detection failing on SRV-FILE-02');
   for (const needle of [
     'SRV-FILE-02',
@@ -55,7 +55,8 @@ test('0x80244022 machine alert: names the machine, code, meaning, 503, URL and t
     '503 Service Unavailable',
     URL_,
     'Failures in a row: 3',
-    `Since: ${new Date(NOW.getTime() - 66 * HOUR).toISOString()}`,
+    // Times as people read them (issue 17): 66 h before NOW, in the zone asked for.
+    'Since: 2024-05-07 18:00 UTC, 2 d ago',
     'Fix:',
     'WsusPool',
     '"Not Configured"',
@@ -115,8 +116,8 @@ test('a grown message says how many machines are affected now, and keeps the fix
 
 test('resolved message says so and carries no fix', (t) => {
   const a: Alert = { ...alertFor([snapshot()], 'detect_failures'), state: 'resolved', resolvedAt: NOW };
-  const msg = renderMessage(makeNotification(a, 'resolved', NOW));
-  t.regex(msg.text, new RegExp(`^Resolved at ${NOW.toISOString()}`));
+  const msg = renderMessage(makeNotification(a, 'resolved', NOW), 'UTC');
+  t.regex(msg.text, /^Resolved at 12:00 UTC, now: the condition has cleared\./);
   t.regex(msg.text, /No action needed\./);
   t.false(msg.text.includes('Fix:'));
   t.false(msg.fields.some((f) => f.label === 'Fix'));
@@ -184,4 +185,26 @@ test('WebhookPayload refuses other versions and unknown kinds; test notification
   t.false(WebhookPayload.safeParse({ ...payload, kind: 'maybe' }).success);
   t.false(WebhookPayload.safeParse({ ...payload, sentAt: 'yesterday' }).success);
   t.regex(renderMessage(testNotification(NOW)).text, /test notification/);
+});
+
+test('times for people (issue 17): messages and webhook text fields say "since 11:00 CEST, 3 h ago"; JSON keeps ISO', (t) => {
+  const since = new Date(NOW.getTime() - 3 * HOUR);
+  const a = alertFor([snapshot({ firstFailureAt: since, lastDetectionAt: since })], 'detect_failures');
+  const n = makeNotification(a, 'repeat', NOW);
+  const msg = renderMessage(n, 'Europe/Berlin');
+  const ISO = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+  t.notRegex(msg.title + msg.summary + msg.text, ISO, 'no ISO time left in text for people');
+  t.regex(msg.summary, /failed 3 times in a row on SRV-FILE-02 since 11:00 CEST, 3 h ago with 0x80244022/);
+  t.regex(msg.text, /^Still firing since 14:00 CEST, now\./);
+  t.is(new Map(msg.fields.map((f) => [f.label, f.value])).get('Since'), '11:00 CEST, 3 h ago');
+  // The webhook: title and summary are text for people, at the notification's creation (the same on every retry);
+  // the evidence, firstSeen and lastSeen stay ISO for programs.
+  const later = new Date(NOW.getTime() + 5 * 60_000);
+  const body = toWebhookPayload(n, later, 'Europe/Berlin');
+  t.is(body.alert.summary, msg.summary);
+  t.is(body.alert.evidence.since, since.toISOString());
+  t.is(body.alert.firstSeen, a.firingSince.toISOString());
+  t.true(WebhookPayload.safeParse(JSON.parse(JSON.stringify(body))).success);
+  // The stored alert keeps ISO (the API's JSON).
+  t.true(a.summary.includes(since.toISOString()));
 });

@@ -71,6 +71,62 @@ function fullProjection(): MachineProjection {
     lastSuccessDetectionAt: at(-120),
     lastWua: { lastSearchSuccessDate: at(-120).toISOString(), lastInstallationSuccessDate: null },
     lastGoodbyeAt: at(-1),
+    policyMdm: { present: true, update: { DisableDualScan: 1 }, mdmWinsOverGp: null, other: {} },
+    updateSources: {
+      wsusManaged: true,
+      classes: {
+        quality: { source: 'wsus', reason: 'the WSUS server is configured' },
+        feature: { source: 'wsus', reason: 'the WSUS server is configured' },
+        driver: { source: 'wsus', reason: 'the WSUS server is configured' },
+        other: { source: 'wsus', reason: 'the WSUS server is configured' },
+      },
+      dualScan: 'not_applicable',
+      bypassesWsus: false,
+      servicesThatMatter: ['3DA21691-E39D-4DA6-8A4B-B43877BCB1B7'],
+      findings: [],
+      summary: 'Quality updates, feature updates, driver updates, updates for other Microsoft products come from WSUS.',
+    },
+    scans: {
+      '3DA21691-E39D-4DA6-8A4B-B43877BCB1B7': {
+        name: 'WSUS / Configuration Manager',
+        lastAt: at(-5).toISOString(),
+        outcome: 'failed',
+        hresult: '0x80244022',
+        source: 'event',
+        failures: 4,
+        firstFailureAt: at(-60).toISOString(),
+        lastSuccessAt: at(-120).toISOString(),
+      },
+    },
+    installs: {
+      recent: [
+        {
+          at: at(-3).toISOString(),
+          outcome: 'failed',
+          title: '2026-02 Cumulative Update (KB5034441)',
+          kb: 'KB5034441',
+          updateId: null,
+          hresult: '0x80070643',
+          serviceId: null,
+          source: 'event',
+        },
+      ],
+      updates: {
+        KB5034441: {
+          title: '2026-02 Cumulative Update (KB5034441)',
+          kb: 'KB5034441',
+          updateId: null,
+          failures: 1,
+          firstFailureAt: at(-3).toISOString(),
+          lastFailureAt: at(-3).toISOString(),
+          hresult: '0x80070643',
+          lastAt: at(-3).toISOString(),
+          lastOutcome: 'failed',
+          lastSource: 'event',
+        },
+      },
+    },
+    lastInstallFailureAt: at(-3),
   };
 }
 

@@ -58,6 +58,8 @@ function facts(patch: Partial<MachineFacts> = {}): MachineFacts {
     consecutiveDetectionFailures: 0,
     firstFailureAt: null,
     lastSuccessDetectionAt: ago(2 * HOUR),
+    scans: {},
+    servicesThatMatter: null,
     ...patch,
   };
 }

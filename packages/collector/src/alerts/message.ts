@@ -4,6 +4,7 @@
  */
 import { describeHresult, httpReason } from '@wuwatch/core';
 import * as z from 'zod';
+import { humanizeTimes, peopleTime, peopleTimeZone } from '../time/people.js';
 import { ALERT_RULES, ALERT_SEVERITIES, ALERT_STATES, NOTIFICATION_KINDS } from './types.js';
 import type { Alert, AlertEvidence, Notification, NotificationKind, RenderedMessage } from './types.js';
 
@@ -25,6 +26,8 @@ export const AlertEvidenceSchema = z.looseObject({
   machinesPointing: z.number().int().optional(),
   orphan: z.boolean().optional(),
   graceful: z.boolean().optional(),
+  service: z.string().optional(),
+  update: z.string().optional(),
 });
 
 /**
@@ -54,8 +57,12 @@ export const WebhookPayload = z.object({
 
 export type WebhookPayload = z.infer<typeof WebhookPayload>;
 
-/** The webhook body for a notification. */
-export function toWebhookPayload(n: Notification, sentAt: Date): WebhookPayload {
+/**
+ * The webhook body for a notification. `title` and `summary` are text for people, with times as people read them
+ * (relative to the notification's creation, so every retry sends the same body); `firstSeen`, `lastSeen`, `sentAt`
+ * and the evidence keep ISO 8601 for programs.
+ */
+export function toWebhookPayload(n: Notification, sentAt: Date, timeZone = peopleTimeZone()): WebhookPayload {
   const a = n.alert;
   return {
     version: 1,
@@ -68,8 +75,8 @@ export function toWebhookPayload(n: Notification, sentAt: Date): WebhookPayload 
       subject: a.subject,
       state: a.state,
       severity: a.severity,
-      title: a.title,
-      summary: a.summary,
+      title: humanizeTimes(a.title, n.createdAt, timeZone),
+      summary: humanizeTimes(a.summary, n.createdAt, timeZone),
       firstSeen: a.firingSince.toISOString(),
       lastSeen: a.lastSeen.toISOString(),
       evidence: a.evidence,
@@ -92,6 +99,7 @@ const RULE_LABELS: Readonly<Record<Alert['rule'], string>> = {
   detect_stale: 'no successful detection (detect_stale)',
   wsus_unreachable: 'WSUS server unreachable (wsus_unreachable)',
   agent_silent: 'agent silent (agent_silent)',
+  install_failures: 'repeated install failures (install_failures)',
 };
 
 /** Machines listed in a field before "and N more". */
@@ -115,8 +123,15 @@ function codeFields(ev: AlertEvidence): { label: string; value: string }[] {
   return fields;
 }
 
-/** The labelled facts of an alert, in reading order. */
-export function alertFields(a: Alert): { label: string; value: string }[] {
+/**
+ * The labelled facts of an alert, in reading order; times as people read them, relative to `now` (the
+ * notification's creation) in `timeZone` (default: the collector's, time/people.ts).
+ */
+export function alertFields(
+  a: Alert,
+  now: Date = new Date(),
+  timeZone = peopleTimeZone(),
+): { label: string; value: string }[] {
   const ev = a.evidence;
   const fields: { label: string; value: string }[] = [];
   const machines = a.machines ?? [];
@@ -134,9 +149,11 @@ export function alertFields(a: Alert): { label: string; value: string }[] {
   }
   if (ev.url && !a.subject.startsWith('wsus:')) fields.push({ label: 'URL', value: ev.url });
   if (ev.probeClass) fields.push({ label: 'Probe result', value: ev.probeClass });
-  if (ev.since) fields.push({ label: 'Since', value: ev.since });
-  if (ev.lastAt) fields.push({ label: 'Last observed', value: ev.lastAt });
-  if (ev.count !== undefined && a.rule === 'detect_failures') {
+  if (ev.since) fields.push({ label: 'Since', value: peopleTime(ev.since, now, timeZone) });
+  if (ev.lastAt) fields.push({ label: 'Last observed', value: peopleTime(ev.lastAt, now, timeZone) });
+  if (ev.service) fields.push({ label: 'Update service', value: ev.service });
+  if (ev.update) fields.push({ label: 'Update', value: ev.update });
+  if (ev.count !== undefined && (a.rule === 'detect_failures' || a.rule === 'install_failures')) {
     fields.push({ label: 'Failures in a row', value: String(ev.count) });
   }
   if (a.rule === 'wsus_unreachable' && machines.length > 0) {
@@ -150,30 +167,40 @@ export function alertFields(a: Alert): { label: string; value: string }[] {
   return fields;
 }
 
-/** Renders a notification as a title, plain text (summary, facts, fix) and labelled fields. */
-export function renderMessage(n: Notification): RenderedMessage {
+/**
+ * Renders a notification for people: title, summary and plain text (summary, facts, fix) and labelled fields, with
+ * every time as people read it ("since 14:02 CET, 3 h ago", core's humanTime) relative to the notification's
+ * creation, in `timeZone` (default: the collector's zone, time/people.ts). Stored alerts and JSON keep ISO.
+ */
+export function renderMessage(n: Notification, timeZone = peopleTimeZone()): RenderedMessage {
   const a = n.alert;
-  const title = `[${KIND_LABELS[n.kind]}] ${a.title}`;
-  const fields = alertFields(a);
+  const now = n.createdAt;
+  const human = (text: string) => humanizeTimes(text, now, timeZone);
+  const title = human(`[${KIND_LABELS[n.kind]}] ${a.title}`);
+  const summary = human(a.summary);
+  const fields = alertFields(a, now, timeZone);
   const lines: string[] = [];
   if (n.kind === 'test') lines.push('This is a test notification from wuwatch; no machine is affected.');
   if (n.kind === 'resolved') {
     const at = a.resolvedAt ?? n.createdAt;
-    lines.push(`Resolved at ${at.toISOString()}: the condition has cleared. It was:`);
+    lines.push(`Resolved at ${peopleTime(at, now, timeZone)}: the condition has cleared. It was:`);
   }
-  if (n.kind === 'repeat') lines.push(`Still firing since ${a.firingSince.toISOString()}.`);
+  if (n.kind === 'repeat') lines.push(`Still firing since ${peopleTime(a.firingSince, now, timeZone)}.`);
   if (n.kind === 'grown') {
-    lines.push(`Firing since ${a.firingSince.toISOString()}; it now affects ${a.machines?.length ?? 0} machines.`);
+    lines.push(
+      `Firing since ${peopleTime(a.firingSince, now, timeZone)}; it now affects ${a.machines?.length ?? 0} machines.`,
+    );
   }
-  lines.push(a.summary, '');
+  lines.push(summary, '');
   for (const f of fields) lines.push(`${f.label}: ${f.value}`);
+  const fix = human(a.fix);
   if (n.kind === 'resolved') {
     lines.push('', 'No action needed.');
   } else {
-    lines.push('', 'Fix:', a.fix);
-    fields.push({ label: 'Fix', value: a.fix });
+    lines.push('', 'Fix:', fix);
+    fields.push({ label: 'Fix', value: fix });
   }
-  return { title, text: lines.join('\n'), fields };
+  return { title, summary, text: lines.join('\n'), fields };
 }
 
 /** A harmless notification for checking that a channel delivers (`kind: 'test'`). */

@@ -15,6 +15,8 @@ import {
 } from '@wuwatch/core';
 import type { ProbeData } from '@wuwatch/core';
 import * as z from 'zod';
+import { keepFailingSentence } from '../status/services.js';
+import { InstallFailuresConfig, installFailures } from './install-rule.js';
 import type { AlertCondition, AlertEvidence, AlertMachineRef, AlertMachineSnapshot, AlertSeverity } from './types.js';
 
 const MINUTE = 60_000;
@@ -46,6 +48,8 @@ export const AlertRulesConfig = z
       .object({ enabled, afterMinutes: positive.default(15), reportGracefulStop: z.boolean().default(true) })
       .strict()
       .prefault({}),
+    /** Repeated install failures of one update on one machine (off by default; install-rule.ts). */
+    installFailures: InstallFailuresConfig,
     /** Mute machine detection alerts explained by a dead WSUS server or a silent agent. */
     inhibit: z.boolean().default(true),
     hysteresis: z
@@ -158,6 +162,11 @@ function detectFailures(m: AlertMachineSnapshot, threshold: number): AlertCondit
   if (url) evidence.url = url;
   if (m.firstFailureAt) evidence.since = m.firstFailureAt.toISOString();
   if (m.lastDetectionAt) evidence.lastAt = m.lastDetectionAt.toISOString();
+  // The status engine counted only the scans that matter for the policy and named their service and the context.
+  const reason = m.statusReasons.find((r) => r.code === 'DETECTION_FAILING');
+  if (reason?.evidence.service) evidence.service = reason.evidence.service;
+  const context = reason?.evidence.context;
+  const service = reason?.evidence.service;
   return {
     rule: 'detect_failures',
     subject: `machine:${m.machineId}`,
@@ -165,9 +174,10 @@ function detectFailures(m: AlertMachineSnapshot, threshold: number): AlertCondit
     severity: 'warning',
     title: `Windows Update detection failing on ${m.hostname}`,
     summary:
-      `Windows Update detection has failed ${n} times in a row on ${m.hostname}` +
+      `Windows Update detection${service ? ` against ${service}` : ''} has failed ${n} times in a row on ${m.hostname}` +
       `${m.firstFailureAt ? ` since ${m.firstFailureAt.toISOString()}` : ''}${code}` +
-      `${url ? `; the machine asks ${url}` : ''}.`,
+      `${url ? `; the machine asks ${url}` : ''}.` +
+      (context ? keepFailingSentence(context, service ?? null) : ''),
     evidence,
     fix:
       d?.remedy ??
@@ -379,6 +389,7 @@ export function evaluateAlertRules(
       config.detectFailures.enabled ? detectFailures(m, config.detectFailures.threshold) : null,
       config.detectStale.enabled ? detectStale(m, input.now, config.detectStale.afterHours) : null,
       config.agentSilent.enabled ? agentSilent(m, input.now, config.agentSilent) : null,
+      config.installFailures.enabled ? installFailures(m, config.installFailures.threshold) : null,
     ];
     for (const c of found) if (c) conditions.push(c);
   }

@@ -217,6 +217,7 @@ function toSnapshots(rows: readonly AlertFactsRow[], wsusMachineCounts: Record<s
       lastGoodbyeAt: r.last_goodbye_at,
       probeFailingSince: r.probe_failing_since,
       lastProbe: r.last_probe,
+      installs: r.installs,
     };
   });
   return { machines, wsusMachineCounts, dataVersions };

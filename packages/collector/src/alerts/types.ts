@@ -3,10 +3,17 @@
  * Times inside evidence are ISO strings so conditions serialise to JSON (database, webhooks) unchanged.
  */
 import type { ProbeData } from '@wuwatch/core';
+import type { InstallState } from '../machines/installs.js';
 import type { MachineStatus, StatusReason } from '../status/types.js';
 
 /** The alert rules wuwatch evaluates. */
-export const ALERT_RULES = ['detect_failures', 'detect_stale', 'wsus_unreachable', 'agent_silent'] as const;
+export const ALERT_RULES = [
+  'detect_failures',
+  'detect_stale',
+  'wsus_unreachable',
+  'agent_silent',
+  'install_failures',
+] as const;
 export type AlertRule = (typeof ALERT_RULES)[number];
 
 /** How urgent an alert is. */
@@ -40,6 +47,8 @@ export interface AlertMachineSnapshot {
   lastGoodbyeAt: Date | null;
   probeFailingSince: Date | null;
   lastProbe: ProbeData | null;
+  /** Install history (for install_failures); absent in snapshots built before issue 15. */
+  installs?: InstallState | null;
 }
 
 /** A machine named by an alert. */
@@ -69,6 +78,10 @@ export type AlertEvidence = {
   machinesPointing?: number;
   orphan?: boolean;
   graceful?: boolean;
+  /** The update service whose scans fail (detect_failures), when the detections name it. */
+  service?: string;
+  /** The update that keeps failing to install (install_failures): its KB and title. */
+  update?: string;
 };
 
 /** One thing the rules found wrong right now; alerts are the conditions seen over time. */
@@ -126,6 +139,8 @@ export interface Notification {
 /** A notification rendered for people: a title, plain text and labelled fields. */
 export interface RenderedMessage {
   title: string;
+  /** The alert's summary with times for people. */
+  summary: string;
   text: string;
   fields: { label: string; value: string }[];
 }

@@ -11,6 +11,7 @@ import { bearerToken } from '../auth/tokens.js';
 import { collectorVersion } from '../config/version.js';
 import { METRICS_CONTENT_TYPE, type Metrics } from './metrics.js';
 import { listMachines, machineDetail, summary, wsusServers } from './queries.js';
+import { InstallsQuery, listInstalls } from './installs.js';
 import { isDatabaseError } from './db-errors.js';
 import { checkReadiness, shippedMigrations } from './health.js';
 import { ErrorBody, OPENAPI_PATH, registerOpenApi } from './openapi.js';
@@ -235,6 +236,20 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     api.get('/v1/wsus-servers', { schema: { summary: 'WSUS servers and who can reach them' } }, async () => ({
       items: await wsusServers(deps.db),
     }));
+    api.get(
+      '/v1/installs',
+      {
+        schema: {
+          summary: 'Latest installs across the fleet (failed=true: install failures), newest first',
+          description:
+            'Per machine the collector keeps its last installs (from the WindowsUpdate.log and events 19/20): ' +
+            'update title, KB, HRESULT with the catalogue name and meaning, and how many times the update has ' +
+            'failed in a row. Times are ISO 8601.',
+          querystring: InstallsQuery,
+        },
+      },
+      async (req) => listInstalls(deps.db, parse(InstallsQuery, req.query)),
+    );
 
     api.get('/v1/enroll-secrets', { schema: { summary: 'List enrollment secrets' } }, async () => ({
       items: await deps.auth.listEnrollSecrets(),

@@ -2,10 +2,11 @@
  * The query API's reads: machines (keyset-paged), one machine, summary, WSUS servers. Request checks and cursors live
  * here; the SQL is the machines repository's.
  */
-import { makeError, normalizeWsusUrl } from '@wuwatch/core';
+import { makeError, normalizeWsusUrl, type UpdateSources } from '@wuwatch/core';
 import type { Queryable } from '../db/index.js';
 import { countByStatus, listMachineRows, machineById, machineHistory, wsusPointers } from '../machines/repository.js';
-import { MACHINE_STATUSES } from '../status/types.js';
+import { scanOverview } from '../status/services.js';
+import { MACHINE_STATUSES, type ScansByService } from '../status/types.js';
 import { aggregateWsus, buildWsusView, type WsusServerView } from '../status/wsus.js';
 
 /** Filters and paging of GET /v1/machines. */
@@ -67,11 +68,16 @@ export async function summary(q: Queryable): Promise<{ total: number; byStatus: 
   return { total, byStatus };
 }
 
-/** One machine with its recent events and a per-day detection timeline. */
+/**
+ * One machine with its recent events, a per-day detection timeline and its scans per update service (which count
+ * for its status and which are context; the source summary is its `update_sources` column).
+ */
 export async function machineDetail(q: Queryable, id: string, days = 30): Promise<Record<string, unknown>> {
   const machine = await machineById(q, id);
   if (!machine) throw makeError('NOT_FOUND', [`Machine ${id}`]);
-  return { ...machine, ...(await machineHistory(q, id, days)) };
+  const sources = machine.update_sources as UpdateSources | null;
+  const scans = scanOverview((machine.detection_scans ?? {}) as ScansByService, sources?.servicesThatMatter ?? null);
+  return { ...machine, scans, ...(await machineHistory(q, id, days)) };
 }
 
 /** The WSUS servers view (per normalised URL). */

@@ -3,6 +3,7 @@ import { callApi, resolveTarget } from './client.js';
 import type { CliIo } from './io.js';
 import type { CommandContext } from './spec.js';
 import { table } from './table.js';
+import { humanizeTimes } from '../time/people.js';
 import { timeFormatter } from './time.js';
 
 type Values = CommandContext['values'];
@@ -151,7 +152,9 @@ export async function machineCommand({ values, positionals, io }: CommandContext
   io.stdout.write(
     `${m.hostname}  ${m.status}\nWSUS: ${m.wsus_url ?? '(none: Microsoft Update)'}\nLast seen: ${timeFormatter(io)(m.last_seen)}\n`,
   );
-  for (const r of m.status_reasons) io.stdout.write(`- ${r.message}\n`);
+  // The reasons say ISO times (stored, compared); people read them in the CLI's zone, like the tables.
+  const now = new Date();
+  for (const r of m.status_reasons) io.stdout.write(`- ${humanizeTimes(r.message, now, io.env.TZ || undefined)}\n`);
   return 0;
 }
 

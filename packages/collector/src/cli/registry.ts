@@ -16,6 +16,7 @@ import {
   statusCommand,
   wsusCommand,
 } from './commands.js';
+import { installsCommand } from './installs.js';
 import { quarantineListCommand } from './quarantine.js';
 import { configCheckCommand, migrateCommand, serveCommand } from './serve.js';
 import type { OptionSpec, Spec } from './spec.js';
@@ -203,6 +204,23 @@ export const COMMANDS: readonly Spec[] = [
   },
   { name: 'wsus', summary: 'WSUS servers and who can reach them', options: { ...API, ...JSON_OUT }, run: wsusCommand },
   {
+    name: 'installs',
+    summary: 'latest update installs across the fleet (--failed: install failures)',
+    description:
+      'Lists the installs the machines reported (WindowsUpdate.log and events 19/20), newest first: when, which ' +
+      'machine, the KB, the error code with its name, how many times that update has failed in a row there, and ' +
+      'the update title. Each machine keeps its last 10 installs.',
+    options: {
+      failed: { type: 'boolean', description: 'only failed installs' },
+      machine: { type: 'string', value: 'ID', description: 'only this machine' },
+      limit: { type: 'string', value: 'N', description: 'most rows (1 to 1000)', defaultText: '100' },
+      ...API,
+      ...JSON_OUT,
+    },
+    examples: ['wuwatch installs --failed', 'wuwatch installs --failed --machine <id> --json'],
+    run: installsCommand,
+  },
+  {
     name: 'quarantine',
     summary: 'agent events set aside instead of stored',
     defaultCommand: 'list',
@@ -266,7 +284,7 @@ export const COMMANDS: readonly Spec[] = [
           rule: {
             type: 'string',
             value: 'RULE',
-            description: 'detect_failures, detect_stale, wsus_unreachable or agent_silent',
+            description: 'detect_failures, detect_stale, wsus_unreachable, agent_silent or install_failures',
           },
           machine: { type: 'string', value: 'ID', description: 'a machine id' },
           wsus: { type: 'string', value: 'URL', description: 'a WSUS server URL' },

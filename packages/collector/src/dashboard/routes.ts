@@ -7,6 +7,7 @@ import type { AuthStore } from '../auth/store.js';
 import { hashCredential } from '../auth/tokens.js';
 import type { Queryable } from '../db/index.js';
 import { listMachines, machineDetail, summary, wsusServers } from '../api/queries.js';
+import { listInstalls } from '../api/installs.js';
 import { isDatabaseError } from '../api/db-errors.js';
 import type { MachineAlert } from './alerts.js';
 import { hasLiveSession, HTML_TYPE, requireViewer, safeNext, sameOriginOnly, sessionId } from './auth.js';
@@ -123,10 +124,11 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     pages.addHook('onRequest', requireViewer(deps));
 
     pages.get('/', async (_req, reply) => {
-      const [s, wsus, history] = await Promise.all([
+      const [s, wsus, history, installs] = await Promise.all([
         summary(deps.db),
         wsusServers(deps.db),
         loadHistory(deps.db, deps.historyCapacity),
+        listInstalls(deps.db, { failed: 'true', limit: 10 }),
       ]);
       const view = {
         now: new Date(),
@@ -135,6 +137,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
         history,
         sampleSeconds: Math.round(deps.historyIntervalMs / 1000),
         wsus,
+        installFailures: installs.items,
       };
       return send(reply, summaryPage(view));
     });

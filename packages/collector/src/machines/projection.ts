@@ -2,8 +2,12 @@
  * Folding events into a machine's current state (pure). The ingest writes events append-only and keeps
  * this projection on the machine row, so status and queries never rescan history.
  */
-import { DetectionData, ProbeData, type WireEvent } from '@wuwatch/core';
-import type { AssessmentFacts } from '../status/types.js';
+import { DetectionData, InstallData, ProbeData, type UpdateSources, type WireEvent } from '@wuwatch/core';
+import { countedDetection } from '../status/services.js';
+import type { AssessmentFacts, ScansByService } from '../status/types.js';
+import { applyDetection } from './detections.js';
+import { applyInstall, installRecord, lastInstallFailure, noInstalls, type InstallState } from './installs.js';
+import { updateSourcesOf } from './sources.js';
 
 /** The per-machine state derived from its events. */
 export interface MachineProjection {
@@ -23,6 +27,16 @@ export interface MachineProjection {
   lastSuccessDetectionAt: Date | null;
   lastWua: unknown;
   lastGoodbyeAt: Date | null;
+  /** The MDM (PolicyManager) Update values sent with the policy; null from agents that do not read them. */
+  policyMdm: unknown;
+  /** Where each class of update comes from, and the services whose scans count (core's assessUpdateSources). */
+  updateSources: UpdateSources | null;
+  /** Detections per update service; the detection fields above are derived from these (status/services.ts). */
+  scans: ScansByService;
+  /** The last installs and, per update, its failures since it last installed. */
+  installs: InstallState;
+  /** The newest failed install (indexed: the fleet's install-failure listing starts from it). */
+  lastInstallFailureAt: Date | null;
 }
 
 /** A projection for a machine with no events yet. */
@@ -44,6 +58,11 @@ export function emptyProjection(): MachineProjection {
     lastSuccessDetectionAt: null,
     lastWua: null,
     lastGoodbyeAt: null,
+    policyMdm: null,
+    updateSources: null,
+    scans: {},
+    installs: noInstalls(),
+    lastInstallFailureAt: null,
   };
 }
 
@@ -52,57 +71,7 @@ export interface PolicyAssessor {
   assess(policy: unknown): { assessment: AssessmentFacts; wsusUrl: string | null };
 }
 
-/**
- * Two sightings of one detection attempt (a log cycle and its event 25/26) are counted once when they
- * come from different sources, agree on the outcome and lie within this window.
- */
-export const SAME_ATTEMPT_WINDOW_MS = 10 * 60_000;
-
-function applyDetection(s: MachineProjection, at: Date, d: DetectionData): MachineProjection {
-  // A scan Windows cancelled (a newer interactive search, the service stopping) is neither a failure nor a success:
-  // it leaves the streak alone, and staleness keeps counting from the last success (issue 15).
-  if (d.outcome === 'unfinished' || d.outcome === 'cancelled') return s;
-  // The same cycle re-read from the log after an agent crash (at-least-once at the tail's crash boundary)
-  // arrives with a new seq but the same source and end time: it is one attempt.
-  if (s.lastDetectionAt?.getTime() === at.getTime() && s.lastDetectionSource === d.source) return s;
-  if (
-    s.lastDetectionAt &&
-    s.lastDetectionSource !== null &&
-    s.lastDetectionSource !== d.source &&
-    s.lastDetectionOutcome === d.outcome &&
-    Math.abs(at.getTime() - s.lastDetectionAt.getTime()) <= SAME_ATTEMPT_WINDOW_MS
-  ) {
-    return s;
-  }
-  // Events can arrive out of order across sources; an older attempt must not overwrite a newer verdict.
-  if (s.lastDetectionAt && at.getTime() < s.lastDetectionAt.getTime()) {
-    if (d.outcome === 'succeeded' && (!s.lastSuccessDetectionAt || at > s.lastSuccessDetectionAt)) {
-      return { ...s, lastSuccessDetectionAt: at };
-    }
-    return s;
-  }
-  if (d.outcome === 'succeeded') {
-    return {
-      ...s,
-      lastDetectionAt: at,
-      lastDetectionOutcome: 'succeeded',
-      lastDetectionHresult: null,
-      lastDetectionSource: d.source,
-      consecutiveDetectionFailures: 0,
-      firstFailureAt: null,
-      lastSuccessDetectionAt: at,
-    };
-  }
-  return {
-    ...s,
-    lastDetectionAt: at,
-    lastDetectionOutcome: 'failed',
-    lastDetectionHresult: d.hresult,
-    lastDetectionSource: d.source,
-    consecutiveDetectionFailures: s.consecutiveDetectionFailures + 1,
-    firstFailureAt: s.firstFailureAt ?? at,
-  };
-}
+export { SAME_ATTEMPT_WINDOW_MS } from './detections.js';
 
 function applyProbe(s: MachineProjection, at: Date, p: ProbeData): MachineProjection {
   if (s.lastProbeAt && at < s.lastProbeAt) return s;
@@ -121,11 +90,35 @@ function dateOrNull(v: unknown): Date | null {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
+function wuaLastSearch(lastWua: unknown): Date | null {
+  return lastWua && typeof lastWua === 'object'
+    ? dateOrNull((lastWua as Record<string, unknown>).lastSearchSuccessDate)
+    : null;
+}
+
+/**
+ * The derived part of a projection: the update sources from the policy (with the OS build when the caller knows the
+ * machine's OS version) and, from them, the detection facts that count (status/services.ts). Every path that stores
+ * a projection derives it here, so the status, the sweep and the alert rules read the same numbers.
+ */
+export function deriveProjection(s: MachineProjection, osVersion: string | null = null): MachineProjection {
+  const updateSources = updateSourcesOf(s.policy, s.policyMdm, osVersion);
+  const wua = wuaLastSearch(s.lastWua);
+  if (Object.keys(s.scans).length === 0) {
+    // No detection folded per service (a row from before the per-service scans, which the migration seeds when it
+    // had detections, or one written by hand): its detection columns stand; only the WUA API can raise the success.
+    const raised = wua && (!s.lastSuccessDetectionAt || wua > s.lastSuccessDetectionAt);
+    return { ...s, updateSources, ...(raised ? { lastSuccessDetectionAt: wua } : {}) };
+  }
+  return { ...s, updateSources, ...countedDetection(s.scans, updateSources?.servicesThatMatter ?? null, wua) };
+}
+
 /** Applies events (in seq order) to a projection and returns the new projection. */
 export function applyEvents(
   state: MachineProjection,
   events: readonly Pick<WireEvent, 'time' | 'kind' | 'data'>[],
   assessor: PolicyAssessor,
+  osVersion: string | null = null,
 ): MachineProjection {
   let s = state;
   for (const e of events) {
@@ -133,7 +126,18 @@ export function applyEvents(
     switch (e.kind) {
       case 'detection': {
         const d = DetectionData.safeParse(e.data);
-        if (d.success) s = applyDetection(s, at, d.data);
+        if (d.success) {
+          const scans = applyDetection(s.scans, at, d.data);
+          if (scans !== s.scans) s = { ...s, scans };
+        }
+        break;
+      }
+      case 'install': {
+        const d = InstallData.safeParse(e.data);
+        if (d.success) {
+          const installs = applyInstall(s.installs, installRecord(at, d.data));
+          s = { ...s, installs, lastInstallFailureAt: lastInstallFailure(installs) };
+        }
         break;
       }
       case 'probe': {
@@ -143,17 +147,12 @@ export function applyEvents(
       }
       case 'policy': {
         const { assessment, wsusUrl } = assessor.assess(e.data.policy);
-        s = { ...s, policy: e.data.policy ?? null, assessment, wsusUrl };
+        s = { ...s, policy: e.data.policy ?? null, policyMdm: e.data.mdm ?? null, assessment, wsusUrl };
         break;
       }
-      case 'wua': {
-        const lastSearch = dateOrNull(e.data.lastSearchSuccessDate);
+      case 'wua':
         s = { ...s, lastWua: e.data };
-        if (lastSearch && (!s.lastSuccessDetectionAt || lastSearch > s.lastSuccessDetectionAt)) {
-          s = { ...s, lastSuccessDetectionAt: lastSearch };
-        }
         break;
-      }
       case 'agent_stopping':
         s = { ...s, lastGoodbyeAt: at };
         break;
@@ -164,5 +163,5 @@ export function applyEvents(
         break;
     }
   }
-  return s;
+  return s === state ? s : deriveProjection(s, osVersion);
 }

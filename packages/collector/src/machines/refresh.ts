@@ -9,7 +9,7 @@ import type { Hello } from '@wuwatch/core';
 import { toJsonbText, type Database, type Queryable } from '../db/index.js';
 import { computeStatus } from '../status/rules.js';
 import type { MachineStatus, StatusThresholds, StatusVerdict } from '../status/types.js';
-import type { MachineProjection } from './projection.js';
+import { deriveProjection, type MachineProjection } from './projection.js';
 import {
   lockMachine,
   markDisconnected,
@@ -45,15 +45,18 @@ export interface SettleOptions {
 
 /**
  * Runs the status rules over a locked row and its (possibly new) projection and stores both, in the caller's
- * transaction; the `wsus_servers` projection is written only when the pointer or the probe moved.
+ * transaction; the `wsus_servers` projection is written only when the pointer or the probe moved. The projection's
+ * derived part (update sources, the detections that count) is derived here with the machine's OS version, so a
+ * policy or an OS that changed re-decides which scans count.
  */
 export async function settleMachine(
   q: Queryable,
   row: MachineStateRow,
-  projection: MachineProjection,
+  folded: MachineProjection,
   thresholds: StatusThresholds,
   opts: SettleOptions,
 ): Promise<Settled> {
+  const projection = deriveProjection(folded, row.os_version);
   const verdict = computeStatus(toFacts(row, projection, opts.now, opts.connected), thresholds);
   await saveMachine(q, row, projection, verdict, opts.now, opts.seen);
   if (projection.lastProbeAt?.getTime() !== row.lastProbeAt?.getTime() || projection.wsusUrl !== row.wsusUrl) {
@@ -120,7 +123,11 @@ export class MachineService {
    */
   async hello(agentId: string, hello: Hello, now: Date = new Date()): Promise<{ machineId: string; ackedSeq: number }> {
     const { row, ackedSeq } = await upsertHello(this.db, agentId, hello);
-    const verdict = computeStatus(toFacts(row, rowToProjection(row), now, true), this.thresholds);
+    // Derived as a settle would: the hello may bring a new OS version, which can change the scans that count.
+    const verdict = computeStatus(
+      toFacts(row, deriveProjection(rowToProjection(row), row.os_version), now, true),
+      this.thresholds,
+    );
     if (!verdictUnchanged(row, verdict)) {
       const settled = await this.db.withTransaction((tx) => refreshMachineStatus(tx, agentId, this.thresholds, now));
       this.emit([changeOf(settled)]);

@@ -6,6 +6,7 @@
 import type { Hello, MachineStatus, ProbeData } from '@wuwatch/core';
 import { toJsonbText, type Queryable } from '../db/index.js';
 import type { StatusReason, StatusThresholds, StatusVerdict } from '../status/types.js';
+import type { InstallState } from './installs.js';
 import type { MachineProjection } from './projection.js';
 import {
   columnValue,
@@ -296,12 +297,13 @@ export interface AlertFactsRow {
   last_goodbye_at: Date | null;
   probe_failing_since: Date | null;
   last_probe: ProbeData | null;
+  installs: InstallState;
   updated_at: Date;
 }
 
 const ALERT_FACT_COLUMNS = `id, hostname, status, status_reasons, wsus_url, consecutive_detection_failures,
   last_detection_hresult, first_failure_at, last_detection_at, last_success_detection_at, first_seen, last_seen,
-  last_goodbye_at, probe_failing_since, last_probe, updated_at`;
+  last_goodbye_at, probe_failing_since, last_probe, installs, updated_at`;
 
 /** Every machine, with the columns the alert rules read (one statement, so the snapshot is consistent). */
 export async function alertFacts(q: Queryable): Promise<AlertFactsRow[]> {

@@ -4,6 +4,7 @@
  * so a new projected fact is one line here (plus its column in prisma/schema.prisma and a migration).
  */
 import type { MachineFacts } from '../status/types.js';
+import { noInstalls } from './installs.js';
 import type { MachineProjection } from './projection.js';
 
 /** A projection field's column; `jsonb` columns are written as JSON text. */
@@ -30,6 +31,11 @@ export const PROJECTION_COLUMNS = {
   lastSuccessDetectionAt: { column: 'last_success_detection_at' },
   lastWua: { column: 'last_wua', jsonb: true },
   lastGoodbyeAt: { column: 'last_goodbye_at' },
+  policyMdm: { column: 'policy_mdm', jsonb: true },
+  updateSources: { column: 'update_sources', jsonb: true },
+  scans: { column: 'detection_scans', jsonb: true },
+  installs: { column: 'installs', jsonb: true },
+  lastInstallFailureAt: { column: 'last_install_failure_at' },
 } as const satisfies Record<keyof MachineProjection, ColumnSpec>;
 
 /** The projection's fields in a fixed order (the order of the UPDATE's parameters). */
@@ -40,6 +46,7 @@ export const MACHINE_STATE_COLUMNS = [
   'id',
   'agent_id',
   'hostname',
+  'os_version',
   'first_seen',
   'last_seen',
   'connected',
@@ -52,6 +59,7 @@ export type MachineStateRow = {
   id: string;
   agent_id: string;
   hostname: string;
+  os_version: string | null;
   first_seen: Date;
   last_seen: Date;
   connected: boolean;
@@ -63,6 +71,9 @@ export function rowToProjection(r: MachineStateRow): MachineProjection {
   const p = {} as Record<keyof MachineProjection, unknown>;
   for (const f of PROJECTION_FIELDS) p[f] = r[f] ?? null;
   p.consecutiveDetectionFailures = r.consecutiveDetectionFailures ?? 0;
+  // NOT NULL columns with defaults; a row built by hand in a test may still lack them.
+  p.scans = r.scans ?? {};
+  p.installs = r.installs ?? noInstalls();
   return p as MachineProjection;
 }
 
@@ -89,5 +100,7 @@ export function toFacts(r: MachineStateRow, p: MachineProjection, now: Date, con
     consecutiveDetectionFailures: p.consecutiveDetectionFailures,
     firstFailureAt: p.firstFailureAt,
     lastSuccessDetectionAt: p.lastSuccessDetectionAt,
+    scans: p.scans,
+    servicesThatMatter: p.updateSources?.servicesThatMatter ?? null,
   };
 }

@@ -5,6 +5,7 @@
  * Silence wins because every other fact about a silent machine may be out of date.
  */
 import { STATUS_PRECEDENCE, describeHresult, failingStreak, probeReach, type HresultDescription } from '@wuwatch/core';
+import { contextScans, decidingService, keepFailingSentence } from './services.js';
 import type { MachineFacts, MachineStatus, StatusReason, StatusThresholds, StatusVerdict } from './types.js';
 
 const HOUR = 3_600_000;
@@ -80,6 +81,7 @@ function probeReasons(f: MachineFacts): StatusReason[] {
 }
 
 function detectionReasons(f: MachineFacts): StatusReason[] {
+  // The streak counts only scans of the services that matter for the policy (services.ts); others are context.
   const streak = failingStreak(f);
   if (!streak) return [];
   const ev = hresultEvidence(streak.hresult);
@@ -90,17 +92,25 @@ function detectionReasons(f: MachineFacts): StatusReason[] {
         ? 'wsus_error'
         : 'detect_failing';
   const n = streak.count;
+  const service = decidingService(f.scans, f.servicesThatMatter);
+  const context = contextScans(f.scans, f.servicesThatMatter);
+  const what = service ? `Detection against ${service}` : 'Detection';
   return [
     {
       code: 'DETECTION_FAILING',
       status,
-      message: `Detection has failed ${n} time${n === 1 ? '' : 's'} in a row since ${iso(streak.since)}${streak.hresult ? ` with ${streak.hresult}${ev.hresultName ? ` (${ev.hresultName})` : ''}` : ''}.`,
+      message:
+        `${what} has failed ${n} time${n === 1 ? '' : 's'} in a row since ${iso(streak.since)}` +
+        `${streak.hresult ? ` with ${streak.hresult}${ev.hresultName ? ` (${ev.hresultName})` : ''}` : ''}.` +
+        (context ? keepFailingSentence(context, service) : ''),
       evidence: {
         ...ev,
         count: n,
         since: iso(streak.since),
         at: iso(f.lastDetectionAt),
         url: f.assessment?.wsusUrl ?? null,
+        ...(service ? { service } : {}),
+        ...(context ? { context } : {}),
       },
     },
   ];
@@ -112,13 +122,21 @@ function staleReason(f: MachineFacts, t: StatusThresholds): StatusReason | null 
   // A machine we have known for less than the limit is not stale just because we have not seen it succeed yet.
   const reference = f.lastSuccessDetectionAt ?? f.firstSeen;
   if (f.now.getTime() - reference.getTime() <= limitMs) return null;
+  // A Store scan that succeeded is no successful detection for this machine's updates: say so, not hide it.
+  const context = contextScans(f.scans, f.servicesThatMatter);
   return {
     code: 'DETECTION_STALE',
     status: 'detect_stale',
-    message: f.lastSuccessDetectionAt
-      ? `No successful detection since ${iso(f.lastSuccessDetectionAt)} (more than ${t.staleAfterIntervals} × ${intervalH} h).`
-      : `No successful detection seen since the machine was first seen at ${iso(f.firstSeen)} (more than ${t.staleAfterIntervals} × ${intervalH} h).`,
-    evidence: { since: iso(f.lastSuccessDetectionAt), url: f.assessment?.wsusUrl ?? null },
+    message:
+      (f.lastSuccessDetectionAt
+        ? `No successful detection since ${iso(f.lastSuccessDetectionAt)} (more than ${t.staleAfterIntervals} × ${intervalH} h).`
+        : `No successful detection seen since the machine was first seen at ${iso(f.firstSeen)} (more than ${t.staleAfterIntervals} × ${intervalH} h).`) +
+      (context ? ` Scans that do not count for this machine's updates: ${context}.` : ''),
+    evidence: {
+      since: iso(f.lastSuccessDetectionAt),
+      url: f.assessment?.wsusUrl ?? null,
+      ...(context ? { context } : {}),
+    },
   };
 }
 

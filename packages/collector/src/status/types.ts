@@ -12,6 +12,31 @@ export interface AssessmentFacts {
   problems: { code: string; severity: 'error' | 'warning' | 'info'; message: string }[];
 }
 
+/**
+ * One update service's detections as the projection folds them (catalogue/services.ts in core names the services).
+ * Times are ISO strings: the map is stored as jsonb and read back as it was written.
+ */
+export interface ServiceScans {
+  /** The service's name (core's catalogue for known IDs, else the label the log wrote); null when unknown. */
+  name: string | null;
+  /** The latest counted attempt against this service. */
+  lastAt: string | null;
+  outcome: 'succeeded' | 'failed' | null;
+  hresult: string | null;
+  /** Which source (log or event) saw the latest attempt, so one attempt seen by both counts once. */
+  source: 'log' | 'event' | null;
+  /** Failed attempts in a row since the last success. */
+  failures: number;
+  firstFailureAt: string | null;
+  lastSuccessAt: string | null;
+}
+
+/**
+ * Detections per update service: the key is the service ID (upper-case GUID), or `''` for detections that named no
+ * service (agents before issue 15, and logs or events that do not say).
+ */
+export type ScansByService = Record<string, ServiceScans>;
+
 /** What the collector knows about one machine, as of `now`. */
 export interface MachineFacts {
   now: Date;
@@ -29,6 +54,10 @@ export interface MachineFacts {
   consecutiveDetectionFailures: number;
   firstFailureAt: Date | null;
   lastSuccessDetectionAt: Date | null;
+  /** Detections per update service: the fields above are the ones that count, derived from these (services.ts). */
+  scans: ScansByService;
+  /** Service IDs whose scans decide the status (core's assessUpdateSources); null while no policy is known. */
+  servicesThatMatter: readonly string[] | null;
 }
 
 /** One reason behind a status, with the evidence an operator needs. */
@@ -49,6 +78,10 @@ export interface StatusReason {
     at?: string | null;
     count?: number;
     problem?: string;
+    /** The update service whose scans decide (detection reasons), when the detections name it. */
+    service?: string;
+    /** Scans of other services, shown as context: they never decide the status. */
+    context?: string;
   };
 }
 

@@ -48,7 +48,7 @@ export function detectionEvent(
   seq: number,
   time: Date | string,
   outcome: DetectionData['outcome'],
-  opts: { hresult?: string | null; source?: 'log' | 'event' } = {},
+  opts: { hresult?: string | null; source?: 'log' | 'event'; serviceId?: string | null } = {},
 ): WireEvent {
   const data: DetectionData = {
     source: opts.source ?? 'log',
@@ -61,8 +61,47 @@ export function detectionEvent(
     updatesFound: outcome === 'succeeded' ? 0 : null,
     line: seq,
     recordId: null,
+    ...(opts.serviceId !== undefined ? { serviceId: opts.serviceId, serviceName: null } : {}),
   };
   return { seq, time: at(time), kind: 'detection', data };
+}
+
+/** Update service IDs (Microsoft Learn "Windows Update log files", core catalogue/services.ts). */
+export const SERVICE = {
+  wsus: '3DA21691-E39D-4DA6-8A4B-B43877BCB1B7',
+  windowsUpdate: '9482F4B4-E343-43B6-B170-9A65BC822C77',
+  microsoftUpdate: '7971F918-A847-4430-9279-4A52D1EFE18D',
+  store: '855E8A7C-ECB4-4CA3-B045-1DFA50104289',
+} as const;
+
+/** An `install` event as the agent sends it: from a log line (`line`) or from event 19/20 (`recordId`). */
+export function installEvent(
+  seq: number,
+  time: Date | string,
+  outcome: 'succeeded' | 'failed' | 'cancelled',
+  opts: {
+    hresult?: string | null;
+    title?: string | null;
+    kb?: string | null;
+    updateId?: string | null;
+    source?: 'log' | 'event';
+  } = {},
+): WireEvent {
+  const source = opts.source ?? 'event';
+  return {
+    seq,
+    time: at(time),
+    kind: 'install',
+    data: {
+      outcome,
+      hresult: outcome === 'succeeded' ? null : (opts.hresult ?? '0x80070643'),
+      title: opts.title ?? null,
+      kb: opts.kb ?? null,
+      updateId: opts.updateId ?? null,
+      serviceId: null,
+      ...(source === 'log' ? { line: seq } : { recordId: 1000 + seq, channel: 'System', eventId: 20 }),
+    },
+  };
 }
 
 /** A `probe` event; `ok` unless a failure class is given. */

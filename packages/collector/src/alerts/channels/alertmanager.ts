@@ -5,6 +5,7 @@
  * time), so teams that route everything through Alertmanager keep doing so.
  */
 import { renderMessage } from '../message.js';
+import { humanizeTimes } from '../../time/people.js';
 import type { Notification } from '../types.js';
 import {
   redactUrl,
@@ -79,11 +80,13 @@ export function alertLabels(n: Notification): Record<string, string> {
 
 function annotations(n: Notification): Record<string, string> {
   const a = n.alert;
+  // Annotations are text for people (times as people read them); labels and `since` stay machine-readable.
+  const msg = renderMessage(n);
   const out: Record<string, string> = {
-    summary: a.summary,
-    description: renderMessage(n).text,
-    title: a.title,
-    fix: a.fix,
+    summary: msg.summary,
+    description: msg.text,
+    title: humanizeTimes(a.title, n.createdAt),
+    fix: humanizeTimes(a.fix, n.createdAt),
   };
   if (a.evidence.hresult) out.hresult = a.evidence.hresult;
   if (a.evidence.since) out.since = a.evidence.since;

@@ -46,7 +46,7 @@ export function slackBody(n: Notification): SlackBody {
   const narrow = msg.fields.filter((f) => !WIDE_FIELDS.has(f.label));
   const wide = msg.fields.filter((f) => WIDE_FIELDS.has(f.label));
   const blocks: SlackBody['blocks'] = [
-    { type: 'section', text: mrkdwn(`*${escapeMrkdwn(msg.title)}*\n${escapeMrkdwn(n.alert.summary)}`, SECTION_MAX) },
+    { type: 'section', text: mrkdwn(`*${escapeMrkdwn(msg.title)}*\n${escapeMrkdwn(msg.summary)}`, SECTION_MAX) },
   ];
   for (let i = 0; i < narrow.length; i += FIELDS_MAX) {
     const fields = narrow

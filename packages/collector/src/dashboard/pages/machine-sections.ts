@@ -1,9 +1,11 @@
 /** Sections of the machine page: the policy, the probe evidence, the reasons, the alerts, recent events. */
 import type { ProbeData } from '@wuwatch/core';
-import { formatTime, probeBadge, statusBadge, timeCell } from '../format.js';
+import { probeBadge, statusBadge, timeCell } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
 import { probeStepsChart, type ProbeStep } from '../svg.js';
 import type { MachineAlert } from '../alerts.js';
+import { serviceLabel } from '../../status/services.js';
+import { humanizeTimes, peopleTime } from '../../time/people.js';
 
 /** A status reason as stored in machines.status_reasons. */
 export interface ReasonView {
@@ -115,13 +117,13 @@ ${probe.httpStatus !== null ? html`<dt>HTTP status</dt><dd>${probe.httpStatus}</
 ${probe.failedStep ? html`<dt>Failed step</dt><dd>${probe.failedStep}</dd>` : null}
 ${probe.hresult ? html`<dt>Equivalent code</dt><dd><code>${probe.hresult}</code></dd>` : null}
 ${probe.message ? html`<dt>Message</dt><dd>${probe.message}</dd>` : null}
-<dt>Probed</dt><dd>${timeCell(at, now)} <span class="muted">(${formatTime(at)})</span></dd>
-${failingSince ? html`<dt>Failing since</dt><dd>${formatTime(failingSince)}</dd>` : null}
+<dt>Probed</dt><dd>${peopleTime(at, now)}</dd>
+${failingSince ? html`<dt>Failing since</dt><dd>${peopleTime(failingSince, now)}</dd>` : null}
 </dl>
 <div><h3>Steps</h3>${probeStepsChart(probe.steps)}</div></div>`;
 }
 
-function evidenceLine(e: Record<string, unknown> | undefined): SafeHtml | null {
+function evidenceLine(e: Record<string, unknown> | undefined, now: Date): SafeHtml | null {
   if (!e) return null;
   const bits: SafeHtml[] = [];
   if (typeof e.hresult === 'string') {
@@ -129,16 +131,17 @@ function evidenceLine(e: Record<string, unknown> | undefined): SafeHtml | null {
   }
   if (typeof e.httpStatus === 'number') bits.push(html`HTTP ${e.httpStatus}`);
   if (typeof e.url === 'string') bits.push(html`<code>${e.url}</code>`);
-  if (typeof e.since === 'string') bits.push(html`since ${formatTime(e.since)}`);
+  if (typeof e.service === 'string') bits.push(html`${e.service}`);
+  if (typeof e.since === 'string') bits.push(html`since ${peopleTime(e.since, now)}`);
   return bits.length ? html`<div class="muted">${bits.map((b, i) => html`${i ? ' · ' : ''}${b}`)}</div>` : null;
 }
 
-/** The status reasons, worst first, each with its evidence. */
-export function reasonsList(reasons: readonly ReasonView[]): SafeHtml {
+/** The status reasons, worst first, each with its evidence; times as people read them, relative to `now`. */
+export function reasonsList(reasons: readonly ReasonView[], now: Date): SafeHtml {
   if (reasons.length === 0) return html`<p class="muted">No reasons recorded.</p>`;
   return html`<ul class="reasons">${reasons.map(
     (r) =>
-      html`<li class="r-${r.status}" data-reason="${r.code}"><strong>${r.code}</strong> ${r.message}${evidenceLine(r.evidence)}</li>`,
+      html`<li class="r-${r.status}" data-reason="${r.code}"><strong>${r.code}</strong> ${humanizeTimes(r.message, now)}${evidenceLine(r.evidence, now)}</li>`,
   )}</ul>`;
 }
 
@@ -147,7 +150,7 @@ export function alertsSection(alerts: readonly MachineAlert[], reasons: readonly
   if (alerts.length > 0) {
     return html`<ul class="reasons alerts">${alerts.map(
       (a) =>
-        html`<li data-alert="${a.id}"><span class="badge warn">${a.severity}</span> <strong>${a.title}</strong> ${a.summary} <span class="muted">(${a.rule}, ${a.state} since ${timeCell(a.firingSince, now)})</span></li>`,
+        html`<li data-alert="${a.id}"><span class="badge warn">${a.severity}</span> <strong>${humanizeTimes(a.title, now)}</strong> ${humanizeTimes(a.summary, now)} <span class="muted">(${a.rule}, ${a.state} since ${timeCell(a.firingSince, now)})</span></li>`,
     )}</ul>`;
   }
   const actionable = reasons.filter((r) => r.code !== 'HEALTHY' && r.code !== 'NO_DATA');
@@ -155,7 +158,7 @@ export function alertsSection(alerts: readonly MachineAlert[], reasons: readonly
   // Until alerts are wired in, the reasons stand in for them, in one line each (the evidence is shown above).
   return html`<p class="muted">Conditions on this machine that alert rules act on:</p><ul class="reasons conditions">${actionable.map(
     (r) =>
-      html`<li class="r-${r.status}" data-reason="${r.code}">${statusBadge(r.status)} <strong>${r.code}</strong> ${r.message}</li>`,
+      html`<li class="r-${r.status}" data-reason="${r.code}">${statusBadge(r.status)} <strong>${r.code}</strong> ${humanizeTimes(r.message, now)}</li>`,
   )}</ul>`;
 }
 
@@ -167,8 +170,15 @@ function shown(v: unknown): string {
 /** One event's data in a line (agent-controlled, so escaped like everything else). */
 function eventSummary(kind: string, data: unknown): string {
   const d = (data ?? {}) as Record<string, unknown>;
-  if (kind === 'detection')
-    return `${String(d.outcome)}${d.hresult ? ` ${shown(d.hresult)}` : ''} (${String(d.source)})`;
+  if (kind === 'detection') {
+    // The service the scan ran against decides whether it counts (status/services.ts): show it.
+    const service = typeof d.serviceId === 'string' ? serviceLabel(d.serviceId.toUpperCase(), { name: null }) : null;
+    return `${String(d.outcome)}${d.hresult ? ` ${shown(d.hresult)}` : ''} (${String(d.source)})${service ? ` ${service}` : ''}`;
+  }
+  if (kind === 'install') {
+    const what = [d.kb, d.title].filter((v) => typeof v === 'string').join(' ');
+    return `${String(d.outcome)}${d.hresult ? ` ${shown(d.hresult)}` : ''}${what ? ` ${what}` : ''}`;
+  }
   if (kind === 'probe') {
     return `${d.ok ? 'ok' : 'failed'} ${String(d.class)}${d.httpStatus ? ` HTTP ${shown(d.httpStatus)}` : ''} ${String(d.url)}`;
   }

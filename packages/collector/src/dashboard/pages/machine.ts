@@ -1,6 +1,9 @@
 /** The machine page: status and why, alerts, the last error explained with its fix, policy, probe, timeline, events. */
-import { failingStreak } from '@wuwatch/core';
-import { formatTime, statusBadge, timeCell } from '../format.js';
+import { failingStreak, type UpdateSources } from '@wuwatch/core';
+import type { InstallState } from '../../machines/installs.js';
+import type { ScanOverview } from '../../status/services.js';
+import { peopleTime } from '../../time/people.js';
+import { statusBadge, timeCell } from '../format.js';
 import { href, html, type SafeHtml } from '../html.js';
 import { page } from '../layout.js';
 import { detectionTimelineChart, type TimelineDay } from '../svg.js';
@@ -16,6 +19,7 @@ import {
   type ProbeView,
   type ReasonView,
 } from './machine-sections.js';
+import { installsSection, scansSection, sourcesSection } from './machine-updates.js';
 
 /** One machine as GET /v1/machines/:id returns it (the fields the page shows). */
 export interface MachineDetail {
@@ -41,6 +45,11 @@ export interface MachineDetail {
   last_detection_hresult: string | null;
   consecutive_detection_failures: number;
   last_success_detection_at: Date | string | null;
+  /** core's assessUpdateSources for the machine (null until a policy arrived). */
+  update_sources?: UpdateSources | null;
+  /** Scans per update service, counting ones first (the API computes it). */
+  scans?: readonly ScanOverview[];
+  installs?: InstallState | null;
   recentEvents: readonly { seq: unknown; time: Date | string; kind: string; data: unknown }[];
   timeline: readonly TimelineDay[];
 }
@@ -90,22 +99,28 @@ export function machinePage(v: MachineView): SafeHtml {
     lastDetectionHresult: m.last_detection_hresult,
   });
   const body = html`<div class="panel"><dl class="facts header">
-<dt>Status</dt><dd>${statusBadge(m.status)} <span class="muted">since ${formatTime(m.status_changed_at)}</span></dd>
+<dt>Status</dt><dd>${statusBadge(m.status)} <span class="muted">since ${peopleTime(m.status_changed_at, v.now)}</span></dd>
 <dt>WSUS server</dt><dd>${m.wsus_url ? html`<a href="${href('/machines', { wsus: m.wsus_url })}"><code>${m.wsus_url}</code></a>` : html`<span class="muted">none (Microsoft Update)</span>`}</dd>
 <dt>Last detection</dt><dd>${m.last_detection_outcome ?? 'none yet'} ${m.last_detection_hresult ? html`<code>${m.last_detection_hresult}</code>` : null} ${timeCell(m.last_detection_at, v.now)}${streak ? html` — <strong>${streak.count}</strong> failure${streak.count === 1 ? '' : 's'} in a row` : null}</dd>
-<dt>Last success</dt><dd>${formatTime(m.last_success_detection_at)}</dd>
+<dt>Last success</dt><dd>${peopleTime(m.last_success_detection_at, v.now)}</dd>
 <dt>Agent</dt><dd>${m.connected ? 'connected' : 'not connected'}, last seen ${timeCell(m.last_seen, v.now)}; ${m.agent_version ?? '?'} in ${m.mode ?? '?'} mode</dd>
 <dt>OS</dt><dd>${m.os_version ?? '—'}</dd>
-<dt>First seen</dt><dd>${formatTime(m.first_seen)}</dd>
+<dt>First seen</dt><dd>${peopleTime(m.first_seen, v.now)}</dd>
 </dl></div>
 <h2>Why this status</h2>
-${reasonsList(reasons)}
+${reasonsList(reasons, v.now)}
 <h2>Alerts</h2>
 <section class="alerts">${alertsSection(v.alerts, reasons, v.now)}</section>
 <h2>Last error explained</h2>
 ${codes.length ? codes.map((c, i) => explainCode(c.code, c.context, i === 0)) : html`<p class="muted">No error to explain: the last detection did not fail.</p>`}
 <h2>Policy</h2>
 <div class="panel">${policySection(m.policy, m.policy_assessment)}</div>
+<h2>Where updates come from</h2>
+<div class="panel sources">${sourcesSection(m.update_sources ?? null)}</div>
+<h2>Scans by update service</h2>
+<div class="panel">${scansSection(m.scans ?? [], v.now)}</div>
+<h2>Installs</h2>
+<div class="panel">${installsSection(m.installs, v.now)}</div>
 <h2>Probe evidence</h2>
 <div class="panel">${probeSection(m.last_probe, m.last_probe_at, m.probe_failing_since, v.now)}</div>
 <h2>Detection timeline</h2>

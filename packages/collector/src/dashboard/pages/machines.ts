@@ -1,5 +1,6 @@
 /** The machines page: a filterable, searchable table, paged with the API's keyset cursor. */
 import type { ProbeFacts } from '@wuwatch/core';
+import { humanizeTimes } from '../../time/people.js';
 import { isStatus, probeBadge, STATUS_LABELS, STATUS_ORDER, statusBadge, timeCell } from '../format.js';
 import { href, html, type SafeHtml } from '../html.js';
 import { page } from '../layout.js';
@@ -59,7 +60,7 @@ function probeCell(m: MachineListItem, now: Date): SafeHtml {
 }
 
 function row(m: MachineListItem, now: Date): SafeHtml {
-  const why = m.status_reasons?.[0]?.message ?? '';
+  const why = humanizeTimes(m.status_reasons?.[0]?.message ?? '', now);
   return html`<tr data-hostname="${m.hostname}" data-status="${m.status}">
 <td class="host"><a href="/machines/${encodeURIComponent(m.id)}">${m.hostname}</a></td>
 <td>${statusBadge(m.status)}</td>

@@ -1,9 +1,11 @@
 /** The fleet page (`/`): counts per status, each linking to the filtered machine list, and their trend. */
+import type { InstallItem } from '../../api/installs.js';
 import type { WsusServerView } from '../../status/wsus.js';
 import { STATUS_LABELS, STATUS_ORDER } from '../format.js';
 import { href, html, type SafeHtml } from '../html.js';
 import { page } from '../layout.js';
 import { statusHistoryChart, statusLegend, type HistoryPoint } from '../svg.js';
+import { installFailuresPanel } from './machine-updates.js';
 import { wsusRows } from './wsus.js';
 
 /** What the fleet page shows. */
@@ -15,6 +17,8 @@ export interface SummaryView {
   /** Seconds between history samples (for the caption). */
   sampleSeconds: number;
   wsus: readonly WsusServerView[];
+  /** The newest failed installs across the fleet (none when absent). */
+  installFailures?: readonly InstallItem[];
 }
 
 /** Renders the fleet page. */
@@ -37,6 +41,9 @@ ${
     ? html`<p class="muted">Every WSUS server the fleet points at answers.</p>`
     : html`<table class="wsus"><thead><tr><th>Server</th><th>State</th><th class="num">Machines</th><th class="num">Unreachable</th><th>Note</th></tr></thead>
 <tbody>${wsusRows(attention, v.now, true)}</tbody></table>`
-}`;
+}
+<h2>Latest install failures</h2>
+<div class="panel install-failures">${installFailuresPanel(v.installFailures ?? [], v.now)}
+<p class="muted">All of them: <code>wuwatch installs --failed</code> or <code>GET /v1/installs?failed=true</code>.</p></div>`;
   return page({ title: 'Fleet', body, now: v.now, active: 'fleet', signedIn: true, refreshSeconds: 30 });
 }
