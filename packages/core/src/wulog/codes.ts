@@ -1,5 +1,6 @@
 /** Small text helpers shared by the finding trackers: codes, thread identity, value cleanup. */
 import { formatHresult, type Hresult } from '../hresult/normalize.js';
+import { LIMITS } from '../protocol/schemas.js';
 import type { LogRecord } from './types.js';
 
 const HEX = /^(?:0[xX])?([0-9A-Fa-f]{1,8})$/;
@@ -69,8 +70,12 @@ export function tokenAt(text: string, i: number): string {
   return text.slice(i, end);
 }
 
-/** A code after `error`, `error =`, `hr =`, `err =`: needs `0x` or all 8 digits so words such as "added" never match. */
-const LABELLED_CODE = /\b(?:error|err|hr)\s*[=:]?\s*(0x[0-9A-Fa-f]{1,8}|[0-9A-Fa-f]{8})\b/gi;
+/**
+ * A code after `error`, `error =`, `hr =`, `err =`: needs `0x` or all 8 digits so words such as "added" never match.
+ * The blanks before the `=` belong to the optional group, not to a second `\s*` beside the first: two adjacent
+ * `\s*` can split a run of blanks in quadratically many ways, and a line of a megabyte of blanks after "error" hung.
+ */
+const LABELLED_CODE = /\b(?:error|err|hr)(?:\s*[=:])?\s*(0x[0-9A-Fa-f]{1,8}|[0-9A-Fa-f]{8})\b/gi;
 
 /** The first labelled code in `text` from `from`, normalised; null when there is none. */
 export function labelledCode(text: string, from = 0): Hresult | null {
@@ -84,14 +89,27 @@ const WIDE = /[\u0100-\uffff]/;
 const detached = new Map<string, string>();
 
 /**
- * A copy of `s` that shares no memory with the text it was cut from. A V8 substring of 13+ characters points into its
- * parent, so a finding holding one would keep a whole 64 KiB chunk of the log alive (in the agent's queue, in the
- * young generation the garbage collector copies). Used for the few strings a finding keeps.
+ * `s` cut to at most {@link LIMITS.maxTextField} characters (never between the two halves of a surrogate pair): what
+ * the wire accepts for a text field. A hostile or corrupt log can put a megabyte on one line, and a finding that
+ * carries it whole would be refused by the agent's own event check instead of being reported.
+ */
+export function clipText(s: string): string {
+  if (s.length <= LIMITS.maxTextField) return s;
+  const last = s.charCodeAt(LIMITS.maxTextField - 1);
+  return s.slice(0, last >= 0xd800 && last <= 0xdbff ? LIMITS.maxTextField - 1 : LIMITS.maxTextField);
+}
+
+/**
+ * A copy of `s` that shares no memory with the text it was cut from, at most {@link LIMITS.maxTextField} characters
+ * long ({@link clipText}). A V8 substring of 13+ characters points into its parent, so a finding holding one would
+ * keep a whole 64 KiB chunk of the log alive (in the agent's queue, in the young generation the garbage collector
+ * copies). Used for every string a finding keeps.
  */
 export function detach(s: string): string;
 export function detach(s: string | null): string | null;
 export function detach(s: string | null): string | null {
   if (s === null || s.length < 13) return s;
+  if (s.length > LIMITS.maxTextField) s = clipText(s);
   let copy = detached.get(s);
   if (copy === undefined) {
     const encoding = WIDE.test(s) ? 'utf16le' : 'latin1';

@@ -178,7 +178,8 @@ export class LineDecoder {
       const e = n < 0 ? str.length : n;
       const end = e > p && region[e - 1] === CR ? e - 1 : e;
       if (nonAscii >= 0 && nonAscii < e) {
-        const text = decodeLineBytes(region.subarray(p, end));
+        // With its CR: decodeLineBytes drops one, as for a line that ends in the carry (a second CR stays text).
+        const text = decodeLineBytes(region.subarray(p, e));
         if (fast) sink.slice!(region, p, end, text, 0, text.length);
         else sink.line(text);
         nonAscii = nextNonAscii(region, e);

@@ -57,7 +57,8 @@ function foundCount(text: string, at: number): number {
   let n = 0;
   const start = p;
   for (let c = text.charCodeAt(p); c >= 0x30 && c <= 0x39; c = text.charCodeAt(++p)) n = n * 10 + c - 0x30;
-  if (p === start || !startsWithAt(text, ' update', p)) return -1;
+  // Nine digits at most: a longer count is garbage, and past 2^53 no longer an integer the wire or a checkpoint takes.
+  if (p === start || p - start > 9 || !startsWithAt(text, ' update', p)) return -1;
   p += 7;
   if (text.charCodeAt(p) === 0x73) p++; // updates
   if (startsWithAt(text, ' and', p)) return n;

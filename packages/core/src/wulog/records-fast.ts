@@ -5,6 +5,7 @@
  * character at `x + (charStart - byteStart)`. Anything else returns null and goes through parseRecord (records.ts);
  * tests check that both paths give the same records.
  */
+import { isCalendarDate, MAX_FRACTION_DIGITS, MAX_PID_DIGITS } from './calendar.js';
 import { mayMatterAt } from './prefixes.js';
 import type { LogRecord, Severity } from './types.js';
 
@@ -67,7 +68,7 @@ const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
 /** `.000`…`.999`: the legacy milliseconds without slicing a string per line. */
 const MILLIS = Array.from({ length: 1000 }, (_, i) => '.' + String(i).padStart(3, '0'));
 
-/** True when the date at `s` is plausible (the caller checked the separators and the length). */
+/** True when the date at `s` is a real calendar day (the caller checked the separators and the length). */
 function plausibleDate(b: Buffer, s: number): boolean {
   const y0 = DIGIT[b[s]!]!;
   const y1 = DIGIT[b[s + 1]!]!;
@@ -79,9 +80,8 @@ function plausibleDate(b: Buffer, s: number): boolean {
   const d1 = DIGIT[b[s + 9]!]!;
   // Any -1 makes the OR negative: one branch for eight digit checks.
   if ((y0 | y1 | y2 | y3 | mo0 | mo1 | d0 | d1) < 0) return false;
-  const mo = mo0 * 10 + mo1;
-  const d = d0 * 10 + d1;
-  return mo >= 1 && mo <= 12 && d >= 1 && d <= 31;
+  // Checked once per new date (FastRecordParser.stamp caches it), so the calendar costs nothing per line.
+  return isCalendarDate(y0 * 1000 + y1 * 100 + y2 * 10 + y3, mo0 * 10 + mo1, d0 * 10 + d1);
 }
 
 /** True when the `HH?MM?SS` at `s + 11` is a plausible time of day. */
@@ -160,7 +160,7 @@ export class FastRecordParser {
     const pidStart = p;
     let pid = 0;
     for (let c = DIGIT[b[p]!]!; c >= 0; c = DIGIT[b[++p]!]!) pid = pid * 10 + c;
-    if (p === pidStart || b[p] !== TAB || p >= e) return null;
+    if (p === pidStart || p - pidStart > MAX_PID_DIGITS || b[p] !== TAB || p >= e) return null;
     const tidStart = ++p;
     let tidValue = 0;
     let tidCase = 0; // bit 5 of each character: 0 for A-F, so "A70" and "a70" differ
@@ -225,13 +225,16 @@ export class FastRecordParser {
     } else {
       while (DIGIT[b[p]!]! >= 0) p++;
     }
-    // A `-` date with 3 fraction digits may be a pasted legacy line; the string parser decides those.
-    if (p === s + 20 || b[p] !== SPACE || (sep === DASH && p === s + 23)) return null;
+    // A `-` date with 3 fraction digits may be a pasted legacy line; the string parser decides those (and lines with
+    // more fraction digits than a clock has, which it does not take as headers).
+    if (p === s + 20 || b[p] !== SPACE || (sep === DASH && p === s + 23) || p - s - 20 > MAX_FRACTION_DIGITS) {
+      return null;
+    }
     const fracEnd = p++;
     const pidStart = p;
     let pid = 0;
     for (let c = DIGIT[b[p]!]!; c >= 0; c = DIGIT[b[++p]!]!) pid = pid * 10 + c;
-    if (p === pidStart || b[p] !== SPACE || p >= e) return null;
+    if (p === pidStart || p - pidStart > MAX_PID_DIGITS || b[p] !== SPACE || p >= e) return null;
     while (b[p] === SPACE) p++;
     const tidStart = p;
     let tidValue = 0;
