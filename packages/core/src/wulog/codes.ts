@@ -1,6 +1,5 @@
 /** Small text helpers shared by the finding trackers: codes, thread identity, value cleanup. */
 import { formatHresult, type Hresult } from '../hresult/normalize.js';
-import { LIMITS } from '../protocol/schemas.js';
 import type { LogRecord } from './types.js';
 
 const HEX = /^(?:0[xX])?([0-9A-Fa-f]{1,8})$/;
@@ -89,18 +88,25 @@ const WIDE = /[\u0100-\uffff]/;
 const detached = new Map<string, string>();
 
 /**
- * `s` cut to at most {@link LIMITS.maxTextField} characters (never between the two halves of a surrogate pair): what
+ * LIMITS.maxTextField (protocol/schemas.ts), the longest text field the wire accepts; a test checks they agree. Not
+ * imported: that module builds the zod schemas of the whole protocol, which `parse-log` (through `@wuwatch/core/wulog`)
+ * would then pay for at start-up.
+ */
+export const MAX_TEXT_FIELD = 2048;
+
+/**
+ * `s` cut to at most {@link MAX_TEXT_FIELD} characters (never between the two halves of a surrogate pair): what
  * the wire accepts for a text field. A hostile or corrupt log can put a megabyte on one line, and a finding that
  * carries it whole would be refused by the agent's own event check instead of being reported.
  */
 export function clipText(s: string): string {
-  if (s.length <= LIMITS.maxTextField) return s;
-  const last = s.charCodeAt(LIMITS.maxTextField - 1);
-  return s.slice(0, last >= 0xd800 && last <= 0xdbff ? LIMITS.maxTextField - 1 : LIMITS.maxTextField);
+  if (s.length <= MAX_TEXT_FIELD) return s;
+  const last = s.charCodeAt(MAX_TEXT_FIELD - 1);
+  return s.slice(0, last >= 0xd800 && last <= 0xdbff ? MAX_TEXT_FIELD - 1 : MAX_TEXT_FIELD);
 }
 
 /**
- * A copy of `s` that shares no memory with the text it was cut from, at most {@link LIMITS.maxTextField} characters
+ * A copy of `s` that shares no memory with the text it was cut from, at most {@link MAX_TEXT_FIELD} characters
  * long ({@link clipText}). A V8 substring of 13+ characters points into its parent, so a finding holding one would
  * keep a whole 64 KiB chunk of the log alive (in the agent's queue, in the young generation the garbage collector
  * copies). Used for every string a finding keeps.
@@ -109,7 +115,7 @@ export function detach(s: string): string;
 export function detach(s: string | null): string | null;
 export function detach(s: string | null): string | null {
   if (s === null || s.length < 13) return s;
-  if (s.length > LIMITS.maxTextField) s = clipText(s);
+  if (s.length > MAX_TEXT_FIELD) s = clipText(s);
   let copy = detached.get(s);
   if (copy === undefined) {
     const encoding = WIDE.test(s) ? 'utf16le' : 'latin1';
