@@ -106,9 +106,18 @@ export class FastRecordParser {
    * their records (strings and objects) is most of the parser's work and of the garbage it leaves.
    */
   lite = false;
-  /** Process and thread of the line that last returned {@link SKIPPED} (a settings block ends at its own thread). */
+  /** Process of the line that last returned {@link SKIPPED} (a settings block ends at its own thread). */
   skippedPid = 0;
-  skippedTid = '';
+  /** Where the TID of that line is (its string is cut only when asked for: {@link skippedTid}). */
+  private skipKey = 0;
+  private skipLen = 0;
+  private skipText = '';
+  private skipAt = 0;
+  /**
+   * Whether {@link prefix} still has to be built for the clock last checked: lines that are skipped never need their
+   * time, and building it for every new second was a string per line of garbage on a busy log.
+   */
+  private prefixStale = false;
   /** The buffer {@link view} reads (the decoder passes one region for many lines). */
   private viewOf: Buffer | null = null;
   private view: DataView = EMPTY_VIEW;
@@ -176,10 +185,10 @@ export class FastRecordParser {
     const textStart = p + 1;
     const severity = this.body(b, textStart, e);
     if (this.lite && !mayMatterAt(b, textStart + this.bodyAt, e, severity === 'info')) {
-      this.skippedPid = pid;
-      this.skippedTid = this.tid(tidValue * 256 + tidCase, tidEnd - tidStart, text, tidStart + off);
+      this.skipped(pid, tidValue * 256 + tidCase, tidEnd - tidStart, text, tidStart + off);
       return SKIPPED;
     }
+    if (this.prefixStale) this.buildPrefix(text, s + off);
     const ms = m0 * 100 + m1 * 10 + m2;
     if (ms !== this.lastMs) {
       this.lastMs = ms;
@@ -254,10 +263,10 @@ export class FastRecordParser {
     while (textStart < stop && b[textStart] === SPACE) textStart++;
     const severity = this.body(b, textStart, e);
     if (this.lite && !mayMatterAt(b, textStart + this.bodyAt, e, severity === 'info')) {
-      this.skippedPid = pid;
-      this.skippedTid = this.tid(-1 - tidValue, tidEnd - tidStart, text, tidStart + off);
+      this.skipped(pid, -1 - tidValue, tidEnd - tidStart, text, tidStart + off);
       return SKIPPED;
     }
+    if (this.prefixStale) this.buildPrefix(text, s + off);
     return {
       line,
       time: this.prefix + text.slice(s + 19 + off, fracEnd + off),
@@ -267,6 +276,27 @@ export class FastRecordParser {
       severity,
       text: textStart < e ? text.slice(textStart + off, ce) : '',
     };
+  }
+
+  /** The TID of the line that last returned {@link SKIPPED}, cut from its text now (call before the next line). */
+  get skippedTid(): string {
+    return this.tid(this.skipKey, this.skipLen, this.skipText, this.skipAt);
+  }
+
+  /** Remembers the skipped line's process and where its TID is. */
+  private skipped(pid: number, key: number, length: number, text: string, at: number): void {
+    this.skippedPid = pid;
+    this.skipKey = key;
+    this.skipLen = length;
+    this.skipText = text;
+    this.skipAt = at;
+  }
+
+  /** {@link prefix} for the clock last checked, from the header at character `t` of `text` (which has that clock). */
+  private buildPrefix(text: string, t: number): void {
+    this.prefix = this.dateT + text.slice(t + 11, t + 19);
+    this.lastMs = -1;
+    this.prefixStale = false;
   }
 
   /**
@@ -305,9 +335,8 @@ export class FastRecordParser {
       return true;
     }
     if (!plausibleClock(b, s)) return false;
-    this.prefix = this.dateT + text.slice(t + 11, t + 19);
     this.clock = clock;
-    this.lastMs = -1;
+    this.prefixStale = true;
     return true;
   }
 
@@ -315,6 +344,7 @@ export class FastRecordParser {
   release(): void {
     this.viewOf = null;
     this.view = EMPTY_VIEW;
+    this.skipText = '';
   }
 
   private viewFor(b: Buffer): DataView {
