@@ -238,14 +238,14 @@ function coldComparison(legacy: Buffer, modern: Buffer) {
       ['generated-modern.log', modern.subarray(0, COLD_GENERATED_BYTES)],
       ['real-mix.log', realMix(COLD_REAL_BYTES)],
     ];
-    // Start-up alone: each command on an empty file (the bundle's module graph vs a bare script).
-    const empty = join(dir, 'empty.log');
-    writeFileSync(empty, '');
+    // Start-up alone: each command on a one-line file (the bundle's module graph vs a bare script).
+    const empty = join(dir, 'one-line.log');
+    writeFileSync(empty, 'x\n');
     const startP: ColdRun[] = [];
     const startB: ColdRun[] = [];
     for (let i = 0; i < COLD_RUNS; i++) {
-      startP.push(runCold([agent, 'parse-log', empty], reporter, 'empty.log'));
-      startB.push(runCold([split, empty], reporter, 'empty.log'));
+      startP.push(runCold([agent, 'parse-log', empty], reporter, 'one-line.log'));
+      startB.push(runCold([split, empty], reporter, 'one-line.log'));
     }
     const startup = {
       parseLog: {
