@@ -10,10 +10,22 @@
  *   file read and parse-log's NDJSON output are all in it; the time is the child's CPU time (user + system, what
  *   a loaded machine disturbs least), wall time beside it.
  *
- * The two differ for these reasons (measured, see bench/results/parse.json): the warm figure excludes process
- * start-up (the agent bundle costs ~60 ms more than a bare script), JIT warm-up (the first pass over a file runs
- * partly in unoptimised code) and the young generation's growth from its small initial size; and the real mix has
- * far more lines off the fast path (spaced, indented and bare pasted lines, non-UTF-8 bytes) than generated text.
+ * The warm figure is given twice: with records built for every line (`onRecord`, what `parse-log --records` does) and
+ * findings only (what `parse-log` and the agent's tail do: lines no matcher wants are skipped unbuilt).
+ *
+ * Why an independent cold run measured less than this bench's warm ratio (issue 15: 0.40–0.44× against 0.51×),
+ * profiled with `node --cpu-prof` on `parse-log` of the 63 MB generated legacy file:
+ * - start-up: the CLI's entry imported the agent runtime (for its version string) and the whole core with every zod
+ *   schema of the protocol, ~0.15 s of CPU before the first byte was read; `cold.startup` measures it now (the entry
+ *   imports nothing heavy, and `parse-log` imports only `@wuwatch/core/wulog`);
+ * - reading: a read stream (a fresh buffer per chunk, thread-pool round trips, a promise per chunk) left the process
+ *   idle between chunks, which wall time counts and CPU time does not; `parse-log` now reads synchronously into one
+ *   reused buffer;
+ * - output: one write per NDJSON line; now written in 64 KiB blocks;
+ * - what stays: JIT warm-up (a cold process parses its first megabytes in unoptimised code), the young generation's
+ *   growth from its small initial size, and, for the real mix, far more lines off the fast path (spaced, indented and
+ *   bare pasted lines, non-UTF-8 bytes) than generated text has.
+ * Both ratios are reported, CPU (what a loaded machine disturbs least) and wall (what an operator's stopwatch sees).
  * Run: node --import tsx bench/parse.ts   (writes bench/results/parse.json; needs `npm run build` for parse-log)
  */
 import { spawnSync } from 'node:child_process';
@@ -93,6 +105,24 @@ function runParser(input: Buffer[]): RunResult {
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
   if (textChars === 0) throw new Error('parser produced no text');
   return { ms, cpuMs, lines, findings, peakRss };
+}
+
+/** The parser as `parse-log` and the agent's tail run it: findings only (lines no matcher wants are never built). */
+function runFindingsOnly(input: Buffer[]): RunResult {
+  let findings = 0;
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const parser = new WuLogParser({
+    onFinding: () => {
+      findings++;
+    },
+  });
+  for (let i = 0; i < input.length; i++) parser.push(input[i]!);
+  parser.end();
+  const ms = performance.now() - t0;
+  const cpuMs = cpuSince(c0);
+  if (findings === 0) throw new Error('parser found nothing');
+  return { ms, cpuMs, lines: 0, findings, peakRss: 0 };
 }
 
 /** Baseline: split on 0x0a with indexOf and decode each line with toString, nothing else. */
@@ -208,6 +238,22 @@ function coldComparison(legacy: Buffer, modern: Buffer) {
       ['generated-modern.log', modern.subarray(0, COLD_GENERATED_BYTES)],
       ['real-mix.log', realMix(COLD_REAL_BYTES)],
     ];
+    // Start-up alone: each command on a one-line file (the bundle's module graph vs a bare script).
+    const empty = join(dir, 'one-line.log');
+    writeFileSync(empty, 'x\n');
+    const startP: ColdRun[] = [];
+    const startB: ColdRun[] = [];
+    for (let i = 0; i < COLD_RUNS; i++) {
+      startP.push(runCold([agent, 'parse-log', empty], reporter, 'one-line.log'));
+      startB.push(runCold([split, empty], reporter, 'one-line.log'));
+    }
+    const startup = {
+      parseLog: {
+        cpuMs: round(median(startP.map((x) => x.cpuMs))),
+        wallMs: round(median(startP.map((x) => x.wallMs))),
+      },
+      split: { cpuMs: round(median(startB.map((x) => x.cpuMs))), wallMs: round(median(startB.map((x) => x.wallMs))) },
+    };
     const rows = [];
     let parserCpu = 0;
     let splitCpu = 0;
@@ -240,6 +286,7 @@ function coldComparison(legacy: Buffer, modern: Buffer) {
     }
     return {
       runs: COLD_RUNS,
+      startup,
       files: rows,
       ratio: { cpu: round(splitCpu / parserCpu, 3), wall: round(splitWall / parserWall, 3) },
     };
@@ -269,6 +316,7 @@ function main(): void {
   type Times = Record<'legacy' | 'modern', { wall: number[]; cpu: number[] }>;
   const empty = (): Times => ({ legacy: { wall: [], cpu: [] }, modern: { wall: [], cpu: [] } });
   const parserTimes = empty();
+  const findingsOnlyTimes = empty();
   const baselineTimes = empty();
   let peakRss = rssBefore;
   let lines = 0;
@@ -284,6 +332,9 @@ function main(): void {
         lines += p.lines;
         findings += p.findings;
       }
+      const f = runFindingsOnly(formats[name]);
+      findingsOnlyTimes[name].wall.push(f.ms);
+      findingsOnlyTimes[name].cpu.push(f.cpuMs);
       const b = runBaseline(formats[name]);
       baselineTimes[name].wall.push(b.ms);
       baselineTimes[name].cpu.push(b.cpuMs);
@@ -299,7 +350,10 @@ function main(): void {
     const b = median(baselineTimes[name].wall);
     const pc = median(parserTimes[name].cpu);
     const bc = median(baselineTimes[name].cpu);
+    const f = median(findingsOnlyTimes[name].wall);
+    const fc = median(findingsOnlyTimes[name].cpu);
     return {
+      findingsOnly: { parserMBps: round(mbps(bytesOf[name], f)), ratio: round(b / f, 3), cpuRatio: round(bc / fc, 3) },
       megabytes: round(bytesOf[name] / 1e6),
       parserMBps: round(mbps(bytesOf[name], p)),
       baselineMBps: round(mbps(bytesOf[name], b)),
@@ -315,6 +369,8 @@ function main(): void {
   const parserMBps = mbps(totalBytes, median(sum(parserTimes, 'wall')));
   const baselineMBps = mbps(totalBytes, median(sum(baselineTimes, 'wall')));
   const parserCpuMBps = mbps(totalBytes, median(sum(parserTimes, 'cpu')));
+  const findingsOnlyMBps = mbps(totalBytes, median(sum(findingsOnlyTimes, 'wall')));
+  const findingsOnlyCpuMBps = mbps(totalBytes, median(sum(findingsOnlyTimes, 'cpu')));
   const baselineCpuMBps = mbps(totalBytes, median(sum(baselineTimes, 'cpu')));
   const result = {
     node: process.version,
@@ -331,15 +387,28 @@ function main(): void {
       baselineMedianMBps: round(baselineCpuMBps),
       ratio: round(parserCpuMBps / baselineCpuMBps, 3),
     },
+    findingsOnly: {
+      parserMedianMBps: round(findingsOnlyMBps),
+      ratio: round(findingsOnlyMBps / baselineMBps, 3),
+      cpuRatio: round(findingsOnlyCpuMBps / baselineCpuMBps, 3),
+    },
     peakRssGrowthMiB: round(rssGrowthMiB),
     perFormat: { legacy: perFormat('legacy'), modern: perFormat('modern') },
     cold,
     targets: {
       ratioAtLeast: 0.5,
       coldCpuRatioAtLeast: 0.5,
+      coldWallRatioAtLeast: 0.5,
       parserMBpsAtLeast: 100,
       rssGrowthMiBBelow: 50,
-      met: parserMBps / baselineMBps >= 0.5 && cold.ratio.cpu >= 0.5 && parserMBps >= 100 && rssGrowthMiB < 50,
+      met: {
+        warmRecords: parserMBps / baselineMBps >= 0.5,
+        warmFindingsOnly: findingsOnlyMBps / baselineMBps >= 0.5,
+        coldCpu: cold.ratio.cpu >= 0.5,
+        coldWall: cold.ratio.wall >= 0.5,
+        parserMBps: parserMBps >= 100,
+        rss: rssGrowthMiB < 50,
+      },
     },
   };
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });

@@ -1,9 +1,14 @@
 /**
  * Connection limits in front of the HTTP server (issue 14, finding 2): idle sockets from one host used to exhaust
  * file descriptors and take `/healthz` and every agent down. Every TCP connection is tracked; one that has not
- * authenticated (not yet an agent WebSocket) is capped per remote address, must send a request head within the
- * headers timeout, and is the first to go when the global cap is reached: the oldest idle unauthenticated
- * connection is dropped to make room, so authenticated agents, `/healthz` and new agents keep getting in.
+ * authenticated (not yet an agent WebSocket) must send a request head within the headers timeout, and is the first
+ * to go when a cap is reached. Both caps make room instead of refusing: at the global cap the oldest idle
+ * unauthenticated connection is dropped, and at the per-address cap the oldest idle unauthenticated connection *of
+ * that address*. A new connection cannot show what it is until its request head arrives, so refusing it at the
+ * per-address cap refused a load balancer's `/healthz` probe that shared an address with a flood of idle sockets (a
+ * NAT, the balancer itself); evicting keeps each address to the cap and lets the probe in. A new connection is
+ * refused only when every connection of its address (or, at the global cap, every connection) is busy with a
+ * request or authenticated.
  */
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
@@ -35,7 +40,11 @@ function keyOf(socket: { remoteAddress?: string; remotePort?: number }): string 
 
 /** Counts of what the guard did, for metrics and tests. */
 export interface GuardStats {
+  /** Idle connections dropped to make room for a new one of the same address (the per-address cap). */
+  evictedPerAddress: number;
+  /** New connections refused at the per-address cap because every connection of the address was busy. */
   refusedPerAddress: number;
+  /** Idle connections dropped to make room at the global cap. */
   evicted: number;
   refusedFull: number;
   timedOut: number;
@@ -45,8 +54,9 @@ export interface GuardStats {
 export class ConnectionGuard {
   // Keyed by remote address and port: over TLS the request's socket is a TLSSocket wrapping the TCP one.
   private readonly sockets = new Map<string, Tracked>();
-  private readonly unauthByAddress = new Map<string, number>();
-  readonly stats: GuardStats = { refusedPerAddress: 0, evicted: 0, refusedFull: 0, timedOut: 0 };
+  /** Each address's unauthenticated connections, oldest first (a Set keeps insertion order). */
+  private readonly unauthByAddress = new Map<string, Set<Tracked>>();
+  readonly stats: GuardStats = { evictedPerAddress: 0, refusedPerAddress: 0, evicted: 0, refusedFull: 0, timedOut: 0 };
 
   constructor(
     private readonly limits: ConnectionLimits,
@@ -63,7 +73,7 @@ export class ConnectionGuard {
   /** Unauthenticated connections open now. */
   get unauthenticated(): number {
     let n = 0;
-    for (const c of this.unauthByAddress.values()) n += c;
+    for (const held of this.unauthByAddress.values()) n += held.size;
     return n;
   }
 
@@ -88,7 +98,7 @@ export class ConnectionGuard {
     if (!t || t.authenticated) return;
     t.authenticated = true;
     this.clearTimer(t);
-    this.decAddress(t.address);
+    this.uncount(t);
   }
 
   /** Stops the headers timer while an upgrade is being authenticated (the database may be slow). */
@@ -102,12 +112,15 @@ export class ConnectionGuard {
 
   private onConnection(socket: Socket): void {
     const address = socket.remoteAddress ?? 'unknown';
-    const held = this.unauthByAddress.get(address) ?? 0;
-    if (held >= this.limits.maxUnauthenticatedPerAddress) {
+    const held = this.unauthByAddress.get(address);
+    if (held !== undefined && held.size >= this.limits.maxUnauthenticatedPerAddress && !this.evictFrom(held)) {
       this.stats.refusedPerAddress++;
       this.onDrop('per_address');
       if (this.stats.refusedPerAddress % 1000 === 1) {
-        this.log.warn({ remote: address, held }, 'connection refused: too many unauthenticated connections from it');
+        this.log.warn(
+          { remote: address, held: held.size },
+          'connection refused: every unauthenticated connection from it is busy',
+        );
       }
       socket.destroy();
       return;
@@ -128,12 +141,35 @@ export class ConnectionGuard {
     }, this.limits.headersTimeoutMs);
     t.timer.unref();
     this.sockets.set(key, t);
-    this.unauthByAddress.set(address, held + 1);
+    let set = this.unauthByAddress.get(address);
+    if (set === undefined) this.unauthByAddress.set(address, (set = new Set()));
+    set.add(t);
     socket.once('close', () => {
       this.clearTimer(t);
       if (this.sockets.get(key) === t) this.sockets.delete(key);
-      if (!t.authenticated) this.decAddress(address);
+      if (!t.authenticated) this.uncount(t);
     });
+  }
+
+  /**
+   * At the per-address cap: drops the address's oldest unauthenticated connection with no request in progress, so
+   * that the new one (perhaps a health probe) gets in; false when all of them are busy.
+   */
+  private evictFrom(held: Set<Tracked>): boolean {
+    for (const t of held) {
+      if (t.active !== 0) continue;
+      this.stats.evictedPerAddress++;
+      this.onDrop('per_address');
+      if (this.stats.evictedPerAddress % 1000 === 1) {
+        this.log.warn(
+          { remote: t.address, held: held.size },
+          'per-address cap reached: dropping its oldest idle connection',
+        );
+      }
+      this.drop(t);
+      return true;
+    }
+    return false;
   }
 
   /** Drops the oldest unauthenticated connection with no request in progress; false when there is none. */
@@ -145,11 +181,7 @@ export class ConnectionGuard {
         if (this.stats.evicted % 1000 === 1) {
           this.log.warn({ remote: t.address, open: this.sockets.size }, 'connection cap reached: dropping idle ones');
         }
-        this.sockets.delete(t.key);
-        this.decAddress(t.address);
-        t.authenticated = true; // already uncounted; the close handler must not count it again
-        this.clearTimer(t);
-        t.socket.destroy();
+        this.drop(t);
         return true;
       }
     }
@@ -161,9 +193,20 @@ export class ConnectionGuard {
     t.timer = null;
   }
 
-  private decAddress(address: string): void {
-    const n = (this.unauthByAddress.get(address) ?? 1) - 1;
-    if (n <= 0) this.unauthByAddress.delete(address);
-    else this.unauthByAddress.set(address, n);
+  /** Forgets and destroys an idle unauthenticated connection. */
+  private drop(t: Tracked): void {
+    this.sockets.delete(t.key);
+    this.uncount(t);
+    t.authenticated = true; // already uncounted; the close handler must not count it again
+    this.clearTimer(t);
+    t.socket.destroy();
+  }
+
+  /** Removes `t` from its address's unauthenticated connections. */
+  private uncount(t: Tracked): void {
+    const held = this.unauthByAddress.get(t.address);
+    if (held === undefined) return;
+    held.delete(t);
+    if (held.size === 0) this.unauthByAddress.delete(t.address);
   }
 }

@@ -6,8 +6,16 @@ import { decodeCp1252 } from '../wulog/cp1252.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Decodes Windows text (BOM, UTF-16LE sniffing, strict UTF-8, else Windows-1252) or strips a string's BOM. */
+/**
+ * Decodes Windows text (BOM, UTF-16LE sniffing, strict UTF-8, else Windows-1252) or strips a string's BOM. The result
+ * is well-formed: a lone UTF-16 surrogate (a corrupt or hostile UTF-16 file) becomes U+FFFD, since a string holding
+ * one cannot be stored as JSON in PostgreSQL and poisoned the batch that carried it (issue 14).
+ */
 export function decodeWindowsText(input: Buffer | string): string {
+  return wellFormed(decodeRaw(input));
+}
+
+function decodeRaw(input: Buffer | string): string {
   if (typeof input === 'string') return input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   if (input.length >= 2 && input[0] === 0xff && input[1] === 0xfe) return input.subarray(2).toString('utf16le');
   if (input.length >= 2 && input[0] === 0xfe && input[1] === 0xff)
@@ -17,6 +25,24 @@ export function decodeWindowsText(input: Buffer | string): string {
   }
   if (looksLikeUtf16Le(input)) return input.toString('utf16le');
   return decodeUtf8OrAnsi(input);
+}
+
+/** `s` with every lone surrogate replaced by U+FFFD (ES2024 String.prototype.toWellFormed, native in Node 22). */
+export function wellFormed(s: string): string {
+  return (s as string & { toWellFormed(): string }).toWellFormed();
+}
+
+/** Line ends of registry text: CRLF, LF, and a lone CR (a file saved by an old Mac editor or cut by a tool). */
+const LINE_END = /\r\n|\r|\n/;
+
+/**
+ * The lines of registry text (`.reg` or `reg query` output, bytes in any of their encodings, or a string), ready for
+ * the readers: well-formed, and with NUL shown as U+FFFD. NUL cannot occur in the text of either format (regedit
+ * writes data with NULs as hex), and a string holding one cannot be stored as JSON in PostgreSQL.
+ */
+export function registryLines(input: Buffer | string): string[] {
+  const text = decodeWindowsText(input);
+  return (text.includes('\0') ? text.replaceAll('\0', '\uFFFD') : text).split(LINE_END);
 }
 
 function decodeUtf8OrAnsi(bytes: Buffer): string {

@@ -7,10 +7,12 @@
  * and `<name>_WinningProvider` bookkeeping values, kept in `other`.
  */
 import * as z from 'zod';
-import { decodeWindowsText } from './decode.js';
-import { hasRegFileHeader, parseRegFile } from './regfile.js';
+import { clipText } from '../wulog/codes.js';
+import { boundValue, OtherBudget } from './bounds.js';
+import { decodeWindowsText, registryLines } from './decode.js';
+import { isRegFileText, parseRegFile } from './regfile.js';
 import { parseRegQuery } from './regquery.js';
-import { putValue, samePath } from './registry.js';
+import { samePath, ValueMap } from './registry.js';
 import { policyShape, RegValueSchema, type PolicyValueKind, type RegistryExport, type RegValue } from './types.js';
 
 /** The PolicyManager key of the Update CSP area, hive spelled out. */
@@ -58,6 +60,8 @@ export function toMdmUpdatePolicy(exp: RegistryExport): MdmUpdatePolicy {
     string | number | null
   >;
   const other: Record<string, RegValue> = {};
+  const otherValues = new ValueMap(other);
+  const budget = new OtherBudget();
   let present = false;
   let mdmWinsOverGp: number | null = null;
   const known = new Map(Object.keys(MDM_UPDATE_VALUES).map((n) => [n.toLowerCase(), n]));
@@ -79,8 +83,12 @@ export function toMdmUpdatePolicy(exp: RegistryExport): MdmUpdatePolicy {
         kind === 'string' &&
         (value.type === 'REG_SZ' || value.type === 'REG_EXPAND_SZ')
       )
-        update[canonical] = value.value;
-      else putValue(other, name, value);
+        update[canonical] = clipText(value.value);
+      else {
+        // Within the event's size bound (bounds.ts): what does not fit is left out.
+        const bounded = boundValue(value);
+        if (budget.take(name, bounded)) otherValues.put(name, bounded);
+      }
     }
   }
   return { present, update: update as MdmUpdateValues, mdmWinsOverGp, other };
@@ -89,7 +97,6 @@ export function toMdmUpdatePolicy(exp: RegistryExport): MdmUpdatePolicy {
 /** Reads the PolicyManager keys from `reg query … /s` output or a `.reg` file (any of their encodings). */
 export function parseMdmPolicy(input: Buffer | string): MdmUpdatePolicy {
   const text = decodeWindowsText(input);
-  const firstLine = text.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
-  const isRegFile = hasRegFileHeader(text) || firstLine.trim().startsWith('[');
+  const isRegFile = isRegFileText(registryLines(text));
   return toMdmUpdatePolicy(isRegFile ? parseRegFile(text) : parseRegQuery(text));
 }

@@ -1,8 +1,10 @@
 /** The typed Windows Update policy built from a registry export, and the entry point that reads either format. */
-import { decodeWindowsText } from './decode.js';
-import { hasRegFileHeader, parseRegFile } from './regfile.js';
+import { clipText } from '../wulog/codes.js';
+import { boundValue, OtherBudget } from './bounds.js';
+import { decodeWindowsText, registryLines } from './decode.js';
+import { isRegFileText, parseRegFile } from './regfile.js';
 import { parseRegQuery } from './regquery.js';
-import { isAtOrBelow, putValue, samePath } from './registry.js';
+import { isAtOrBelow, samePath, ValueMap } from './registry.js';
 import { AU_VALUES, WINDOWS_UPDATE_VALUES } from './types.js';
 import type {
   AuValues,
@@ -21,12 +23,15 @@ export const AU_POLICY_KEY = WINDOWS_UPDATE_POLICY_KEY + '\\AU';
 /**
  * Builds the typed policy from the WindowsUpdate and AU keys. Known values are matched case-insensitively; a known
  * value of the wrong registry type stays `null` and is kept in `other` (assessPolicy reports it). Later keys win.
+ * Strings and `other` are bounded so that the policy fits one event (bounds.ts).
  */
 export function toUpdatePolicy(exp: RegistryExport): UpdatePolicy {
   const windowsUpdate = emptyValues(WINDOWS_UPDATE_VALUES) as WindowsUpdateValues;
   const au = emptyValues(AU_VALUES) as AuValues;
   const other: UpdatePolicy['other'] = {};
   const keys = { windowsUpdate: false, au: false };
+  const buckets = new Map<string, ValueMap<RegValue>>();
+  const budget = new OtherBudget();
   for (const key of exp.keys) {
     if (!isAtOrBelow(key.path, WINDOWS_UPDATE_POLICY_KEY)) continue;
     let target: Record<string, string | number | null> | null = null;
@@ -48,8 +53,15 @@ export function toUpdatePolicy(exp: RegistryExport): UpdatePolicy {
       if (target !== null && known !== undefined && typed !== undefined) {
         target[known] = typed;
       } else {
-        const bucket = (other[canonicalPath] ??= {});
-        putValue(bucket, name, value);
+        // Within the event's size bound (bounds.ts): what does not fit is left out.
+        const bounded = boundValue(value);
+        let bucket = buckets.get(canonicalPath);
+        if (bucket === undefined) {
+          if (!budget.take(canonicalPath, { type: 'REG_SZ', value: '' })) continue;
+          bucket = new ValueMap((other[canonicalPath] ??= {}));
+          buckets.set(canonicalPath, bucket);
+        }
+        if (budget.take(name, bounded)) bucket.put(name, bounded);
       }
     }
   }
@@ -62,8 +74,7 @@ export function toUpdatePolicy(exp: RegistryExport): UpdatePolicy {
  */
 export function parsePolicy(input: Buffer | string): UpdatePolicy {
   const text = decodeWindowsText(input);
-  const firstLine = text.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
-  const isRegFile = hasRegFileHeader(text) || firstLine.trim().startsWith('[');
+  const isRegFile = isRegFileText(registryLines(text));
   return toUpdatePolicy(isRegFile ? parseRegFile(text) : parseRegQuery(text));
 }
 
@@ -78,7 +89,7 @@ function findKnown(spec: Record<string, PolicyValueKind>, name: string): string 
 
 // Windows Update reads string policies as REG_SZ/REG_EXPAND_SZ and numbers as REG_DWORD; other types are not typed.
 function typedValue(kind: PolicyValueKind, value: RegValue): string | number | undefined {
-  if (kind === 'string' && (value.type === 'REG_SZ' || value.type === 'REG_EXPAND_SZ')) return value.value;
+  if (kind === 'string' && (value.type === 'REG_SZ' || value.type === 'REG_EXPAND_SZ')) return clipText(value.value);
   if (kind === 'dword' && value.type === 'REG_DWORD') return value.value;
   return undefined;
 }

@@ -3,12 +3,17 @@
  * `"Name"=` / `@=` values as strings, `dword:`, `hex(N):` with `\` continuations, `=-` deletions and `;` comments.
  */
 import { makeError } from '../errors/errors.js';
-import { decodeWindowsText } from './decode.js';
-import { getOrAddKey, isAtOrBelow, normalizeKeyPath, putValue, removeValue, valueFromBytes } from './registry.js';
-import type { RegistryExport, RegistryKey, RegValue } from './types.js';
+import { registryLines } from './decode.js';
+import { KeySet, MAX_KEYS, normalizeKeyPath, valueFromBytes, type KeyEntry } from './registry.js';
+import type { RegistryExport, RegValue } from './types.js';
 
 const HEADER_V5 = 'windows registry editor version 5.00';
 const HEADER_V4 = 'regedit4';
+/**
+ * Most `[-KEY]` deletions a file may hold: each one scans the keys read so far. Exports never write them (only
+ * hand-written files do, a few at most), and the cap keeps a hostile file's work bounded (MAX_KEYS × this).
+ */
+const MAX_DELETIONS = 1000;
 const REEXPORT =
   'export the key with "reg export HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\WindowsUpdate wu.reg /y" or regedit File > Export';
 
@@ -35,12 +40,17 @@ interface LogicalLine {
 
 /** True when the first non-blank line is a `.reg` header. */
 export function hasRegFileHeader(text: string): boolean {
-  const first = text
-    .split(/\r?\n/)
-    .find((l) => l.trim() !== '')
-    ?.trim()
-    .toLowerCase();
-  return first === HEADER_V5 || first === HEADER_V4;
+  return isRegFileText(registryLines(text));
+}
+
+/**
+ * True when `lines` (from registryLines) are a `.reg` file: the first non-blank line is its header or a `[KEY]` line.
+ * Anything else is read as `reg query` output.
+ */
+export function isRegFileText(lines: readonly string[]): boolean {
+  const first = lines.find((l) => l.trim() !== '')?.trim() ?? '';
+  const lower = first.toLowerCase();
+  return lower === HEADER_V5 || lower === HEADER_V4 || first.startsWith('[');
 }
 
 /**
@@ -49,7 +59,7 @@ export function hasRegFileHeader(text: string): boolean {
  * is missing or a line cannot be read.
  */
 export function parseRegFile(bytes: Buffer | string): RegistryExport {
-  const lines = joinContinuations(decodeWindowsText(bytes).split(/\r?\n/));
+  const lines = joinContinuations(registryLines(bytes));
   const headerIndex = lines.findIndex((l) => l.text.trim() !== '');
   const header = headerIndex === -1 ? '' : lines[headerIndex]!.text.trim();
   const version = header.toLowerCase();
@@ -61,22 +71,25 @@ export function parseRegFile(bytes: Buffer | string): RegistryExport {
   }
   // Version 5 files store hex(1)/hex(2)/hex(7) strings as UTF-16LE bytes, REGEDIT4 files as ANSI bytes.
   const unicode = version === HEADER_V5;
-  const keys: RegistryKey[] = [];
-  let current: RegistryKey | null = null;
+  const keys = new KeySet();
+  let current: KeyEntry | null = null;
   let inDeletedKey = false;
-  for (const line of lines.slice(headerIndex + 1)) {
+  let deletions = 0;
+  for (let i = headerIndex + 1; i < lines.length; i++) {
+    const line = lines[i]!;
     const text = line.text.trim();
     if (text === '' || text.startsWith(';')) continue;
     if (text.startsWith('[')) {
       if (!text.endsWith(']')) throw lineError(line, 'a key line must end with "]"');
       const inner = text.slice(1, -1);
       if (inner.startsWith('-')) {
-        const path = normalizeKeyPath(inner.slice(1));
-        for (let i = keys.length - 1; i >= 0; i--) if (isAtOrBelow(keys[i]!.path, path)) keys.splice(i, 1);
+        if (++deletions > MAX_DELETIONS) throw lineError(line, `more than ${MAX_DELETIONS} [-KEY] deletions`);
+        keys.deleteTree(normalizeKeyPath(inner.slice(1)));
         current = null;
         inDeletedKey = true;
       } else {
-        current = getOrAddKey(keys, normalizeKeyPath(inner));
+        current = keys.get(normalizeKeyPath(inner));
+        if (current === null) throw lineError(line, `more than ${MAX_KEYS} keys; export only the policy keys`);
         inDeletedKey = false;
       }
       continue;
@@ -89,10 +102,10 @@ export function parseRegFile(bytes: Buffer | string): RegistryExport {
     }
     throw lineError(line, 'not a key, value or comment line');
   }
-  return { keys };
+  return { keys: keys.keys() };
 }
 
-function applyValueLine(key: RegistryKey, line: LogicalLine, unicode: boolean): void {
+function applyValueLine(key: KeyEntry, line: LogicalLine, unicode: boolean): void {
   const text = line.text.trim();
   let name: string;
   let rest: string;
@@ -109,10 +122,10 @@ function applyValueLine(key: RegistryKey, line: LogicalLine, unicode: boolean): 
   if (!rest.startsWith('=')) throw lineError(line, 'expected "=" after the value name');
   const data = rest.slice(1).trim();
   if (data === '-') {
-    removeValue(key.values, name);
+    key.values.remove(name);
     return;
   }
-  putValue(key.values, name, parseData(data, line, unicode));
+  key.values.put(name, parseData(data, line, unicode));
 }
 
 function parseData(data: string, line: LogicalLine, unicode: boolean): RegValue {
@@ -164,22 +177,37 @@ function parseHexBytes(list: string, line: LogicalLine): number[] {
   });
 }
 
-/** Joins lines ending in `\` (regedit wraps long hex data) with the next line, keeping the first line's number. */
+/**
+ * Joins lines ending in `\` (regedit wraps long hex data) with the next line, keeping the first line's number. Only a
+ * logical line that starts as hex data continues; its pieces are joined once at its end, so a value wrapped over
+ * 100,000 lines costs linear time (re-reading the growing line at every piece was quadratic).
+ */
 function joinContinuations(raw: string[]): LogicalLine[] {
   const out: LogicalLine[] = [];
-  let pending: LogicalLine | null = null;
-  for (const [i, text] of raw.entries()) {
-    const joined: LogicalLine =
-      pending === null ? { no: i + 1, text } : { no: pending.no, text: pending.text + text.trimStart() };
-    const trimmedEnd = joined.text.trimEnd();
-    if (trimmedEnd.endsWith('\\') && isHexData(trimmedEnd)) {
-      pending = { no: joined.no, text: trimmedEnd.slice(0, -1) };
+  let pieces: string[] | null = null;
+  let no = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const text = raw[i]!;
+    if (pieces === null) {
+      const trimmedEnd = text.trimEnd();
+      if (trimmedEnd.endsWith('\\') && isHexData(trimmedEnd)) {
+        pieces = [trimmedEnd.slice(0, -1)];
+        no = i + 1;
+      } else {
+        out.push({ no: i + 1, text });
+      }
+      continue;
+    }
+    const piece = text.trim();
+    if (piece.endsWith('\\')) {
+      pieces.push(piece.slice(0, -1));
     } else {
-      out.push(joined);
-      pending = null;
+      pieces.push(piece);
+      out.push({ no, text: pieces.join('') });
+      pieces = null;
     }
   }
-  if (pending !== null) out.push(pending);
+  if (pieces !== null) out.push({ no, text: pieces.join('') });
   return out;
 }
 

@@ -1,4 +1,5 @@
 /** Helpers shared by the registry readers: key paths and value maps with registry (case-insensitive) semantics. */
+import { wellFormed } from './decode.js';
 import type { RegistryKey, RegValue } from './types.js';
 
 const HIVES: Record<string, string> = {
@@ -37,34 +38,76 @@ export function isAtOrBelow(path: string, ancestor: string): boolean {
 }
 
 /**
- * Sets a value by name, replacing one whose name differs only in case (value names are case-insensitive).
- * defineProperty keeps a value named `__proto__` an ordinary own property.
+ * A key's values by name with registry semantics (names are case-insensitive; setting one replaces a value whose name
+ * differs only in case), in time linear in the number of values: a hostile export with 100,000 values in one key
+ * must not cost 100,000² name comparisons. Writes through to `values`, whose insertion order it keeps (a replaced
+ * value moves to the end, as before). defineProperty keeps a value named `__proto__` an ordinary own property.
  */
-export function putValue<T>(values: Record<string, T>, name: string, value: T): void {
-  removeValue(values, name);
-  Object.defineProperty(values, name, { value, enumerable: true, writable: true, configurable: true });
-}
+export class ValueMap<T> {
+  /** Lower-case name → the spelling stored in {@link values}. */
+  private readonly names = new Map<string, string>();
 
-/** Removes a value by case-insensitive name; true if one was there. */
-export function removeValue<T>(values: Record<string, T>, name: string): boolean {
-  const lower = name.toLowerCase();
-  let removed = false;
-  for (const existing of Object.keys(values)) {
-    if (existing.toLowerCase() === lower) {
-      delete values[existing];
-      removed = true;
-    }
+  constructor(readonly values: Record<string, T>) {
+    for (const name of Object.keys(values)) this.names.set(name.toLowerCase(), name);
   }
-  return removed;
+
+  /** Sets a value by name, replacing one whose name differs only in case. */
+  put(name: string, value: T): void {
+    this.remove(name);
+    Object.defineProperty(this.values, name, { value, enumerable: true, writable: true, configurable: true });
+    this.names.set(name.toLowerCase(), name);
+  }
+
+  /** Removes a value by case-insensitive name; true if one was there. */
+  remove(name: string): boolean {
+    const lower = name.toLowerCase();
+    const stored = this.names.get(lower);
+    if (stored === undefined) return false;
+    delete this.values[stored];
+    this.names.delete(lower);
+    return true;
+  }
 }
 
-/** Returns the key with this path (case-insensitive), creating it at the end of `keys` if missing. */
-export function getOrAddKey(keys: RegistryKey[], path: string): RegistryKey {
-  const found = keys.find((k) => samePath(k.path, path));
-  if (found) return found;
-  const key: RegistryKey = { path, values: {} };
-  keys.push(key);
-  return key;
+/** Most keys a reader holds at once: a policy export has a handful; more is not one (and bounds the work). */
+export const MAX_KEYS = 10_000;
+
+/** A key being read and the index of its values. */
+export interface KeyEntry {
+  key: RegistryKey;
+  values: ValueMap<RegValue>;
+}
+
+/**
+ * The keys of an export as a reader builds them: found by path case-insensitively in constant time, in input order
+ * (a key deleted and added again moves to the end, as before).
+ */
+export class KeySet {
+  private readonly byPath = new Map<string, KeyEntry>();
+
+  /** The key with this path (case-insensitive), added at the end when missing; null beyond {@link MAX_KEYS}. */
+  get(path: string): KeyEntry | null {
+    const lower = path.toLowerCase();
+    const found = this.byPath.get(lower);
+    if (found !== undefined) return found;
+    if (this.byPath.size >= MAX_KEYS) return null;
+    const key: RegistryKey = { path, values: {} };
+    const entry = { key, values: new ValueMap(key.values) };
+    this.byPath.set(lower, entry);
+    return entry;
+  }
+
+  /** Removes the key at `path` and every key below it. */
+  deleteTree(path: string): void {
+    const lower = path.toLowerCase();
+    const below = lower + '\\';
+    for (const p of this.byPath.keys()) if (p === lower || p.startsWith(below)) this.byPath.delete(p);
+  }
+
+  /** The keys in input order. */
+  keys(): RegistryKey[] {
+    return [...this.byPath.values()].map((e) => e.key);
+  }
 }
 
 /** Lower-case hex of the bytes, no separators. */
@@ -82,8 +125,9 @@ export function trimMultiString(items: string[]): string[] {
 /** A value of a type whose data is already a list of bytes. */
 export function valueFromBytes(type: RegValue['type'], bytes: readonly number[], unicode: boolean): RegValue {
   const buf = Buffer.from(bytes);
+  // Well-formed: hex(1)/hex(7) bytes may hold a lone surrogate, which JSON in PostgreSQL cannot store.
   const text = (): string =>
-    unicode ? buf.subarray(0, buf.length - (buf.length % 2)).toString('utf16le') : buf.toString('latin1');
+    unicode ? wellFormed(buf.subarray(0, buf.length - (buf.length % 2)).toString('utf16le')) : buf.toString('latin1');
   switch (type) {
     case 'REG_SZ':
     case 'REG_EXPAND_SZ':

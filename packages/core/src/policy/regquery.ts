@@ -3,7 +3,8 @@
  * `    Name    REG_TYPE    data`, blank lines between blocks, CRLF or LF.
  */
 import { makeError } from '../errors/errors.js';
-import { normalizeKeyPath, putValue, startsWithHive, trimMultiString } from './registry.js';
+import { registryLines } from './decode.js';
+import { MAX_KEYS, normalizeKeyPath, startsWithHive, trimMultiString, ValueMap } from './registry.js';
 import type { RegBinaryType, RegistryExport, RegistryKey, RegValue } from './types.js';
 
 const KNOWN_TYPES = new Set([
@@ -21,18 +22,20 @@ const KNOWN_TYPES = new Set([
   'REG_RESOURCE_REQUIREMENTS_LIST',
 ]);
 
-// reg.exe separates columns with four spaces; pasted copies may have tabs or other runs of two or more spaces.
-const TYPE_COLUMN = /(\t+| {2,})(REG_[A-Z_]+)(?=\t| {2,}|$)/g;
+// reg.exe separates columns with four spaces; pasted copies may have tabs or other runs of two or more spaces. A gap
+// is matched only from its first blank (the lookbehinds): tried from every blank of a long run, ` {2,}` made a line
+// of a megabyte of spaces quadratic.
+const TYPE_COLUMN = /((?<!\t)\t+|(?<! ) {2,})(REG_[A-Z_]+)(?=\t| {2,}|$)/g;
 const NOT_FOUND = 'unable to find the specified registry key or value';
 
 /**
  * Parses `reg query … /s` output. The "unable to find the specified registry key" error means the key is absent
  * and gives an export with no keys; any other error-only output or text without a key throws WUW_INVALID_POLICY.
  */
-export function parseRegQuery(text: string): RegistryExport {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+export function parseRegQuery(text: Buffer | string): RegistryExport {
+  const lines = registryLines(text);
   const keys: RegistryKey[] = [];
-  let current: RegistryKey | null = null;
+  let current: ValueMap<RegValue> | null = null;
   let notFound = false;
   let errorText: string | null = null;
   for (const [index, line] of lines.entries()) {
@@ -42,11 +45,15 @@ export function parseRegQuery(text: string): RegistryExport {
       if (trimmed.toLowerCase().includes(NOT_FOUND)) notFound = true;
       else errorText ??= trimmed;
     } else if (!/^\s/.test(line) && startsWithHive(trimmed)) {
-      current = { path: normalizeKeyPath(trimmed), values: {} };
-      keys.push(current);
+      if (keys.length >= MAX_KEYS) {
+        throw makeError('INVALID_POLICY', [`more than ${MAX_KEYS} keys; query only the policy keys`]);
+      }
+      const key: RegistryKey = { path: normalizeKeyPath(trimmed), values: {} };
+      keys.push(key);
+      current = new ValueMap(key.values);
     } else if (/^\s/.test(line) && current !== null) {
       const parsed = parseValueLine(line, index + 1);
-      if (parsed) putValue(current.values, parsed.name, parsed.value);
+      if (parsed) current.put(parsed.name, parsed.value);
     }
     // Anything else ("End of search: …" with /f, stray text in a pasted copy) carries no policy.
   }

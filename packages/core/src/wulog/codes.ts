@@ -69,8 +69,12 @@ export function tokenAt(text: string, i: number): string {
   return text.slice(i, end);
 }
 
-/** A code after `error`, `error =`, `hr =`, `err =`: needs `0x` or all 8 digits so words such as "added" never match. */
-const LABELLED_CODE = /\b(?:error|err|hr)\s*[=:]?\s*(0x[0-9A-Fa-f]{1,8}|[0-9A-Fa-f]{8})\b/gi;
+/**
+ * A code after `error`, `error =`, `hr =`, `err =`: needs `0x` or all 8 digits so words such as "added" never match.
+ * The blanks before the `=` belong to the optional group, not to a second `\s*` beside the first: two adjacent
+ * `\s*` can split a run of blanks in quadratically many ways, and a line of a megabyte of blanks after "error" hung.
+ */
+const LABELLED_CODE = /\b(?:error|err|hr)(?:\s*[=:])?\s*(0x[0-9A-Fa-f]{1,8}|[0-9A-Fa-f]{8})\b/gi;
 
 /** The first labelled code in `text` from `from`, normalised; null when there is none. */
 export function labelledCode(text: string, from = 0): Hresult | null {
@@ -84,14 +88,34 @@ const WIDE = /[\u0100-\uffff]/;
 const detached = new Map<string, string>();
 
 /**
- * A copy of `s` that shares no memory with the text it was cut from. A V8 substring of 13+ characters points into its
- * parent, so a finding holding one would keep a whole 64 KiB chunk of the log alive (in the agent's queue, in the
- * young generation the garbage collector copies). Used for the few strings a finding keeps.
+ * LIMITS.maxTextField (protocol/schemas.ts), the longest text field the wire accepts; a test checks they agree. Not
+ * imported: that module builds the zod schemas of the whole protocol, which `parse-log` (through `@wuwatch/core/wulog`)
+ * would then pay for at start-up.
+ */
+export const MAX_TEXT_FIELD = 2048;
+
+/**
+ * `s` cut to at most {@link MAX_TEXT_FIELD} characters (never between the two halves of a surrogate pair): what
+ * the wire accepts for a text field. A hostile or corrupt log can put a megabyte on one line, and a finding that
+ * carries it whole would be refused by the agent's own event check instead of being reported.
+ */
+export function clipText(s: string): string {
+  if (s.length <= MAX_TEXT_FIELD) return s;
+  const last = s.charCodeAt(MAX_TEXT_FIELD - 1);
+  return s.slice(0, last >= 0xd800 && last <= 0xdbff ? MAX_TEXT_FIELD - 1 : MAX_TEXT_FIELD);
+}
+
+/**
+ * A copy of `s` that shares no memory with the text it was cut from, at most {@link MAX_TEXT_FIELD} characters
+ * long ({@link clipText}). A V8 substring of 13+ characters points into its parent, so a finding holding one would
+ * keep a whole 64 KiB chunk of the log alive (in the agent's queue, in the young generation the garbage collector
+ * copies). Used for every string a finding keeps.
  */
 export function detach(s: string): string;
 export function detach(s: string | null): string | null;
 export function detach(s: string | null): string | null {
   if (s === null || s.length < 13) return s;
+  if (s.length > MAX_TEXT_FIELD) s = clipText(s);
   let copy = detached.get(s);
   if (copy === undefined) {
     const encoding = WIDE.test(s) ? 'utf16le' : 'latin1';

@@ -27,6 +27,12 @@ import type { Finding, LogRecord } from './types.js';
 /** Receives each finding once it is complete. */
 export type FindingHandler = (finding: Finding) => void;
 
+/** Process and thread of a skipped line; the TID string is cut only when a settings block needs it. */
+export interface SkippedThread {
+  readonly skippedPid: number;
+  readonly skippedTid: string;
+}
+
 const STAR = 0x2a;
 const HASH = 0x23;
 const BRACE = 0x7b;
@@ -57,7 +63,8 @@ function foundCount(text: string, at: number): number {
   let n = 0;
   const start = p;
   for (let c = text.charCodeAt(p); c >= 0x30 && c <= 0x39; c = text.charCodeAt(++p)) n = n * 10 + c - 0x30;
-  if (p === start || !startsWithAt(text, ' update', p)) return -1;
+  // Nine digits at most: a longer count is garbage, and past 2^53 no longer an integer the wire or a checkpoint takes.
+  if (p === start || p - start > 9 || !startsWithAt(text, ' update', p)) return -1;
   p += 7;
   if (text.charCodeAt(p) === 0x73) p++; // updates
   if (startsWithAt(text, ' and', p)) return n;
@@ -133,12 +140,12 @@ export class FindingsMachine {
   }
 
   /**
-   * Line `line` of process `pid`, thread `tid` was skipped as one no matcher cares about ({@link quiet} held): it
+   * Line `line` of the process and thread in `thread` was skipped as one no matcher cares about ({@link quiet} held): it
    * counts for the network merge window and ends a settings block of its thread, as in {@link onRecord}'s short path.
    */
-  skip(line: number, pid: number, tid: string): void {
+  skip(line: number, thread: SkippedThread): void {
     this.network.tickLine(line);
-    this.settings.onOtherThread(pid, tid);
+    this.settings.onOtherThread(thread);
   }
 
   /** What is open between two lines (copied), for a checkpoint. */

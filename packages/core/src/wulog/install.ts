@@ -29,7 +29,7 @@ const KB = /\bKB\s?(\d{6,8})\b/i;
 const ID_UPDATE = /idUpdate\s*=\s*\{?([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})\}?/;
 const RESULT_MAPPED = /resultMapped\s*=\s*(?:0x)?([0-9A-Fa-f]{1,8})\b/;
 const CALL_COMPLETE =
-  /^Install call complete\s*\(\s*succeeded\s*=\s*(\d+)\s*,\s*succeeded with errors\s*=\s*(\d+)\s*,\s*failed\s*=\s*(\d+)/;
+  /^Install call complete\s*\(\s*succeeded\s*=\s*(\d{1,9})\s*,\s*succeeded with errors\s*=\s*(\d{1,9})\s*,\s*failed\s*=\s*(\d{1,9})\b/;
 const CALL_ERROR = /Call error code\s*=\s*(?:0x)?([0-9A-Fa-f]{1,8})\b/;
 
 /** `KB5034768` → `KB5034768` from a title or message; null when it names none. */
@@ -47,7 +47,9 @@ export function parseLogHistory(text: string): { updateId: string | null; hresul
   const id = ID_UPDATE.exec(text);
   return { updateId: id === null ? null : detach(normalizeServiceId(id[1])), hresult };
 }
-const FOLLOWING_UPDATE = /following update(?: with error (0x[0-9A-Fa-f]{1,8}|[0-9A-Fa-f]{8}))?:\s*(.*?)\.?\s*$/;
+// The title is everything after the colon, trimmed in code (with one final full stop): a lazy `(.*?)` followed by
+// `\.?\s*$` rescans trailing blanks from every position, quadratic on a long line of blanks.
+const FOLLOWING_UPDATE = /following update(?: with error (0x[0-9A-Fa-f]{1,8}|[0-9A-Fa-f]{8}))?:(.*)$/;
 const INSTALL_WARNING = /^(?:Failed to install update|Install(?:ation)? failed\b)/;
 
 interface InstallCycle {
@@ -62,7 +64,8 @@ interface InstallCycle {
 export function installVerdictDetails(message: string): { hresult: Hresult | null; title: string | null } {
   const m = FOLLOWING_UPDATE.exec(message);
   if (m === null) return { hresult: labelledCode(message), title: null };
-  const title = m[2]!.trim();
+  let title = m[2]!.trim();
+  if (title.endsWith('.')) title = title.slice(0, -1).trimEnd();
   return { hresult: m[1] === undefined ? null : labelledCode('error ' + m[1]), title: title === '' ? null : title };
 }
 

@@ -59,7 +59,7 @@ class Pipeline implements LineSink {
       return;
     }
     if (record === SKIPPED) {
-      this.findings.skip(++this.lineNo, this.fast.skippedPid, this.fast.skippedTid);
+      this.findings.skip(++this.lineNo, this.fast);
       return;
     }
     this.lineNo++;

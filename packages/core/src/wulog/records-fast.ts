@@ -5,6 +5,7 @@
  * character at `x + (charStart - byteStart)`. Anything else returns null and goes through parseRecord (records.ts);
  * tests check that both paths give the same records.
  */
+import { isCalendarDate, MAX_FRACTION_DIGITS, MAX_PID_DIGITS } from './calendar.js';
 import { mayMatterAt } from './prefixes.js';
 import type { LogRecord, Severity } from './types.js';
 
@@ -67,7 +68,7 @@ const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
 /** `.000`…`.999`: the legacy milliseconds without slicing a string per line. */
 const MILLIS = Array.from({ length: 1000 }, (_, i) => '.' + String(i).padStart(3, '0'));
 
-/** True when the date at `s` is plausible (the caller checked the separators and the length). */
+/** True when the date at `s` is a real calendar day (the caller checked the separators and the length). */
 function plausibleDate(b: Buffer, s: number): boolean {
   const y0 = DIGIT[b[s]!]!;
   const y1 = DIGIT[b[s + 1]!]!;
@@ -79,9 +80,8 @@ function plausibleDate(b: Buffer, s: number): boolean {
   const d1 = DIGIT[b[s + 9]!]!;
   // Any -1 makes the OR negative: one branch for eight digit checks.
   if ((y0 | y1 | y2 | y3 | mo0 | mo1 | d0 | d1) < 0) return false;
-  const mo = mo0 * 10 + mo1;
-  const d = d0 * 10 + d1;
-  return mo >= 1 && mo <= 12 && d >= 1 && d <= 31;
+  // Checked once per new date (FastRecordParser.stamp caches it), so the calendar costs nothing per line.
+  return isCalendarDate(y0 * 1000 + y1 * 100 + y2 * 10 + y3, mo0 * 10 + mo1, d0 * 10 + d1);
 }
 
 /** True when the `HH?MM?SS` at `s + 11` is a plausible time of day. */
@@ -106,9 +106,18 @@ export class FastRecordParser {
    * their records (strings and objects) is most of the parser's work and of the garbage it leaves.
    */
   lite = false;
-  /** Process and thread of the line that last returned {@link SKIPPED} (a settings block ends at its own thread). */
+  /** Process of the line that last returned {@link SKIPPED} (a settings block ends at its own thread). */
   skippedPid = 0;
-  skippedTid = '';
+  /** Where the TID of that line is (its string is cut only when asked for: {@link skippedTid}). */
+  private skipKey = 0;
+  private skipLen = 0;
+  private skipText = '';
+  private skipAt = 0;
+  /**
+   * Whether {@link prefix} still has to be built for the clock last checked: lines that are skipped never need their
+   * time, and building it for every new second was a string per line of garbage on a busy log.
+   */
+  private prefixStale = false;
   /** The buffer {@link view} reads (the decoder passes one region for many lines). */
   private viewOf: Buffer | null = null;
   private view: DataView = EMPTY_VIEW;
@@ -160,7 +169,7 @@ export class FastRecordParser {
     const pidStart = p;
     let pid = 0;
     for (let c = DIGIT[b[p]!]!; c >= 0; c = DIGIT[b[++p]!]!) pid = pid * 10 + c;
-    if (p === pidStart || b[p] !== TAB || p >= e) return null;
+    if (p === pidStart || p - pidStart > MAX_PID_DIGITS || b[p] !== TAB || p >= e) return null;
     const tidStart = ++p;
     let tidValue = 0;
     let tidCase = 0; // bit 5 of each character: 0 for A-F, so "A70" and "a70" differ
@@ -176,10 +185,10 @@ export class FastRecordParser {
     const textStart = p + 1;
     const severity = this.body(b, textStart, e);
     if (this.lite && !mayMatterAt(b, textStart + this.bodyAt, e, severity === 'info')) {
-      this.skippedPid = pid;
-      this.skippedTid = this.tid(tidValue * 256 + tidCase, tidEnd - tidStart, text, tidStart + off);
+      this.skipped(pid, tidValue * 256 + tidCase, tidEnd - tidStart, text, tidStart + off);
       return SKIPPED;
     }
+    if (this.prefixStale) this.buildPrefix(text, s + off);
     const ms = m0 * 100 + m1 * 10 + m2;
     if (ms !== this.lastMs) {
       this.lastMs = ms;
@@ -225,13 +234,16 @@ export class FastRecordParser {
     } else {
       while (DIGIT[b[p]!]! >= 0) p++;
     }
-    // A `-` date with 3 fraction digits may be a pasted legacy line; the string parser decides those.
-    if (p === s + 20 || b[p] !== SPACE || (sep === DASH && p === s + 23)) return null;
+    // A `-` date with 3 fraction digits may be a pasted legacy line; the string parser decides those (and lines with
+    // more fraction digits than a clock has, which it does not take as headers).
+    if (p === s + 20 || b[p] !== SPACE || (sep === DASH && p === s + 23) || p - s - 20 > MAX_FRACTION_DIGITS) {
+      return null;
+    }
     const fracEnd = p++;
     const pidStart = p;
     let pid = 0;
     for (let c = DIGIT[b[p]!]!; c >= 0; c = DIGIT[b[++p]!]!) pid = pid * 10 + c;
-    if (p === pidStart || b[p] !== SPACE || p >= e) return null;
+    if (p === pidStart || p - pidStart > MAX_PID_DIGITS || b[p] !== SPACE || p >= e) return null;
     while (b[p] === SPACE) p++;
     const tidStart = p;
     let tidValue = 0;
@@ -251,10 +263,10 @@ export class FastRecordParser {
     while (textStart < stop && b[textStart] === SPACE) textStart++;
     const severity = this.body(b, textStart, e);
     if (this.lite && !mayMatterAt(b, textStart + this.bodyAt, e, severity === 'info')) {
-      this.skippedPid = pid;
-      this.skippedTid = this.tid(-1 - tidValue, tidEnd - tidStart, text, tidStart + off);
+      this.skipped(pid, -1 - tidValue, tidEnd - tidStart, text, tidStart + off);
       return SKIPPED;
     }
+    if (this.prefixStale) this.buildPrefix(text, s + off);
     return {
       line,
       time: this.prefix + text.slice(s + 19 + off, fracEnd + off),
@@ -264,6 +276,27 @@ export class FastRecordParser {
       severity,
       text: textStart < e ? text.slice(textStart + off, ce) : '',
     };
+  }
+
+  /** The TID of the line that last returned {@link SKIPPED}, cut from its text now (call before the next line). */
+  get skippedTid(): string {
+    return this.tid(this.skipKey, this.skipLen, this.skipText, this.skipAt);
+  }
+
+  /** Remembers the skipped line's process and where its TID is. */
+  private skipped(pid: number, key: number, length: number, text: string, at: number): void {
+    this.skippedPid = pid;
+    this.skipKey = key;
+    this.skipLen = length;
+    this.skipText = text;
+    this.skipAt = at;
+  }
+
+  /** {@link prefix} for the clock last checked, from the header at character `t` of `text` (which has that clock). */
+  private buildPrefix(text: string, t: number): void {
+    this.prefix = this.dateT + text.slice(t + 11, t + 19);
+    this.lastMs = -1;
+    this.prefixStale = false;
   }
 
   /**
@@ -302,9 +335,8 @@ export class FastRecordParser {
       return true;
     }
     if (!plausibleClock(b, s)) return false;
-    this.prefix = this.dateT + text.slice(t + 11, t + 19);
     this.clock = clock;
-    this.lastMs = -1;
+    this.prefixStale = true;
     return true;
   }
 
@@ -312,6 +344,7 @@ export class FastRecordParser {
   release(): void {
     this.viewOf = null;
     this.view = EMPTY_VIEW;
+    this.skipText = '';
   }
 
   private viewFor(b: Buffer): DataView {

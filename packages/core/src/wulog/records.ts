@@ -2,6 +2,7 @@
  * One WindowsUpdate.log line to a {@link LogRecord}. Cascade: legacy TAB layout, legacy with TABs turned into spaces,
  * modern Get-WindowsUpdateLog layout, bare message (pasted excerpts). Never drops a line for a missing header.
  */
+import { isCalendarDate, MAX_FRACTION_DIGITS, MAX_PID_DIGITS } from './calendar.js';
 import { severityOf } from './message.js';
 import type { LogRecord } from './types.js';
 
@@ -33,9 +34,11 @@ const KNOWN_COMPONENTS = new Set(
 const DATE_TIME_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
 
 const LEGACY_SPACED =
-  /^(\d{4}-\d{2}-\d{2})[ \t]+(\d{2}:\d{2}:\d{2})[:.](\d{3})[ \t]+(\d+)[ \t]+([0-9A-Fa-f]+)[ \t]+(\S+)[ \t]+(.*)$/;
+  /^(\d{4}-\d{2}-\d{2})[ \t]+(\d{2}:\d{2}:\d{2})[:.](\d{3})[ \t]+(\d{1,10})[ \t]+([0-9A-Fa-f]+)[ \t]+(\S+)[ \t]+(.*)$/;
 /** Modern timestamps that are not the canonical 27 characters (culture variants, trimmed fractions). */
-const MODERN_LOOSE_TIME = /^(\d{4})([/.-])(\d{1,2})\2(\d{1,2}) (\d{1,2})[:.](\d{2})[:.](\d{2})(?:[.,](\d+))? (?=\d)/;
+const MODERN_LOOSE_TIME = new RegExp(
+  String.raw`^(\d{4})([/.-])(\d{1,2})\2(\d{1,2}) (\d{1,2})[:.](\d{2})[:.](\d{2})(?:[.,](\d{1,${MAX_FRACTION_DIGITS}}))? (?=\d)`,
+);
 
 function isDigit(c: number): boolean {
   return c >= ZERO && c <= NINE;
@@ -50,14 +53,15 @@ function digitsAt(text: string, positions: readonly number[]): boolean {
   return true;
 }
 
-/** Month 01–12, day 01–31, hour < 24, minute < 60, second < 61 (leap second) for the fixed positions. */
+/** A real calendar date (calendar.ts), hour < 24, minute < 60, second < 61 (leap second) at the fixed positions. */
 function plausibleFixed(text: string): boolean {
+  const y = Number(text.slice(0, 4));
   const mo = (text.charCodeAt(5) - ZERO) * 10 + text.charCodeAt(6) - ZERO;
   const d = (text.charCodeAt(8) - ZERO) * 10 + text.charCodeAt(9) - ZERO;
   const h = (text.charCodeAt(11) - ZERO) * 10 + text.charCodeAt(12) - ZERO;
   const mi = (text.charCodeAt(14) - ZERO) * 10 + text.charCodeAt(15) - ZERO;
   const s = (text.charCodeAt(17) - ZERO) * 10 + text.charCodeAt(18) - ZERO;
-  return mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 && s < 61;
+  return isCalendarDate(y, mo, d) && h < 24 && mi < 60 && s < 61;
 }
 
 function record(
@@ -93,7 +97,7 @@ function parseLegacyTab(text: string, line: number): LogRecord | null {
   if (t1 < 0) return null;
   let p = 24;
   while (text.charCodeAt(p) === SPACE) p++;
-  if (p === t1) return null;
+  if (p === t1 || t1 - p > MAX_PID_DIGITS) return null;
   let pid = 0;
   for (; p < t1; p++) {
     const c = text.charCodeAt(p);
@@ -126,7 +130,7 @@ function parseModernColumns(text: string, line: number, at: number, time: string
   const pidStart = p;
   let pid = 0;
   for (let c = text.charCodeAt(p); isDigit(c); c = text.charCodeAt(++p)) pid = pid * 10 + c - ZERO;
-  if (p === pidStart || text.charCodeAt(p) !== SPACE) return null;
+  if (p === pidStart || p - pidStart > MAX_PID_DIGITS || text.charCodeAt(p) !== SPACE) return null;
   while (text.charCodeAt(p) === SPACE) p++;
   const tidStart = p;
   while (isDigit(text.charCodeAt(p))) p++;
@@ -159,7 +163,7 @@ function parseModern(text: string, line: number): LogRecord | null {
   ) {
     let p = 20;
     while (isDigit(text.charCodeAt(p))) p++;
-    if (p > 20 && text.charCodeAt(p) === SPACE) {
+    if (p > 20 && p - 20 <= MAX_FRACTION_DIGITS && text.charCodeAt(p) === SPACE) {
       const date = sep === DASH ? text.slice(0, 10) : `${text.slice(0, 4)}-${text.slice(5, 7)}-${text.slice(8, 10)}`;
       const clock =
         tsep === COLON ? text.slice(11, 19) : `${text.slice(11, 13)}:${text.slice(14, 16)}:${text.slice(17, 19)}`;

@@ -5,6 +5,7 @@
  * Pasted copies have the TABs turned into single spaces, so both shapes are read.
  */
 import type { Hresult } from '../hresult/normalize.js';
+import { isCalendarDate } from './calendar.js';
 import { hexCode, hexCodeAt } from './codes.js';
 import { skipBlanks, startsWithAt } from './message.js';
 
@@ -21,9 +22,12 @@ export interface ReportEvent {
 
 const PREFIX = 'REPORT EVENT:';
 const CATEGORIES = 'Software Synchronization|Content Download|Content Install|Pre-Deployment Check|Uninstall';
+// The caller `(.*?)` is trimmed in code: a `\s*` after the lazy group would rescan a run of blanks from every
+// position in it (quadratic), and a REPORT EVENT line of a megabyte of blanks hung the parser. For the same reason
+// the blanks before the caller are taken whole (`(?!\s)`), never given back to it one by one.
 const SPACED = new RegExp(
-  String.raw`^\s*\{[^}]*\}\s+\S+\s+\S+\s+\d+\s+(\d+)(?:\s+\[\w+\])?\s+\d+\s+\{[^}]*\}\s+\d+\s+([0-9A-Fa-f]{1,8})\s+` +
-    String.raw`(.*?)\s*\b(Success|Failure)\s+(${CATEGORIES}|\S+)\s*(.*)$`,
+  String.raw`^\s*\{[^}]*\}\s+\S+\s+\S+\s+\d+\s+(\d+)(?:\s+\[\w+\])?\s+\d+\s+\{[^}]*\}\s+\d+\s+([0-9A-Fa-f]{1,8})\s+(?!\s)` +
+    String.raw`(.*?)\b(Success|Failure)\s+(${CATEGORIES}|\S+)\s*(.*)$`,
 );
 
 function isHexDigit(c: number): boolean {
@@ -70,7 +74,12 @@ export function isReportHead(text: string, at: number): boolean {
 /** The event's own time (`YYYY-MM-DDTHH:MM:SS.mmm`, in the zone it names) from a text {@link isReportHead} accepted. */
 export function reportHeadTime(text: string): string | null {
   const m = HEAD.exec(text);
-  return m === null ? null : `${m[1]}T${m[2]}.${m[3]}`;
+  if (m === null) return null;
+  const [y, mo, d] = m[1]!.split('-').map(Number) as [number, number, number];
+  const [h, mi, sec] = m[2]!.split(':').map(Number) as [number, number, number];
+  // A date that does not exist (a corrupt copy) is no time at all.
+  if (!isCalendarDate(y, mo, d) || h > 23 || mi > 59 || sec > 60) return null;
+  return `${m[1]}T${m[2]}.${m[3]}`;
 }
 
 /** Parses REPORT EVENT fields starting at `from` (after the prefix, or at the event GUID of a bare copy). */
@@ -105,7 +114,7 @@ export function parseReportFields(text: string, from: number): ReportEvent | nul
   return {
     eventId: Number(m[1]),
     hresult: hrField(m[2]),
-    caller: m[3]!,
+    caller: m[3]!.trimEnd(),
     success: m[4] === 'Success',
     category: m[5]!,
     message: m[6]!,

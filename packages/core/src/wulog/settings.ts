@@ -84,8 +84,9 @@ export class SettingsTracker {
   }
 
   /** {@link onOther} for a line known only by its process and thread (it has a header, so both are known). */
-  onOtherThread(pid: number, tid: string): void {
-    if (this.open !== null && this.open.pid === pid && this.open.tid === tid) this.flush();
+  onOtherThread(thread: { readonly skippedPid: number; readonly skippedTid: string }): void {
+    // The TID is read only with a block open: reading it cuts the string.
+    if (this.open !== null && this.open.pid === thread.skippedPid && this.open.tid === thread.skippedTid) this.flush();
   }
 
   /** A line that is not a setting ends the block, unless another thread wrote it in between. */
