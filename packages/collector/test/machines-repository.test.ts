@@ -71,6 +71,15 @@ function fullProjection(): MachineProjection {
     lastSuccessDetectionAt: at(-120),
     lastWua: { lastSearchSuccessDate: at(-120).toISOString(), lastInstallationSuccessDate: null },
     lastGoodbyeAt: at(-1),
+    sourceStates: {
+      'event_channel:Microsoft-Windows-WindowsUpdateClient/Operational': {
+        source: 'event_channel',
+        name: 'Microsoft-Windows-WindowsUpdateClient/Operational',
+        state: 'disabled',
+        reason: 'wevtutil gl reports enabled: false',
+        since: at(-30).toISOString(),
+      },
+    },
   };
 }
 

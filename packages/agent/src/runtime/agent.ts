@@ -13,13 +13,14 @@ import type { Credentials } from '../enroll/credentials.js';
 import { Spool, type SpoolInput } from '../spool/index.js';
 import { LogTailer, detectMode } from '../tail/index.js';
 import { probeWsus, ProbeBackoff } from '../probe/index.js';
-import type { Sources } from '../sources/index.js';
+import { channelStateData, type Sources } from '../sources/index.js';
 import { CollectorClient } from '../transport/client.js';
 import { Loop } from './loop.js';
 import { eventFindingToEvent } from './to-events.js';
 import { LogSink } from './log-sink.js';
 import { failureLog, type FailureLog } from '../log/log-on-change.js';
 import { migrateLegacyCheckpoint } from './migrate-checkpoint.js';
+import { SourceStateReporter } from './source-state.js';
 import { SPOOL_DIR_NAME, TAIL_CURSOR_KEY, tailCursorFrom, type TailCursor } from './tail-cursor.js';
 
 /** The agent's version, reported in hello. */
@@ -50,6 +51,7 @@ export class Agent {
   private wsusUrl: string | null = null;
   mode: 'log' | 'event' = 'event';
   private probeFailures: FailureLog | null = null;
+  private sourceStates!: SourceStateReporter;
 
   constructor(private readonly deps: AgentDeps) {}
 
@@ -78,6 +80,8 @@ export class Agent {
     const decision = await detectMode(this.deps.logPath);
     this.mode = decision.mode;
     log.info({ mode: this.mode, reason: decision.reason, logPath: this.deps.logPath }, `running in ${this.mode} mode`);
+    const sourcesLog = log.child({ component: 'sources' });
+    this.sourceStates = new SourceStateReporter({ append: (events) => this.append(events), log: sourcesLog });
     this.client = new CollectorClient(this.spool, {
       url: config.collectorUrl,
       token: this.deps.credentials.token,
@@ -95,6 +99,10 @@ export class Agent {
       reconnectBaseMs: config.reconnect.baseMs,
       reconnectCapMs: config.reconnect.capMs,
       log: log.child({ component: 'transport' }),
+      onWelcome: (protocol) =>
+        void this.sourceStates.negotiated(protocol).catch((err: unknown) => {
+          sourcesLog.warn({ err }, 'source states not spooled; sent with the next change or welcome');
+        }),
     });
     await this.append([
       { time: new Date().toISOString(), kind: 'agent_started', data: { version: AGENT_VERSION, mode: this.mode } },
@@ -102,7 +110,7 @@ export class Agent {
     this.client.start();
 
     const i = config.intervals;
-    const loopLog = log.child({ component: 'sources' });
+    const loopLog = sourcesLog;
     this.probeFailures = failureLog(log.child({ component: 'probe' }), 'WSUS probe');
     this.loops.push(new Loop('policy', () => this.pollPolicy().then(() => i.policySeconds * 1000), loopLog, 60_000));
     const backoff = new ProbeBackoff({
@@ -112,8 +120,13 @@ export class Agent {
     });
     this.loops.push(new Loop('probe', () => this.probe(backoff), loopLog, i.probeSeconds * 1000));
     this.loops.push(new Loop('wua', () => this.pollWua().then(() => i.wuaSeconds * 1000), loopLog, 60_000));
-    if (this.mode === 'event')
+    if (this.mode === 'event') {
       this.loops.push(new Loop('events', () => this.pollEvents(), loopLog, i.eventSeconds * 1000));
+      // Only event mode reads the channel: in log mode the text log is the source and the channel's state is moot.
+      this.loops.push(
+        new Loop('channel', () => this.pollChannel().then(() => i.policySeconds * 1000), loopLog, 60_000),
+      );
+    }
     // Policy first: the probe needs the WSUS URL.
     await this.loops[0]!.trigger();
     for (const l of this.loops) l.start();
@@ -209,6 +222,11 @@ export class Agent {
     if (json === this.lastWuaJson) return;
     this.lastWuaJson = json;
     await this.append([{ time: new Date().toISOString(), kind: 'wua', data: wua }]);
+  }
+
+  private async pollChannel(): Promise<void> {
+    const state = await this.deps.sources.channel.read();
+    if (state) await this.sourceStates.observe(channelStateData(state));
   }
 
   private async pollEvents(): Promise<number> {

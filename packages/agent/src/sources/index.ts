@@ -54,7 +54,14 @@ export {
 export type { WindowsWuaSourceOptions } from './wua.js';
 export { NETSH_PROXY_ARGS, PROXY_FILE, fileProxySource, parseNetshProxy, windowsProxySource } from './proxy.js';
 export type { WindowsProxySourceOptions } from './proxy.js';
-export { parseChannelConfig, readChannelState } from './channel.js';
-export type { ChannelState } from './channel.js';
+export {
+  CHANNEL_FILE,
+  channelStateData,
+  fileChannelStateSource,
+  parseChannelConfig,
+  readChannelState,
+  windowsChannelStateSource,
+} from './channel.js';
+export type { ChannelState, ChannelStateSource } from './channel.js';
 export { createSources } from './factory.js';
 export type { CreateSourcesOptions } from './factory.js';

@@ -77,6 +77,8 @@ export interface ClientOptions {
   log: Logger;
   /** Called when the collector refuses the token (401): the agent must be re-enrolled. */
   onUnauthorized?: () => void;
+  /** Called on each welcome with the negotiated protocol version (the agent sends newer kinds only when it allows). */
+  onWelcome?: (protocol: number) => void;
 }
 
 type State = 'idle' | 'connecting' | 'streaming' | 'backoff' | 'stopped';
@@ -212,6 +214,7 @@ export class CollectorClient {
       this.sentUpTo = Math.max(this.queue.ackedSeq, frame.ackedSeq);
       this.inFlight.clear();
       this.startHeartbeat();
+      this.opts.onWelcome?.(frame.protocol);
       this.delivery.recovered();
       this.opts.log.info(
         { ackedSeq: frame.ackedSeq, pending: this.queue.lastSeq - this.sentUpTo },

@@ -2,7 +2,8 @@
  * Folding events into a machine's current state (pure). The ingest writes events append-only and keeps
  * this projection on the machine row, so status and queries never rescan history.
  */
-import { DetectionData, ProbeData, type WireEvent } from '@wuwatch/core';
+import { DetectionData, ProbeData, SourceStateData, type WireEvent } from '@wuwatch/core';
+import type { SourceStateFact } from '../status/source-state.js';
 import type { AssessmentFacts } from '../status/types.js';
 
 /** The per-machine state derived from its events. */
@@ -23,6 +24,8 @@ export interface MachineProjection {
   lastSuccessDetectionAt: Date | null;
   lastWua: unknown;
   lastGoodbyeAt: Date | null;
+  /** The agent's sources by `source:name` as last reported (`source_state`, protocol 2); null before any report. */
+  sourceStates: Record<string, SourceStateFact> | null;
 }
 
 /** A projection for a machine with no events yet. */
@@ -44,6 +47,7 @@ export function emptyProjection(): MachineProjection {
     lastSuccessDetectionAt: null,
     lastWua: null,
     lastGoodbyeAt: null,
+    sourceStates: null,
   };
 }
 
@@ -115,6 +119,16 @@ function applyProbe(s: MachineProjection, at: Date, p: ProbeData): MachineProjec
   };
 }
 
+function applySourceState(s: MachineProjection, at: Date, d: SourceStateData): MachineProjection {
+  const key = `${d.source}:${d.name}`;
+  const before = s.sourceStates?.[key];
+  // An unchanged state keeps the time it began; a report older than the one kept (out of order) changes nothing.
+  if (before && Date.parse(before.since) > at.getTime()) return s;
+  if (before && before.state === d.state && before.reason === d.reason) return s;
+  const fact: SourceStateFact = { ...d, since: at.toISOString() };
+  return { ...s, sourceStates: { ...s.sourceStates, [key]: fact } };
+}
+
 function dateOrNull(v: unknown): Date | null {
   if (typeof v !== 'string') return null;
   const d = new Date(v);
@@ -152,6 +166,11 @@ export function applyEvents(
         if (lastSearch && (!s.lastSuccessDetectionAt || lastSearch > s.lastSuccessDetectionAt)) {
           s = { ...s, lastSuccessDetectionAt: lastSearch };
         }
+        break;
+      }
+      case 'source_state': {
+        const d = SourceStateData.safeParse(e.data);
+        if (d.success) s = applySourceState(s, at, d.data);
         break;
       }
       case 'agent_stopping':

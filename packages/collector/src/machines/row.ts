@@ -30,6 +30,7 @@ export const PROJECTION_COLUMNS = {
   lastSuccessDetectionAt: { column: 'last_success_detection_at' },
   lastWua: { column: 'last_wua', jsonb: true },
   lastGoodbyeAt: { column: 'last_goodbye_at' },
+  sourceStates: { column: 'source_states', jsonb: true },
 } as const satisfies Record<keyof MachineProjection, ColumnSpec>;
 
 /** The projection's fields in a fixed order (the order of the UPDATE's parameters). */
@@ -89,5 +90,6 @@ export function toFacts(r: MachineStateRow, p: MachineProjection, now: Date, con
     consecutiveDetectionFailures: p.consecutiveDetectionFailures,
     firstFailureAt: p.firstFailureAt,
     lastSuccessDetectionAt: p.lastSuccessDetectionAt,
+    sourceStates: p.sourceStates ? Object.values(p.sourceStates) : [],
   };
 }

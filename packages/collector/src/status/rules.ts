@@ -6,6 +6,7 @@
  */
 import { STATUS_PRECEDENCE, describeHresult, failingStreak, probeReach, type HresultDescription } from '@wuwatch/core';
 import type { MachineFacts, MachineStatus, StatusReason, StatusThresholds, StatusVerdict } from './types.js';
+import { sourceStateReasons } from './source-state.js';
 
 const HOUR = 3_600_000;
 
@@ -142,6 +143,7 @@ export function computeStatus(f: MachineFacts, t: StatusThresholds): StatusVerdi
   const silent = silentReason(f, t);
   if (silent) reasons.push(silent);
   reasons.push(...policyReasons(f), ...probeReasons(f), ...detectionReasons(f));
+  reasons.push(...sourceStateReasons(f.sourceStates));
   const stale = staleReason(f, t);
   if (stale) reasons.push(stale);
   if (reasons.length === 0) {
