@@ -14,7 +14,8 @@ import { Spool, type SpoolInput } from '../spool/index.js';
 import { LogTailer, detectMode } from '../tail/index.js';
 import { probeWsus, ProbeBackoff } from '../probe/index.js';
 import { channelStateData, type Sources } from '../sources/index.js';
-import { CollectorClient } from '../transport/client.js';
+import { CollectorClient, type OutboundQueue } from '../transport/client.js';
+import type { AgentMetricsSnapshot } from '../metrics/index.js';
 import { Loop } from './loop.js';
 import { eventFindingToEvent } from './to-events.js';
 import { LogSink } from './log-sink.js';
@@ -52,6 +53,9 @@ export class Agent {
   mode: 'log' | 'event' = 'event';
   private probeFailures: FailureLog | null = null;
   private sourceStates!: SourceStateReporter;
+  private hostname = '';
+  private lastDeliveryAt: Date | null = null;
+  private lastProbe: AgentMetricsSnapshot['probe'] = null;
 
   constructor(private readonly deps: AgentDeps) {}
 
@@ -82,11 +86,12 @@ export class Agent {
     log.info({ mode: this.mode, reason: decision.reason, logPath: this.deps.logPath }, `running in ${this.mode} mode`);
     const sourcesLog = log.child({ component: 'sources' });
     this.sourceStates = new SourceStateReporter({ append: (events) => this.append(events), log: sourcesLog });
-    this.client = new CollectorClient(this.spool, {
+    this.hostname = config.hostname ?? osHostname();
+    this.client = new CollectorClient(this.deliveryQueue(), {
       url: config.collectorUrl,
       token: this.deps.credentials.token,
       agentId: this.deps.credentials.agentId,
-      hostname: config.hostname ?? osHostname(),
+      hostname: this.hostname,
       osVersion: this.deps.osVersion ?? `${process.platform} ${release()}`,
       agentVersion: AGENT_VERSION,
       mode: this.mode,
@@ -131,6 +136,40 @@ export class Agent {
     await this.loops[0]!.trigger();
     for (const l of this.loops) l.start();
     if (this.mode === 'log') await this.startTail();
+  }
+
+  /** The spool as the client sees it, noting when the collector last acknowledged events (for the metrics). */
+  private deliveryQueue(): OutboundQueue {
+    const spool = this.spool;
+    return {
+      get ackedSeq() {
+        return spool.ackedSeq;
+      },
+      get lastSeq() {
+        return spool.lastSeq;
+      },
+      peekRaw: (afterSeq, maxCount, maxBytes) => spool.peekRaw(afterSeq, maxCount, maxBytes),
+      ack: async (upTo) => {
+        await spool.ack(upTo);
+        this.lastDeliveryAt = new Date();
+      },
+      setAside: (seq, reason) => spool.setAside(seq, reason),
+    };
+  }
+
+  /** What the metrics endpoint shows of this agent (plain data, read at each scrape). */
+  metricsSnapshot(): AgentMetricsSnapshot {
+    const running = this.state === 'running' || this.state === 'stopping';
+    return {
+      machine: this.hostname,
+      mode: this.mode,
+      spool: running ? this.spoolStats : { lastSeq: 0, ackedSeq: 0, pending: 0 },
+      lastDeliveryAt: this.lastDeliveryAt,
+      connected: running && this.client.status === 'streaming',
+      protocol: running ? this.sourceStates.negotiatedProtocol : null,
+      probe: this.lastProbe,
+      sources: running ? this.sourceStates.states().map((s) => s.data) : [],
+    };
   }
 
   private async startTail(): Promise<void> {
@@ -205,6 +244,7 @@ export class Agent {
       ...(ca ? { ca, caLabel: `wsusCaFile ${wsusCaFile}` } : {}),
     });
     await this.append([{ time: new Date().toISOString(), kind: 'probe', data: result }]);
+    this.lastProbe = { at: new Date(), ok: result.ok, class: result.class };
     if (result.ok) this.probeFailures?.recovered({ url: result.url });
     else
       this.probeFailures?.failed({
