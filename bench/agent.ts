@@ -14,7 +14,9 @@
  *   run by Debian's Wine, whose own libraries count in the process's RSS (what Windows reports will differ);
  *   skipped, and said so, when the exe or Wine is missing.
  * Writes bench/results/agent.json. Run with `node --conditions=wuwatch-source --import tsx bench/agent.ts`
- * (BENCH_IDLE_SECONDS and BENCH_BACKLOG_MB shorten it; BENCH_AGENT_NODE_ARGS passes node flags to the agents).
+ * (BENCH_IDLE_SECONDS and BENCH_BACKLOG_MB shorten it; BENCH_AGENT_NODE_ARGS passes node flags to the agents;
+ * BENCH_AGENT_ONLY=idle runs the idle part alone and prints it without writing the results file).
+ * The idle part also measures bare Node (`setInterval` and nothing else) the same way: the floor under the agent's RSS.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -38,6 +40,7 @@ const CLK_TCK = 100;
 const CATCH_UP_RUNS = Number(process.env.BENCH_CATCH_UP_RUNS ?? 3);
 // Extra node flags for the agent processes, e.g. BENCH_AGENT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
 const NODE_ARGS = (process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const ONLY_IDLE = process.env.BENCH_AGENT_ONLY === 'idle';
 
 function procStats(pid: number): { cpuSeconds: number; rssMb: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -236,6 +239,10 @@ async function main(): Promise<void> {
       prev = cur;
     }
     await stopAgent(idle);
+    // The floor: the same Node with nothing but a timer, sampled the same way.
+    const bare = spawn(process.execPath, [...NODE_ARGS, '-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    const bareSamples = await idleSamples(bare.pid!);
+    await stopAgent(bare);
     const first = samples[0]!;
     const totalCpu = samples.reduce((a, x) => a + x.cpu, 0) / samples.length;
     results.idle = {
@@ -245,9 +252,12 @@ async function main(): Promise<void> {
       rssMbMedian: +median(samples.map((x) => x.rss)).toFixed(1),
       rssMbMax: +Math.max(...samples.map((x) => x.rss)).toFixed(1),
       rssMbFirst: +first.rss.toFixed(1),
-      targets: { cpuPercent: 1, rssMb: 60 },
+      bareNodeRssMbMedian: +median(bareSamples.map((x) => x.rss)).toFixed(1),
+      nodeArgs: NODE_ARGS.join(' '),
+      targets: { cpuPercent: 1, rssMb: 50 },
     };
     process.stdout.write(`idle: ${JSON.stringify(results.idle)}\n`);
+    if (ONLY_IDLE) return;
     results.idleSeaWine = await idleSeaUnderWine(tc, root, wsus.url);
     process.stdout.write(`idle (SEA under Wine): ${JSON.stringify(results.idleSeaWine)}\n`);
 
@@ -316,6 +326,7 @@ async function main(): Promise<void> {
     await tc.close();
     await rm(root, { recursive: true, force: true });
   }
+  if (ONLY_IDLE) return;
   mkdirSync(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
   writeFileSync(
     fileURLToPath(new URL('./results/agent.json', import.meta.url)),

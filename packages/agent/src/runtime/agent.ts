@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { hostname as osHostname, release } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { assessPolicy, eventToFinding, type WireEvent } from '@wuwatch/core';
+import { assessPolicy, assessUpdateSources, eventToFinding, osBuildOf, type WireEvent } from '@wuwatch/core';
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../config/schema.js';
 import type { Credentials } from '../enroll/credentials.js';
@@ -219,8 +219,22 @@ export class Agent {
     this.wsusUrl = a.source === 'wsus' ? a.wsusUrl : null;
     if (json === this.lastPolicyJson) return;
     this.lastPolicyJson = json;
+    // Group Policy and the MDM store together (Dual Scan, per-class sources, MDM values and conflicts): core's
+    // assessment of both, logged with the policy it read.
+    const sources = assessUpdateSources({
+      policy,
+      mdm: mdm ?? null,
+      osBuild: osBuildOf(this.deps.osVersion ?? release()),
+    });
     this.deps.log.info(
-      { source: a.source, wsusUrl: a.wsusUrl, problems: a.problems.map((p) => p.code) },
+      {
+        source: a.source,
+        wsusUrl: a.wsusUrl,
+        problems: a.problems.map((p) => p.code),
+        mdm: mdm?.present ?? null,
+        updateSources: sources.summary,
+        sourceFindings: sources.findings.map((f) => f.code),
+      },
       'Windows Update policy read',
     );
     await this.append([

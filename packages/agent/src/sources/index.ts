@@ -10,6 +10,7 @@ export type {
   WuaSource,
 } from './types.js';
 export {
+  MDM_CONFLICT_FILE,
   MDM_POLICY_FILE,
   MDM_QUERY_KEYS,
   POLICY_FILE,
