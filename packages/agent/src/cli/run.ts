@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { hostname as osHostname } from 'node:os';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import { pino, type Logger } from 'pino';
 import { loadAgentConfig } from '../config/load.js';
 import type { AgentConfig } from '../config/schema.js';
@@ -46,8 +47,25 @@ function configFrom(args: string[], io: CliIo) {
   return { config, force: values.force };
 }
 
+/**
+ * The young generation's cap for the resident agent, in MB per semi-space (V8's default grows to 16). A catch-up at
+ * start grows it and V8 never gives it back while the agent idles for weeks: measured here, the idle agent's new space
+ * held 6.1 MB with the default and 1.0 MB with this cap, about 5 MB of RSS (issue 12). Set at the start of `run`,
+ * before the heap grows (V8 reads it when it sizes new space; set later it changes nothing); a
+ * `--max-semi-space-size` given on the command line or in NODE_OPTIONS wins.
+ */
+export const RUN_SEMI_SPACE_MB = 2;
+
+/** Applies {@link RUN_SEMI_SPACE_MB} unless the process was started with its own semi-space size. */
+export function capYoungGeneration(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
+  const given = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].some((a) => /^--max-semi-space-size\b/.test(a));
+  if (!given) setFlagsFromString(`--max-semi-space-size=${RUN_SEMI_SPACE_MB}`);
+  return !given;
+}
+
 /** Runs the agent in the foreground until SIGINT/SIGTERM (a graceful drain); `--files ROOT` runs files mode. */
 export async function runCommand(args: string[], io: CliIo): Promise<number> {
+  capYoungGeneration(process.execArgv, process.env.NODE_OPTIONS);
   const { values } = parseArgs({ args, options: OPTIONS, strict: true });
   if (values.files !== undefined) return (await import('./files-mode.js')).runFilesMode(values, io);
   const { config } = configFrom(args, io);
