@@ -3,7 +3,6 @@
 import { join } from 'node:path';
 import { hostname as osHostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
 import { pino, type Logger } from 'pino';
 import { loadAgentConfig } from '../config/load.js';
 import type { AgentConfig } from '../config/schema.js';
@@ -47,26 +46,8 @@ function configFrom(args: string[], io: CliIo) {
   return { config, force: values.force };
 }
 
-/**
- * The young generation's cap for the resident agent, in MB per semi-space (V8's default grows to 16). The start-up
- * catch-up grows new space and only V8's memory reducer gives it back, a minute or so later: measured here, 10 s
- * after start new space held 6.1 MB by default and 1.0 MB with this cap (RSS 74 → 69 MB); over bench:agent's 60 s
- * idle window the medians were 68.4 and 67.6 MB. Catch-up speed showed no loss (noise on a loaded machine dominated).
- * Set at the start of `run`, before the heap grows (set later it changes nothing); a `--max-semi-space-size` given on
- * the command line or in NODE_OPTIONS wins.
- */
-export const RUN_SEMI_SPACE_MB = 2;
-
-/** Applies {@link RUN_SEMI_SPACE_MB} unless the process was started with its own semi-space size. */
-export function capYoungGeneration(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
-  const given = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].some((a) => /^--max-semi-space-size\b/.test(a));
-  if (!given) setFlagsFromString(`--max-semi-space-size=${RUN_SEMI_SPACE_MB}`);
-  return !given;
-}
-
 /** Runs the agent in the foreground until SIGINT/SIGTERM (a graceful drain); `--files ROOT` runs files mode. */
 export async function runCommand(args: string[], io: CliIo): Promise<number> {
-  capYoungGeneration(process.execArgv, process.env.NODE_OPTIONS);
   const { values } = parseArgs({ args, options: OPTIONS, strict: true });
   if (values.files !== undefined) return (await import('./files-mode.js')).runFilesMode(values, io);
   const { config } = configFrom(args, io);
