@@ -14,7 +14,9 @@
  *   run by Debian's Wine, whose own libraries count in the process's RSS (what Windows reports will differ);
  *   skipped, and said so, when the exe or Wine is missing.
  * Writes bench/results/agent.json. Run with `node --conditions=wuwatch-source --import tsx bench/agent.ts`
- * (BENCH_IDLE_SECONDS and BENCH_BACKLOG_MB shorten it; BENCH_AGENT_NODE_ARGS passes node flags to the agents).
+ * (BENCH_IDLE_SECONDS and BENCH_BACKLOG_MB shorten it; BENCH_AGENT_NODE_ARGS passes node flags to the agents;
+ * BENCH_AGENT_ONLY=idle or =catchup runs that part alone and prints it without writing the results file).
+ * The idle part also measures bare Node (`setInterval` and nothing else) the same way: the floor under the agent's RSS.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -38,6 +40,8 @@ const CLK_TCK = 100;
 const CATCH_UP_RUNS = Number(process.env.BENCH_CATCH_UP_RUNS ?? 3);
 // Extra node flags for the agent processes, e.g. BENCH_AGENT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
 const NODE_ARGS = (process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** `idle` or `catchup` runs that part alone (printed, bench/results/agent.json left as it is). */
+const ONLY = process.env.BENCH_AGENT_ONLY ?? '';
 
 function procStats(pid: number): { cpuSeconds: number; rssMb: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -221,33 +225,42 @@ async function main(): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'wuwatch-bench-agent-'));
   const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
   try {
-    // Idle: a small log, caught up, then nothing new.
-    const idleDir = await makeSimDir(root, 'idle', wsus.url, cycle('2026-01-01', 0, wsus.url, null));
-    const idleCreds = await enrollAgent(tc, 'idle');
-    await writeCredentials(join(idleDir, 'state'), { ...idleCreds, collectorUrl: tc.url });
-    const idle = startAgent(['run', '--collector', tc.url, '--simulate', idleDir, '--hostname', 'idle']);
-    await sleep(5000);
-    const samples: { cpu: number; rss: number }[] = [];
-    let prev = procStats(idle.pid!);
-    for (let s = 0; s < IDLE_SECONDS; s++) {
-      await sleep(1000);
-      const cur = procStats(idle.pid!);
-      samples.push({ cpu: (cur.cpuSeconds - prev.cpuSeconds) * 100, rss: cur.rssMb });
-      prev = cur;
+    if (ONLY === '' || ONLY === 'idle') {
+      // Idle: a small log, caught up, then nothing new.
+      const idleDir = await makeSimDir(root, 'idle', wsus.url, cycle('2026-01-01', 0, wsus.url, null));
+      const idleCreds = await enrollAgent(tc, 'idle');
+      await writeCredentials(join(idleDir, 'state'), { ...idleCreds, collectorUrl: tc.url });
+      const idle = startAgent(['run', '--collector', tc.url, '--simulate', idleDir, '--hostname', 'idle']);
+      await sleep(5000);
+      const samples: { cpu: number; rss: number }[] = [];
+      let prev = procStats(idle.pid!);
+      for (let s = 0; s < IDLE_SECONDS; s++) {
+        await sleep(1000);
+        const cur = procStats(idle.pid!);
+        samples.push({ cpu: (cur.cpuSeconds - prev.cpuSeconds) * 100, rss: cur.rssMb });
+        prev = cur;
+      }
+      await stopAgent(idle);
+      // The floor: the same Node with nothing but a timer, sampled the same way.
+      const bare = spawn(process.execPath, [...NODE_ARGS, '-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+      const bareSamples = await idleSamples(bare.pid!);
+      await stopAgent(bare);
+      const first = samples[0]!;
+      const totalCpu = samples.reduce((a, x) => a + x.cpu, 0) / samples.length;
+      results.idle = {
+        seconds: IDLE_SECONDS,
+        cpuPercentMean: +totalCpu.toFixed(3),
+        cpuPercentMedian: +median(samples.map((x) => x.cpu)).toFixed(3),
+        rssMbMedian: +median(samples.map((x) => x.rss)).toFixed(1),
+        rssMbMax: +Math.max(...samples.map((x) => x.rss)).toFixed(1),
+        rssMbFirst: +first.rss.toFixed(1),
+        bareNodeRssMbMedian: +median(bareSamples.map((x) => x.rss)).toFixed(1),
+        nodeArgs: NODE_ARGS.join(' '),
+        targets: { cpuPercent: 1, rssMb: 50 },
+      };
+      process.stdout.write(`idle: ${JSON.stringify(results.idle)}\n`);
     }
-    await stopAgent(idle);
-    const first = samples[0]!;
-    const totalCpu = samples.reduce((a, x) => a + x.cpu, 0) / samples.length;
-    results.idle = {
-      seconds: IDLE_SECONDS,
-      cpuPercentMean: +totalCpu.toFixed(3),
-      cpuPercentMedian: +median(samples.map((x) => x.cpu)).toFixed(3),
-      rssMbMedian: +median(samples.map((x) => x.rss)).toFixed(1),
-      rssMbMax: +Math.max(...samples.map((x) => x.rss)).toFixed(1),
-      rssMbFirst: +first.rss.toFixed(1),
-      targets: { cpuPercent: 1, rssMb: 60 },
-    };
-    process.stdout.write(`idle: ${JSON.stringify(results.idle)}\n`);
+    if (ONLY === 'idle') return;
     results.idleSeaWine = await idleSeaUnderWine(tc, root, wsus.url);
     process.stdout.write(`idle (SEA under Wine): ${JSON.stringify(results.idleSeaWine)}\n`);
 
@@ -271,6 +284,7 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`catch-up (realistic log text): ${JSON.stringify(results.catchUpRealistic)}\n`);
 
+    if (ONLY === 'catchup') return;
     // End to end: a fresh agent on the same backlog with the collector up, until the collector has every event.
     const creds = await enrollAgent(tc, 'backlog');
     const e2eState = join(root, 'e2e-state');
@@ -316,6 +330,7 @@ async function main(): Promise<void> {
     await tc.close();
     await rm(root, { recursive: true, force: true });
   }
+  if (ONLY !== '') return;
   mkdirSync(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
   writeFileSync(
     fileURLToPath(new URL('./results/agent.json', import.meta.url)),

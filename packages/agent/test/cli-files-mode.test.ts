@@ -11,7 +11,10 @@ import { api, startTestCollector } from '../../collector/test/helpers/collector.
 import { startWsusStandin } from './helpers/wsus-standin.js';
 import { cycles, waitFor } from './helpers/sim.js';
 import { ROOT, WinePrefix, windowsPackage, winePath } from './helpers/wine.js';
+import { assessUpdateSources } from '@wuwatch/core';
 import { folderUtcOffset, machineFolders } from '../src/cli/files-mode.js';
+import { RecordingRunner } from '../src/platform/index.js';
+import { createSources } from '../src/sources/index.js';
 import { mirrorLog } from '../src/cli/log-mirror.js';
 
 test.before(() => {
@@ -39,6 +42,17 @@ test('wuwatch-export.cmd on a Windows 7 prefix → share → files-mode agent �
       const r = await wine.wine(argv);
       t.is(r.code, 0, r.stdout + r.stderr);
     }
+    // And the MDM (Intune) store beside it, as Policy CSP - Update writes it: a deferral, and MDM winning conflicts.
+    const mdmKey = 'HKLM\\SOFTWARE\\Microsoft\\PolicyManager\\current\\device';
+    const mdmValues = [
+      ['reg', 'add', `${mdmKey}\\Update`, '/v', 'DeferQualityUpdatesPeriodInDays', '/t', 'REG_DWORD', '/d', '7', '/f'],
+      ['reg', 'add', `${mdmKey}\\Update`, '/v', 'ExcludeWUDriversInQualityUpdate', '/t', 'REG_DWORD', '/d', '1', '/f'],
+      ['reg', 'add', `${mdmKey}\\ControlPolicyConflict`, '/v', 'MDMWinsOverGP', '/t', 'REG_DWORD', '/d', '1', '/f'],
+    ];
+    for (const argv of mdmValues) {
+      const r = await wine.wine(argv);
+      t.is(r.code, 0, r.stdout + r.stderr);
+    }
     const today = new Date().toISOString().slice(0, 10);
     await writeFile(join(wine.driveC, 'windows', 'WindowsUpdate.log'), cycles(today, 0, 2, wsus.url, '0x80244022'));
     await copyFile(
@@ -48,7 +62,12 @@ test('wuwatch-export.cmd on a Windows 7 prefix → share → files-mode agent �
     await mkdir(share); // the share exists; each server makes its own folder in it
     const exported = await wine.wine(['cmd', '/c', 'C:\\wuwatch-export.cmd', winePath(share)]);
     t.is(exported.code, 0, exported.stdout + exported.stderr);
-    // A second server with the same policy, by another computer name.
+    // A second server with the same Group Policy and no MDM store at all (most old servers): the missing keys must
+    // not fail the script, and leave empty exports.
+    for (const key of ['Update', 'ControlPolicyConflict']) {
+      const r = await wine.wine(['reg', 'delete', `${mdmKey}\\${key}`, '/f']);
+      t.is(r.code, 0, r.stdout + r.stderr);
+    }
     const second = await wine.wine([
       'cmd',
       '/c',
@@ -59,9 +78,37 @@ test('wuwatch-export.cmd on a Windows 7 prefix → share → files-mode agent �
     const { names } = await machineFolders(share);
     t.is(names.length, 2, names.join(','));
     t.true(names.includes('SRV-2012R2'));
+    const first = names.find((n) => n !== 'SRV-2012R2')!;
+    const mdmOf = async (n: string) => {
+      const sources = createSources({
+        platform: 'simulate',
+        simulateDir: join(share, n),
+        runner: new RecordingRunner(),
+        stateDir: work,
+      });
+      return { policy: await sources.policy.read(), mdm: await sources.policy.readMdm() };
+    };
+    const withMdm = await mdmOf(first);
+    t.like(withMdm.mdm, {
+      present: true,
+      mdmWinsOverGp: 1,
+      update: { DeferQualityUpdatesPeriodInDays: 7, ExcludeWUDriversInQualityUpdate: 1 },
+    });
+    // Core's assessment reads both stores: WSUS by Group Policy plus an MDM deferral is Dual Scan (build unknown).
+    const assessed = assessUpdateSources(withMdm);
+    t.true(
+      assessed.findings.some((f) => f.code === 'MDM_POLICY'),
+      JSON.stringify(assessed.findings),
+    );
+    t.true(
+      assessed.findings.some((f) => f.code === 'DUAL_SCAN_POSSIBLE'),
+      JSON.stringify(assessed.findings),
+    );
+    t.like((await mdmOf('SRV-2012R2')).mdm, { present: false, mdmWinsOverGp: null });
     for (const n of names) {
       const files = await readdir(join(share, n));
-      for (const f of ['WindowsUpdate.log', 'policy.reg', 'proxy.txt']) t.true(files.includes(f), `${n}/${f}`);
+      for (const f of ['WindowsUpdate.log', 'policy.reg', 'mdm.reg', 'mdm-conflict.reg', 'proxy.txt'])
+        t.true(files.includes(f), `${n}/${f}`);
       t.false(
         files.some((f) => f.endsWith('.tmp')),
         'no half-written files left',
@@ -89,6 +136,17 @@ test('wuwatch-export.cmd on a Windows 7 prefix → share → files-mode agent �
     });
     t.is(machines.length, 2);
     for (const m of machines) t.is(m.last_detection_hresult, '0x80244022', m.hostname);
+    // The files-mode agent sent the MDM store with the policy, and logged core's assessment of both.
+    const detail = await api<{ recentEvents: { kind: string; data: { mdm?: { present: boolean } } }[] }>(
+      tc,
+      'GET',
+      `/v1/machines/${machines.find((m) => m.hostname === first)!.id}`,
+    );
+    t.true(detail.body.recentEvents.some((e) => e.kind === 'policy' && e.data.mdm?.present === true));
+    const policyLine = output
+      .split('\n')
+      .filter((l) => l.includes('Windows Update policy read') && l.includes(`"machine":"${first}"`));
+    t.regex(policyLine.join('\n'), /"sourceFindings":\[[^\]]*"DUAL_SCAN_POSSIBLE"/);
     // State lives outside the share: the old servers cannot touch an agent's token.
     for (const n of names) t.false((await readdir(join(share, n))).includes('state'));
     t.deepEqual((await readdir(join(work, 'state', 'files'))).sort(), [...names].sort());

@@ -5,7 +5,16 @@ import { fileURLToPath } from 'node:url';
 import { makeError } from '@wuwatch/core';
 import { RecordingRunner } from '../src/platform/index.js';
 import type { CommandRunner } from '../src/platform/index.js';
-import { parseChannelConfig, readChannelState } from '../src/sources/index.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CHANNEL_FILE,
+  channelStateData,
+  createSources,
+  parseChannelConfig,
+  readChannelState,
+} from '../src/sources/index.js';
 import { diagnose } from '../src/diagnose/index.js';
 import { parsePolicy } from '@wuwatch/core';
 
@@ -54,4 +63,40 @@ test('diagnose: a disabled channel is a problem with the command that enables it
   });
   t.true(none.findings.some((f) => f.code === 'NO_WEVTUTIL' && f.severity === 'note'));
   t.not(none.verdict, 'problem', 'the rest of the verdict stands on policy, probe and WUA');
+});
+
+test('the wire data of each state: a missing wevtutil and unreadable output are both unavailable, with the detail', (t) => {
+  const name = 'Microsoft-Windows-WindowsUpdateClient/Operational';
+  t.deepEqual(channelStateData({ state: 'enabled' }), {
+    source: 'event_channel',
+    name,
+    state: 'enabled',
+    reason: null,
+  });
+  t.like(channelStateData({ state: 'disabled' }), { state: 'disabled' });
+  t.like(channelStateData({ state: 'no_wevtutil', detail: 'C:\\Windows\\System32\\wevtutil.exe was not found' }), {
+    state: 'unavailable',
+    reason: 'C:\\Windows\\System32\\wevtutil.exe was not found',
+  });
+  t.like(channelStateData({ state: 'unknown', detail: 'wevtutil gl printed nothing' }), {
+    state: 'unavailable',
+    reason: 'wevtutil gl printed nothing',
+  });
+});
+
+test('a simulate folder: the captured wevtutil gl output decides; without it nothing is known (not "disabled")', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'wuwatch-channel-'));
+  try {
+    const sources = createSources({
+      platform: 'simulate',
+      simulateDir: dir,
+      runner: new RecordingRunner(),
+      stateDir: dir,
+    });
+    t.is(await sources.channel.read(), null);
+    await writeFile(join(dir, CHANNEL_FILE), fixture('gl-operational-disabled.txt'));
+    t.deepEqual(await sources.channel.read(), { state: 'disabled' });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -127,6 +127,15 @@ function fullProjection(): MachineProjection {
       },
     },
     lastInstallFailureAt: at(-3),
+    sourceStates: {
+      'event_channel:Microsoft-Windows-WindowsUpdateClient/Operational': {
+        source: 'event_channel',
+        name: 'Microsoft-Windows-WindowsUpdateClient/Operational',
+        state: 'disabled',
+        reason: 'wevtutil gl reports enabled: false',
+        since: at(-30).toISOString(),
+      },
+    },
   };
 }
 

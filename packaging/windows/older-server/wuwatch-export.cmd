@@ -5,9 +5,14 @@ rem only. Writes what the agent reads into SHARE\%COMPUTERNAME%\, where an agent
 rem ("wuwatch-agent run --files SHARE ...") running on a supported machine reports it as this server:
 rem   WindowsUpdate.log   copy of %windir%\WindowsUpdate.log (the legacy log these versions still write)
 rem   policy.reg          reg export of HKLM\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate (Group Policy)
+rem   mdm.reg             reg export of HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\Update (the MDM/Intune
+rem                       store, Policy CSP - Update, which stands beside Group Policy)
+rem   mdm-conflict.reg    reg export of ...\PolicyManager\current\device\ControlPolicyConflict (MDMWinsOverGP)
 rem   proxy.txt           netsh winhttp show proxy
 rem   utc-offset.txt      the server's UTC offset in minutes (its log is in local time)
-rem Each file is written beside its final name and then moved over it, so the agent never reads half a file.
+rem Each file is written beside its final name and then moved over it, so the agent never reads half a file. A registry
+rem key that does not exist (no WSUS policy, no MDM) is written as an empty export, not an error, so a value removed
+rem on the server is removed from the share too.
 rem Run it every 15 minutes as SYSTEM with a scheduled task (the computer account needs write access to the share):
 rem   schtasks /create /tn "wuwatch export" /ru SYSTEM /sc minute /mo 15 /f ^
 rem     /tr "C:\wuwatch\wuwatch-export.cmd \\fileserver\wuwatch$"
@@ -24,15 +29,9 @@ if not exist "%OUT%\" (
 )
 
 set "RC=0"
-rem A missing policy key is normal (no WSUS policy): write an empty export then.
-reg query "HKLM\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate" >nul 2>&1
-if errorlevel 1 (
-  >"%OUT%\policy.reg.tmp" echo Windows Registry Editor Version 5.00
-) else (
-  reg export "HKLM\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate" "%OUT%\policy.reg.tmp" /y >nul
-  if errorlevel 1 set "RC=1"
-)
-if exist "%OUT%\policy.reg.tmp" move /y "%OUT%\policy.reg.tmp" "%OUT%\policy.reg" >nul
+call :export "HKLM\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate" policy.reg
+call :export "HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\Update" mdm.reg
+call :export "HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\ControlPolicyConflict" mdm-conflict.reg
 
 netsh winhttp show proxy >"%OUT%\proxy.txt.tmp" 2>nul
 if errorlevel 1 set "RC=1"
@@ -52,3 +51,16 @@ if defined TZ_MIN (
 )
 
 exit /b %RC%
+
+rem :export KEY FILE - reg export of KEY to OUT\FILE; a missing key (normal: no policy of that kind) writes an empty
+rem export, only a failing export of an existing key sets RC.
+:export
+reg query "%~1" >nul 2>&1
+if errorlevel 1 (
+  >"%OUT%\%~2.tmp" echo Windows Registry Editor Version 5.00
+) else (
+  reg export "%~1" "%OUT%\%~2.tmp" /y >nul
+  if errorlevel 1 set "RC=1"
+)
+if exist "%OUT%\%~2.tmp" move /y "%OUT%\%~2.tmp" "%OUT%\%~2" >nul
+exit /b 0

@@ -91,46 +91,50 @@ export async function runFilesMode(
     },
   });
   const log = rootLogger(probe.logLevel, { pretty: values.pretty }).child({ mode: 'files', root, host: osHostname() });
-  return runUntilSignal(log, async (signal) => {
-    const agents: Agent[] = [];
-    const started = new Set<string>();
-    const scan = async () => {
-      const { names, skipped } = await machineFolders(root);
-      for (const s of skipped) if (!started.has(s)) log.warn({ folder: s }, 'not a computer name; folder skipped');
-      for (const s of skipped) started.add(s);
-      const fresh = names.filter((n) => !started.has(n));
-      for (const n of fresh) started.add(n);
-      await Promise.all(
-        fresh.map(async (name) => {
-          const child = log.child({ machine: name });
-          try {
-            const offset = await folderUtcOffset(join(root, name));
-            if (!offset.known) child.warn(`no ${UTC_OFFSET_FILE}: the log's local times are read as UTC`);
-            const config = configFor(name);
-            // The tailer reads the local mirror of the share's log, kept up to date every few seconds.
-            const sync = () => mirrorLog(join(root, name, 'WindowsUpdate.log'), config.logPath!);
-            await sync();
-            const timer = setInterval(() => {
-              sync().catch((err: unknown) => child.warn({ err }, 'log mirror failed'));
-            }, MIRROR_MS);
-            timer.unref();
-            signal.addEventListener('abort', () => clearInterval(timer), { once: true });
-            const agent = await startAgent(config, name, child, signal, io.env, offset.minutes);
-            if (agent) agents.push(agent);
-          } catch (err) {
-            child.error({ err }, 'machine folder not started');
-          }
-        }),
-      );
-      log.info({ machines: agents.length }, 'files mode: machines running');
-    };
-    await scan();
-    const timer = setInterval(() => {
-      if (!signal.aborted) scan().catch((err: unknown) => log.error({ err }, 'rescan failed'));
-    }, RESCAN_MS);
-    timer.unref();
-    signal.addEventListener('abort', () => clearInterval(timer), { once: true });
-    // The list grows as folders appear; runUntilSignal stops whatever it holds at the end.
-    return agents;
-  });
+  return runUntilSignal(
+    log,
+    async (signal) => {
+      const agents: Agent[] = [];
+      const started = new Set<string>();
+      const scan = async () => {
+        const { names, skipped } = await machineFolders(root);
+        for (const s of skipped) if (!started.has(s)) log.warn({ folder: s }, 'not a computer name; folder skipped');
+        for (const s of skipped) started.add(s);
+        const fresh = names.filter((n) => !started.has(n));
+        for (const n of fresh) started.add(n);
+        await Promise.all(
+          fresh.map(async (name) => {
+            const child = log.child({ machine: name });
+            try {
+              const offset = await folderUtcOffset(join(root, name));
+              if (!offset.known) child.warn(`no ${UTC_OFFSET_FILE}: the log's local times are read as UTC`);
+              const config = configFor(name);
+              // The tailer reads the local mirror of the share's log, kept up to date every few seconds.
+              const sync = () => mirrorLog(join(root, name, 'WindowsUpdate.log'), config.logPath!);
+              await sync();
+              const timer = setInterval(() => {
+                sync().catch((err: unknown) => child.warn({ err }, 'log mirror failed'));
+              }, MIRROR_MS);
+              timer.unref();
+              signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+              const agent = await startAgent(config, name, child, signal, io.env, offset.minutes);
+              if (agent) agents.push(agent);
+            } catch (err) {
+              child.error({ err }, 'machine folder not started');
+            }
+          }),
+        );
+        log.info({ machines: agents.length }, 'files mode: machines running');
+      };
+      await scan();
+      const timer = setInterval(() => {
+        if (!signal.aborted) scan().catch((err: unknown) => log.error({ err }, 'rescan failed'));
+      }, RESCAN_MS);
+      timer.unref();
+      signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+      // The list grows as folders appear; runUntilSignal stops whatever it holds at the end.
+      return agents;
+    },
+    probe.metrics,
+  );
 }

@@ -9,7 +9,7 @@ import type { AgentConfig } from '../config/schema.js';
 import { ensureEnrolled, enrollWithRetry } from '../enroll/enroll.js';
 import { createSources } from '../sources/index.js';
 import { processRunner } from '../platform/index.js';
-import { Agent } from '../runtime/agent.js';
+import { Agent, AGENT_VERSION } from '../runtime/agent.js';
 import { failureKey, failureLog } from '../log/log-on-change.js';
 import type { CliIo } from './io.js';
 import { prettyDestination } from './pretty-log.js';
@@ -53,10 +53,14 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const { config } = configFrom(args, io);
   const hostname = config.hostname ?? osHostname();
   const log = rootLogger(config.logLevel, { hostname, pretty: values.pretty });
-  return runUntilSignal(log, async (signal) => {
-    const agent = await startAgent(config, hostname, log, signal, io.env);
-    return agent ? [agent] : [];
-  });
+  return runUntilSignal(
+    log,
+    async (signal) => {
+      const agent = await startAgent(config, hostname, log, signal, io.env);
+      return agent ? [agent] : [];
+    },
+    config.metrics,
+  );
 }
 
 /** Options of {@link rootLogger}. */
@@ -81,8 +85,13 @@ export function rootLogger(level: string, opts: RootLoggerOptions = {}): Logger 
 /**
  * Takes SIGINT/SIGTERM from the start (a service stop must work while enrollment is still being retried), runs
  * `start`, keeps the process up until a signal, then stops every agent `start` gave (and any it adds later).
+ * With `metrics.listen` set it serves `/metrics` for those agents meanwhile (a bad address fails the start).
  */
-export async function runUntilSignal(log: Logger, start: (signal: AbortSignal) => Promise<Agent[]>): Promise<number> {
+export async function runUntilSignal(
+  log: Logger,
+  start: (signal: AbortSignal) => Promise<Agent[]>,
+  metrics: AgentConfig['metrics'] = { allowNonLoopback: false },
+): Promise<number> {
   const stopping = new AbortController();
   let stopRequested: () => void = () => undefined;
   const onSignal = (signal: string) => {
@@ -92,10 +101,14 @@ export async function runUntilSignal(log: Logger, start: (signal: AbortSignal) =
   };
   process.once('SIGINT', () => onSignal('SIGINT'));
   process.once('SIGTERM', () => onSignal('SIGTERM'));
+  let agents: Agent[] = [];
+  const server = metrics.listen
+    ? await serveMetrics(metrics.listen, metrics.allowNonLoopback, log, () => agents)
+    : null;
   // The agent's own timers are unref'd (they must not keep tests alive); the service process must stay up.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   try {
-    const agents = await start(stopping.signal);
+    agents = await start(stopping.signal);
     if (!stopping.signal.aborted) await new Promise<void>((resolve) => (stopRequested = resolve));
     await Promise.all(
       agents.map((a) =>
@@ -106,8 +119,25 @@ export async function runUntilSignal(log: Logger, start: (signal: AbortSignal) =
     );
   } finally {
     clearInterval(keepAlive);
+    await server?.close();
   }
   return 0;
+}
+
+/** Starts the `/metrics` listener over the agents `agents()` gives at each scrape. */
+async function serveMetrics(listen: string, allowNonLoopback: boolean, log: Logger, agents: () => Agent[]) {
+  // Loaded only when configured: an agent without metrics does not evaluate the module at all.
+  const m = await import('../metrics/index.js');
+  return m.startMetricsServer({
+    listen,
+    allowNonLoopback,
+    log: log.child({ component: 'metrics' }),
+    render: () =>
+      m.renderMetrics(
+        m.processSnapshot(AGENT_VERSION),
+        agents().map((a) => a.metricsSnapshot()),
+      ),
+  });
 }
 
 /**

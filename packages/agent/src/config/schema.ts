@@ -86,6 +86,11 @@ export const AgentConfig = z
           .default(5 * 60_000),
       })
       .default({ baseMs: 1000, capMs: 5 * 60_000 }),
+    /** The agent's own Prometheus `/metrics`: off unless `listen` (host:port) is set; loopback only unless allowed. */
+    metrics: z
+      .object({ listen: z.string().min(1).optional(), allowNonLoopback: z.boolean().default(false) })
+      .strict()
+      .default({ allowNonLoopback: false }),
   })
   .strict()
   .transform(({ collectorUrl, collectorUrls, ...rest }, ctx) => {

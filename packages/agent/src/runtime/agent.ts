@@ -6,20 +6,22 @@
 import { join } from 'node:path';
 import { hostname as osHostname, release } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { assessPolicy, eventToFinding, type WireEvent } from '@wuwatch/core';
+import { assessPolicy, assessUpdateSources, eventToFinding, osBuildOf, type WireEvent } from '@wuwatch/core';
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../config/schema.js';
 import type { Credentials } from '../enroll/credentials.js';
 import { Spool, type SpoolInput } from '../spool/index.js';
 import { LogTailer, detectMode } from '../tail/index.js';
 import { probeWsus, ProbeBackoff } from '../probe/index.js';
-import type { Sources } from '../sources/index.js';
-import { CollectorClient } from '../transport/client.js';
+import { channelStateData, type Sources } from '../sources/index.js';
+import { CollectorClient, type OutboundQueue } from '../transport/client.js';
+import type { AgentMetricsSnapshot } from '../metrics/index.js';
 import { Loop } from './loop.js';
 import { eventFindingToEvent } from './to-events.js';
 import { LogSink } from './log-sink.js';
 import { failureLog, type FailureLog } from '../log/log-on-change.js';
 import { migrateLegacyCheckpoint } from './migrate-checkpoint.js';
+import { SourceStateReporter } from './source-state.js';
 import { SPOOL_DIR_NAME, TAIL_CURSOR_KEY, tailCursorFrom, type TailCursor } from './tail-cursor.js';
 
 /** The agent's version, reported in hello. */
@@ -50,6 +52,10 @@ export class Agent {
   private wsusUrl: string | null = null;
   mode: 'log' | 'event' = 'event';
   private probeFailures: FailureLog | null = null;
+  private sourceStates!: SourceStateReporter;
+  private hostname = '';
+  private lastDeliveryAt: Date | null = null;
+  private lastProbe: AgentMetricsSnapshot['probe'] = null;
 
   constructor(private readonly deps: AgentDeps) {}
 
@@ -78,11 +84,14 @@ export class Agent {
     const decision = await detectMode(this.deps.logPath);
     this.mode = decision.mode;
     log.info({ mode: this.mode, reason: decision.reason, logPath: this.deps.logPath }, `running in ${this.mode} mode`);
-    this.client = new CollectorClient(this.spool, {
+    const sourcesLog = log.child({ component: 'sources' });
+    this.sourceStates = new SourceStateReporter({ append: (events) => this.append(events), log: sourcesLog });
+    this.hostname = config.hostname ?? osHostname();
+    this.client = new CollectorClient(this.deliveryQueue(), {
       urls: config.collectorUrls,
       token: this.deps.credentials.token,
       agentId: this.deps.credentials.agentId,
-      hostname: config.hostname ?? osHostname(),
+      hostname: this.hostname,
       osVersion: this.deps.osVersion ?? `${process.platform} ${release()}`,
       agentVersion: AGENT_VERSION,
       mode: this.mode,
@@ -95,6 +104,10 @@ export class Agent {
       reconnectBaseMs: config.reconnect.baseMs,
       reconnectCapMs: config.reconnect.capMs,
       log: log.child({ component: 'transport' }),
+      onWelcome: (protocol) =>
+        void this.sourceStates.negotiated(protocol).catch((err: unknown) => {
+          sourcesLog.warn({ err }, 'source states not spooled; sent with the next change or welcome');
+        }),
     });
     await this.append([
       { time: new Date().toISOString(), kind: 'agent_started', data: { version: AGENT_VERSION, mode: this.mode } },
@@ -102,7 +115,7 @@ export class Agent {
     this.client.start();
 
     const i = config.intervals;
-    const loopLog = log.child({ component: 'sources' });
+    const loopLog = sourcesLog;
     this.probeFailures = failureLog(log.child({ component: 'probe' }), 'WSUS probe');
     this.loops.push(new Loop('policy', () => this.pollPolicy().then(() => i.policySeconds * 1000), loopLog, 60_000));
     const backoff = new ProbeBackoff({
@@ -112,12 +125,51 @@ export class Agent {
     });
     this.loops.push(new Loop('probe', () => this.probe(backoff), loopLog, i.probeSeconds * 1000));
     this.loops.push(new Loop('wua', () => this.pollWua().then(() => i.wuaSeconds * 1000), loopLog, 60_000));
-    if (this.mode === 'event')
+    if (this.mode === 'event') {
       this.loops.push(new Loop('events', () => this.pollEvents(), loopLog, i.eventSeconds * 1000));
+      // Only event mode reads the channel: in log mode the text log is the source and the channel's state is moot.
+      this.loops.push(
+        new Loop('channel', () => this.pollChannel().then(() => i.policySeconds * 1000), loopLog, 60_000),
+      );
+    }
     // Policy first: the probe needs the WSUS URL.
     await this.loops[0]!.trigger();
     for (const l of this.loops) l.start();
     if (this.mode === 'log') await this.startTail();
+  }
+
+  /** The spool as the client sees it, noting when the collector last acknowledged events (for the metrics). */
+  private deliveryQueue(): OutboundQueue {
+    const spool = this.spool;
+    return {
+      get ackedSeq() {
+        return spool.ackedSeq;
+      },
+      get lastSeq() {
+        return spool.lastSeq;
+      },
+      peekRaw: (afterSeq, maxCount, maxBytes) => spool.peekRaw(afterSeq, maxCount, maxBytes),
+      ack: async (upTo) => {
+        await spool.ack(upTo);
+        this.lastDeliveryAt = new Date();
+      },
+      setAside: (seq, reason) => spool.setAside(seq, reason),
+    };
+  }
+
+  /** What the metrics endpoint shows of this agent (plain data, read at each scrape). */
+  metricsSnapshot(): AgentMetricsSnapshot {
+    const running = this.state === 'running' || this.state === 'stopping';
+    return {
+      machine: this.hostname,
+      mode: this.mode,
+      spool: running ? this.spoolStats : { lastSeq: 0, ackedSeq: 0, pending: 0 },
+      lastDeliveryAt: this.lastDeliveryAt,
+      connected: running && this.client.status === 'streaming',
+      protocol: running ? this.sourceStates.negotiatedProtocol : null,
+      probe: this.lastProbe,
+      sources: running ? this.sourceStates.states().map((s) => s.data) : [],
+    };
   }
 
   private async startTail(): Promise<void> {
@@ -167,8 +219,22 @@ export class Agent {
     this.wsusUrl = a.source === 'wsus' ? a.wsusUrl : null;
     if (json === this.lastPolicyJson) return;
     this.lastPolicyJson = json;
+    // Group Policy and the MDM store together (Dual Scan, per-class sources, MDM values and conflicts): core's
+    // assessment of both, logged with the policy it read.
+    const sources = assessUpdateSources({
+      policy,
+      mdm: mdm ?? null,
+      osBuild: osBuildOf(this.deps.osVersion ?? release()),
+    });
     this.deps.log.info(
-      { source: a.source, wsusUrl: a.wsusUrl, problems: a.problems.map((p) => p.code) },
+      {
+        source: a.source,
+        wsusUrl: a.wsusUrl,
+        problems: a.problems.map((p) => p.code),
+        mdm: mdm?.present ?? null,
+        updateSources: sources.summary,
+        sourceFindings: sources.findings.map((f) => f.code),
+      },
       'Windows Update policy read',
     );
     await this.append([
@@ -192,6 +258,7 @@ export class Agent {
       ...(ca ? { ca, caLabel: `wsusCaFile ${wsusCaFile}` } : {}),
     });
     await this.append([{ time: new Date().toISOString(), kind: 'probe', data: result }]);
+    this.lastProbe = { at: new Date(), ok: result.ok, class: result.class };
     if (result.ok) this.probeFailures?.recovered({ url: result.url });
     else
       this.probeFailures?.failed({
@@ -209,6 +276,11 @@ export class Agent {
     if (json === this.lastWuaJson) return;
     this.lastWuaJson = json;
     await this.append([{ time: new Date().toISOString(), kind: 'wua', data: wua }]);
+  }
+
+  private async pollChannel(): Promise<void> {
+    const state = await this.deps.sources.channel.read();
+    if (state) await this.sourceStates.observe(channelStateData(state));
   }
 
   private async pollEvents(): Promise<number> {

@@ -3,7 +3,9 @@
  * are seen (the text log is gone), and it can be disabled; wuwatch would then see nothing and must say so rather
  * than stay silent. Read with `wevtutil gl <channel>`, whose `enabled: true|false` line is not localized.
  */
-import { decodeWindowsText, isWuwatchError } from '@wuwatch/core';
+import { join } from 'node:path';
+import { decodeWindowsText, isWuwatchError, type SourceStateData } from '@wuwatch/core';
+import { readBytesIfExists } from '../platform/json-file.js';
 import { system32Path, type PathEnv } from '../platform/paths.js';
 import type { CommandRunner } from '../platform/runner.js';
 import { OPERATIONAL_CHANNEL } from './events.js';
@@ -44,5 +46,49 @@ export async function readChannelState(
       return { state: 'no_wevtutil', detail: `${file} was not found` };
     }
     throw err;
+  }
+}
+
+/** The Operational channel's state as the agent's run loop reads it. */
+export interface ChannelStateSource {
+  /** The channel's state now; null when this source cannot tell (a simulate folder without the captured file). */
+  read(): Promise<ChannelState | null>;
+}
+
+/** File of the stand-in: `wevtutil gl Microsoft-Windows-WindowsUpdateClient/Operational` output, as captured. */
+export const CHANNEL_FILE = 'wevtutil-gl-operational.txt';
+
+/** Reads the channel's state with `wevtutil gl` (see {@link readChannelState}). */
+export function windowsChannelStateSource(
+  runner: CommandRunner,
+  opts: { env?: PathEnv; timeoutMs?: number } = {},
+): ChannelStateSource {
+  return { read: () => readChannelState(runner, opts) };
+}
+
+/** Reads `DIR/wevtutil-gl-operational.txt`; no such file means nothing is known (null), not "disabled". */
+export function fileChannelStateSource(dir: string): ChannelStateSource {
+  return {
+    async read() {
+      const bytes = await readBytesIfExists(join(dir, CHANNEL_FILE));
+      return bytes === null ? null : parseChannelConfig(bytes);
+    },
+  };
+}
+
+/**
+ * The wire's `source_state` data for the channel's state: a missing wevtutil and output nobody can read are both
+ * `unavailable` (the agent cannot see the channel either way), with the detail as the reason.
+ */
+export function channelStateData(state: ChannelState): SourceStateData {
+  const base = { source: 'event_channel', name: OPERATIONAL_CHANNEL } as const;
+  switch (state.state) {
+    case 'enabled':
+      return { ...base, state: 'enabled', reason: null };
+    case 'disabled':
+      return { ...base, state: 'disabled', reason: 'wevtutil gl reports enabled: false' };
+    case 'no_wevtutil':
+    case 'unknown':
+      return { ...base, state: 'unavailable', reason: state.detail };
   }
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { makeError } from '@wuwatch/core';
 import type { PathEnv } from '../platform/paths.js';
 import type { CommandRunner } from '../platform/runner.js';
+import { fileChannelStateSource, windowsChannelStateSource } from './channel.js';
 import { EVENT_POSITIONS_FILE, fileEventPositionStore } from './event-store.js';
 import { createEventSource, fileChannelReader, windowsChannelReader } from './events.js';
 import { filePolicySource, windowsPolicySource } from './policy.js';
@@ -27,7 +28,7 @@ export interface CreateSourcesOptions {
   onDamagedState?: (file: string, reason: string) => void;
 }
 
-/** Creates policy, event, WUA and proxy sources. Throws WUW_CONFIG_INVALID for simulate without a directory. */
+/** Creates policy, event, WUA, proxy and channel-state sources. Throws WUW_CONFIG_INVALID for simulate without a directory. */
 export function createSources(opts: CreateSourcesOptions): Sources {
   const store =
     opts.eventStore ??
@@ -40,6 +41,7 @@ export function createSources(opts: CreateSourcesOptions): Sources {
       events: createEventSource(fileChannelReader(dir), store),
       wua: fileWuaSource(dir),
       proxy: fileProxySource(dir),
+      channel: fileChannelStateSource(dir),
     };
   }
   const env = opts.env === undefined ? {} : { env: opts.env };
@@ -48,5 +50,6 @@ export function createSources(opts: CreateSourcesOptions): Sources {
     events: createEventSource(windowsChannelReader(opts.runner, env), store),
     wua: windowsWuaSource(opts.runner, env),
     proxy: windowsProxySource(opts.runner, env),
+    channel: windowsChannelStateSource(opts.runner, env),
   };
 }

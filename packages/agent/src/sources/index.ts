@@ -10,6 +10,7 @@ export type {
   WuaSource,
 } from './types.js';
 export {
+  MDM_CONFLICT_FILE,
   MDM_POLICY_FILE,
   MDM_QUERY_KEYS,
   POLICY_FILE,
@@ -54,7 +55,14 @@ export {
 export type { WindowsWuaSourceOptions } from './wua.js';
 export { NETSH_PROXY_ARGS, PROXY_FILE, fileProxySource, parseNetshProxy, windowsProxySource } from './proxy.js';
 export type { WindowsProxySourceOptions } from './proxy.js';
-export { parseChannelConfig, readChannelState } from './channel.js';
-export type { ChannelState } from './channel.js';
+export {
+  CHANNEL_FILE,
+  channelStateData,
+  fileChannelStateSource,
+  parseChannelConfig,
+  readChannelState,
+  windowsChannelStateSource,
+} from './channel.js';
+export type { ChannelState, ChannelStateSource } from './channel.js';
 export { createSources } from './factory.js';
 export type { CreateSourcesOptions } from './factory.js';

@@ -35,6 +35,11 @@ export const MDM_QUERY_KEYS: readonly string[] = Object.freeze([
 ]);
 /** File the stand-in reads for the MDM store: a `.reg` export or `reg query` capture of {@link MDM_QUERY_KEYS}. */
 export const MDM_POLICY_FILE = 'mdm.reg';
+/**
+ * A second file for ControlPolicyConflict (MDMWinsOverGP): `reg export` writes one key per file, so the older-server
+ * export script writes the Update key to {@link MDM_POLICY_FILE} and this key here.
+ */
+export const MDM_CONFLICT_FILE = 'mdm-conflict.reg';
 
 /** Arguments of reg.exe for one key: recursively, 64-bit view. */
 export function regQueryArgs(key: string): readonly string[] {
@@ -109,8 +114,8 @@ export function windowsPolicySource(runner: CommandRunner, opts: WindowsPolicySo
 }
 
 /**
- * Stand-in: `DIR/policy.reg` and `DIR/mdm.reg` (either format the core parsers read); no file means no policy, like
- * a missing key.
+ * Stand-in: `DIR/policy.reg`, `DIR/mdm.reg` and `DIR/mdm-conflict.reg` (either format the core parsers read); no
+ * file means no policy, like a missing key.
  */
 export function filePolicySource(dir: string): PolicySource {
   const file = join(dir, POLICY_FILE);
@@ -122,7 +127,11 @@ export function filePolicySource(dir: string): PolicySource {
     },
     async readMdm() {
       const bytes = await readBytesIfExists(mdmFile);
-      return bytes === null ? emptyMdmPolicy() : parseMdmPolicy(bytes);
+      const mdm = bytes === null ? emptyMdmPolicy() : parseMdmPolicy(bytes);
+      const conflict = await readBytesIfExists(join(dir, MDM_CONFLICT_FILE));
+      // mdm.reg may hold both keys (a `reg query` capture): then what it says about the conflict stands.
+      if (conflict === null || mdm.mdmWinsOverGp !== null) return mdm;
+      return { ...mdm, mdmWinsOverGp: parseMdmPolicy(conflict).mdmWinsOverGp };
     },
   };
 }

@@ -1,6 +1,7 @@
 /** What the agent reads from Windows, as interfaces with a Windows implementation and a file-backed stand-in each. */
 import type { MdmUpdatePolicy, UpdatePolicy, WinEvent, WuaData } from '@wuwatch/core';
 import type { ProxyConfig } from '../probe/index.js';
+import type { ChannelStateSource } from './channel.js';
 
 /** The Windows Update Group Policy of the machine. */
 export interface PolicySource {
@@ -57,4 +58,6 @@ export interface Sources {
   events: EventSource;
   wua: WuaSource;
   proxy: ProxySource;
+  /** Whether the Windows Update client's Operational event channel is on (read in event mode only). */
+  channel: ChannelStateSource;
 }

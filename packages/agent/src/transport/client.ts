@@ -83,6 +83,8 @@ export interface ClientOptions {
   log: Logger;
   /** Called when the collector refuses the token (401): the agent must be re-enrolled. */
   onUnauthorized?: () => void;
+  /** Called on each welcome with the negotiated protocol version (the agent sends newer kinds only when it allows). */
+  onWelcome?: (protocol: number) => void;
 }
 
 type State = 'idle' | 'connecting' | 'streaming' | 'backoff' | 'stopped';
@@ -254,6 +256,7 @@ export class CollectorClient {
       this.connectedAt = new Date();
       this.startHeartbeat();
       const collector = this.collectorUrl;
+      this.opts.onWelcome?.(frame.protocol);
       this.deliveryTo(collector).recovered();
       const pending = this.queue.lastSeq - this.sentUpTo;
       if (this.lastConnected !== null && this.lastConnected !== collector) {

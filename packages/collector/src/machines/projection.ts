@@ -2,12 +2,20 @@
  * Folding events into a machine's current state (pure). The ingest writes events append-only and keeps
  * this projection on the machine row, so status and queries never rescan history.
  */
-import { DetectionData, InstallData, ProbeData, type UpdateSources, type WireEvent } from '@wuwatch/core';
+import {
+  DetectionData,
+  InstallData,
+  ProbeData,
+  SourceStateData,
+  type UpdateSources,
+  type WireEvent,
+} from '@wuwatch/core';
 import { countedDetection } from '../status/services.js';
 import type { AssessmentFacts, ScansByService } from '../status/types.js';
 import { applyDetection } from './detections.js';
 import { applyInstall, installRecord, lastInstallFailure, noInstalls, type InstallState } from './installs.js';
 import { updateSourcesOf } from './sources.js';
+import type { SourceStateFact } from '../status/source-state.js';
 
 /** The per-machine state derived from its events. */
 export interface MachineProjection {
@@ -37,6 +45,8 @@ export interface MachineProjection {
   installs: InstallState;
   /** The newest failed install (indexed: the fleet's install-failure listing starts from it). */
   lastInstallFailureAt: Date | null;
+  /** The agent's sources by `source:name` as last reported (`source_state`, protocol 2); null before any report. */
+  sourceStates: Record<string, SourceStateFact> | null;
 }
 
 /** A projection for a machine with no events yet. */
@@ -63,6 +73,7 @@ export function emptyProjection(): MachineProjection {
     scans: {},
     installs: noInstalls(),
     lastInstallFailureAt: null,
+    sourceStates: null,
   };
 }
 
@@ -82,6 +93,16 @@ function applyProbe(s: MachineProjection, at: Date, p: ProbeData): MachineProjec
     lastProbeOk: p.ok,
     probeFailingSince: p.ok ? null : (s.probeFailingSince ?? at),
   };
+}
+
+function applySourceState(s: MachineProjection, at: Date, d: SourceStateData): MachineProjection {
+  const key = `${d.source}:${d.name}`;
+  const before = s.sourceStates?.[key];
+  // An unchanged state keeps the time it began; a report older than the one kept (out of order) changes nothing.
+  if (before && Date.parse(before.since) > at.getTime()) return s;
+  if (before && before.state === d.state && before.reason === d.reason) return s;
+  const fact: SourceStateFact = { ...d, since: at.toISOString() };
+  return { ...s, sourceStates: { ...s.sourceStates, [key]: fact } };
 }
 
 function dateOrNull(v: unknown): Date | null {
@@ -153,6 +174,11 @@ export function applyEvents(
       case 'wua':
         s = { ...s, lastWua: e.data };
         break;
+      case 'source_state': {
+        const d = SourceStateData.safeParse(e.data);
+        if (d.success) s = applySourceState(s, at, d.data);
+        break;
+      }
       case 'agent_stopping':
         s = { ...s, lastGoodbyeAt: at };
         break;

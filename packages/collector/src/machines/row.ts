@@ -36,6 +36,7 @@ export const PROJECTION_COLUMNS = {
   scans: { column: 'detection_scans', jsonb: true },
   installs: { column: 'installs', jsonb: true },
   lastInstallFailureAt: { column: 'last_install_failure_at' },
+  sourceStates: { column: 'source_states', jsonb: true },
 } as const satisfies Record<keyof MachineProjection, ColumnSpec>;
 
 /** The projection's fields in a fixed order (the order of the UPDATE's parameters). */
@@ -102,5 +103,6 @@ export function toFacts(r: MachineStateRow, p: MachineProjection, now: Date, con
     lastSuccessDetectionAt: p.lastSuccessDetectionAt,
     scans: p.scans,
     servicesThatMatter: p.updateSources?.servicesThatMatter ?? null,
+    sourceStates: p.sourceStates ? Object.values(p.sourceStates) : [],
   };
 }

@@ -7,6 +7,7 @@
 import { STATUS_PRECEDENCE, describeHresult, failingStreak, probeReach, type HresultDescription } from '@wuwatch/core';
 import { contextScans, decidingService, keepFailingSentence } from './services.js';
 import type { MachineFacts, MachineStatus, StatusReason, StatusThresholds, StatusVerdict } from './types.js';
+import { sourceStateReasons } from './source-state.js';
 
 const HOUR = 3_600_000;
 
@@ -160,6 +161,7 @@ export function computeStatus(f: MachineFacts, t: StatusThresholds): StatusVerdi
   const silent = silentReason(f, t);
   if (silent) reasons.push(silent);
   reasons.push(...policyReasons(f), ...probeReasons(f), ...detectionReasons(f));
+  reasons.push(...sourceStateReasons(f.sourceStates));
   const stale = staleReason(f, t);
   if (stale) reasons.push(stale);
   if (reasons.length === 0) {

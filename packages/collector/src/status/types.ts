@@ -1,5 +1,6 @@
 /** Inputs and outputs of the status engine. Plain data: the engine never touches the database. */
 import type { MachineStatus, ProbeData } from '@wuwatch/core';
+import type { SourceStateFact } from './source-state.js';
 
 // Statuses are shared vocabulary (API, simulator, benchmarks), so core owns them; re-exported for the engine's users.
 export { MACHINE_STATUSES, type MachineStatus } from '@wuwatch/core';
@@ -58,6 +59,8 @@ export interface MachineFacts {
   scans: ScansByService;
   /** Service IDs whose scans decide the status (core's assessUpdateSources); null while no policy is known. */
   servicesThatMatter: readonly string[] | null;
+  /** The agent's sources as it last reported them (protocol 2; absent or empty for older agents). */
+  sourceStates?: readonly SourceStateFact[];
 }
 
 /** One reason behind a status, with the evidence an operator needs. */

@@ -8,6 +8,7 @@ import {
   ISO_TIME_PATTERN,
   LIMITS,
   ProbeData,
+  SourceStateData,
 } from './schemas.js';
 
 const isoOrNull = z.iso.datetime({ offset: true }).nullable();
@@ -48,6 +49,7 @@ const SCHEMAS: Record<EventKind, z.ZodType> = {
   install: InstallData,
   agent_started: anyData,
   agent_stopping: anyData,
+  source_state: SourceStateData,
 };
 
 /*

@@ -9,8 +9,9 @@ import * as z from 'zod';
  * Newest protocol version spoken by this build. A hello offers a range (`minProtocol`..`protocol`) and the
  * collector picks the newest version both speak ({@link negotiateProtocol}), so a collector accepts agents one
  * version ahead (they still speak its version) and any older one it still supports.
+ * Version 2 adds the `source_state` kind ({@link KIND_MIN_PROTOCOL}); nothing else changed from 1.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Oldest protocol version this build still speaks. */
 export const PROTOCOL_MIN_VERSION = 1;
@@ -51,7 +52,20 @@ export const EventKind = z.enum([
   'spool_dropped',
   'agent_started',
   'agent_stopping',
+  'source_state',
 ]);
+
+/**
+ * The protocol version that introduced each kind newer than version 1. A collector of an older version quarantines
+ * a kind it does not know, so an agent sends such a kind only when the negotiated version (the `welcome`'s
+ * `protocol`) is at least this ({@link kindSupported}).
+ */
+export const KIND_MIN_PROTOCOL: Readonly<Partial<Record<EventKind, number>>> = Object.freeze({ source_state: 2 });
+
+/** True when a peer speaking `protocol` knows event kind `kind`. */
+export function kindSupported(kind: EventKind, protocol: number): boolean {
+  return protocol >= (KIND_MIN_PROTOCOL[kind] ?? 1);
+}
 
 /** Result classes of a WSUS probe. */
 export const ProbeClass = z.enum([
@@ -106,6 +120,21 @@ export const InstallData = z.looseObject({
   serviceId: text.nullable().optional(),
   line: z.number().int().nullable().optional(),
   recordId: z.number().int().nullable().optional(),
+});
+
+/** What an agent knows about one of its sources: `unavailable` means it could not find out (the tool is missing). */
+export const SourceStateValue = z.enum(['enabled', 'disabled', 'unavailable']);
+
+/**
+ * Data of a `source_state` event (protocol 2): the state of one thing the agent reads, sent when the agent starts
+ * and when the state changes. `source` says what kind of thing (`event_channel`: a Windows event channel, `name`
+ * its name); `reason` is the agent's detail (e.g. which tool was missing), null when there is nothing to add.
+ */
+export const SourceStateData = z.object({
+  source: z.enum(['event_channel']),
+  name: text,
+  state: SourceStateValue,
+  reason: text.nullable(),
 });
 
 /** Data of a `probe` event: one WSUS reachability probe from the host. */
@@ -202,6 +231,8 @@ export type DetectionData = z.infer<typeof DetectionData>;
 export type WireDetectionOutcome = z.infer<typeof WireDetectionOutcome>;
 export type InstallData = z.infer<typeof InstallData>;
 export type ProbeData = z.infer<typeof ProbeData>;
+export type SourceStateValue = z.infer<typeof SourceStateValue>;
+export type SourceStateData = z.infer<typeof SourceStateData>;
 export type WireEvent = z.infer<typeof WireEvent>;
 export type Hello = z.infer<typeof Hello>;
 export type Batch = z.infer<typeof Batch>;
