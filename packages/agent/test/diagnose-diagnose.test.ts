@@ -343,6 +343,8 @@ test('log findings (start/end local time) are accepted as they come from the par
     caller: 'AutomaticUpdates',
     managed: true,
     serverUrl: null,
+    serviceId: null,
+    serviceName: null,
     outcome,
     hresult,
     updatesFound: null,

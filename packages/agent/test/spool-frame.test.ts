@@ -117,7 +117,7 @@ test('readFrames streams frames across chunk boundaries and stops at the first f
     const seqs: number[] = [];
     let fault: unknown;
     for await (const item of readFrames(fh, 0, good.length + 6, chunk)) {
-      if (item.fault === undefined) seqs.push(item.event.seq);
+      if (item.fault === undefined) seqs.push(item.event!.seq);
       else fault = { offset: item.offset, fault: item.fault };
     }
     t.deepEqual(
@@ -178,9 +178,9 @@ test('decodeFrameRaw gives the seq and the JSON decodeFrame parses, and the same
         return (
           raw.ok &&
           full.ok &&
-          raw.event.seq === event.seq &&
+          raw.event!.seq === event.seq &&
           raw.frameBytes === full.frameBytes &&
-          raw.event.json.toString() === JSON.stringify(full.event) &&
+          raw.event!.json.toString() === JSON.stringify(full.event) &&
           JSON.stringify(decodeFrameRaw(torn, 0)) === JSON.stringify(decodeFrame(torn, 0))
         );
       }),
@@ -215,7 +215,7 @@ test('readRawFrames streams the same records as readFrames, across chunk boundar
       parsed.push(item.fault === undefined ? JSON.stringify(item.event) : item.fault);
     const raw: string[] = [];
     for await (const item of readRawFrames(fh, 0, size, chunk))
-      raw.push(item.fault === undefined ? item.event.json.toString() : item.fault);
+      raw.push(item.fault === undefined ? item.event!.json.toString() : item.fault);
     t.deepEqual(raw, parsed, `chunk ${chunk}`);
   }
 });

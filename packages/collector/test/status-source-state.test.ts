@@ -41,6 +41,8 @@ function healthy(patch: Partial<MachineFacts> = {}): MachineFacts {
     consecutiveDetectionFailures: 0,
     firstFailureAt: null,
     lastSuccessDetectionAt: new Date(NOW.getTime() - 3_600_000),
+    scans: {},
+    servicesThatMatter: null,
     ...patch,
   };
 }
