@@ -8,7 +8,6 @@ import fc from 'fast-check';
 import { checkEventData } from '../src/protocol/event-data.js';
 import { HRESULT_PATTERN, LIMITS } from '../src/protocol/schemas.js';
 import { isCalendarDate } from '../src/wulog/calendar.js';
-import { MAX_TEXT_FIELD } from '../src/wulog/codes.js';
 import { ParserStateSchema } from '../src/wulog/state.js';
 import { parseLog, WuLogParser, type Finding, type LogRecord } from '../src/wulog/index.js';
 import { HOSTILE_SNIPPETS, mutate, mutationsArb, stringsIn, timed, utf16le } from './helpers/hostile.js';
@@ -380,8 +379,4 @@ test('regression: a non-ASCII line ending in two CRs loses one CR, whether it en
     parseChunked(buf, [1], -1).records.map((r) => r.text),
     whole,
   );
-});
-
-test("the parser's text bound is the wire's (kept apart so that parse-log need not load the protocol schemas)", (t) => {
-  t.is(MAX_TEXT_FIELD, LIMITS.maxTextField);
 });

@@ -4,6 +4,7 @@
  * so an agent may resend anything not acknowledged and delivery is effectively exactly-once.
  */
 import * as z from 'zod';
+import { LIMITS } from './limits.js';
 
 /**
  * Newest protocol version spoken by this build. A hello offers a range (`minProtocol`..`protocol`) and the
@@ -16,16 +17,7 @@ export const PROTOCOL_VERSION = 2;
 /** Oldest protocol version this build still speaks. */
 export const PROTOCOL_MIN_VERSION = 1;
 
-/** Size limits both sides enforce. */
-export const LIMITS = Object.freeze({
-  /** Largest frame the collector accepts (ws maxPayload). */
-  maxFrameBytes: 1024 * 1024,
-  /** Most events in one batch. */
-  maxBatchEvents: 1000,
-  /** Largest serialised `data` of one event. */
-  maxEventDataBytes: 64 * 1024,
-  maxTextField: 2048,
-});
+export { LIMITS } from './limits.js';
 
 /** An HRESULT as the wire carries it: `0x` and eight upper-case hex digits. */
 export const HRESULT_PATTERN = /^0x[0-9A-F]{8}$/;

@@ -1,6 +1,7 @@
 /** Small text helpers shared by the finding trackers: codes, thread identity, value cleanup. */
 import { formatHresult, type Hresult } from '../hresult/normalize.js';
 import type { LogRecord } from './types.js';
+import { LIMITS } from '../protocol/limits.js';
 
 const HEX = /^(?:0[xX])?([0-9A-Fa-f]{1,8})$/;
 /** The same few codes repeat through a log; normalising each spelling once keeps this off the profile. */
@@ -87,12 +88,8 @@ const WIDE = /[\u0100-\uffff]/;
 /** Copies made so far: the same callers, server URLs and policy values come back cycle after cycle. */
 const detached = new Map<string, string>();
 
-/**
- * LIMITS.maxTextField (protocol/schemas.ts), the longest text field the wire accepts; a test checks they agree. Not
- * imported: that module builds the zod schemas of the whole protocol, which `parse-log` (through `@wuwatch/core/wulog`)
- * would then pay for at start-up.
- */
-export const MAX_TEXT_FIELD = 2048;
+/** The longest text field the wire accepts (protocol/limits.ts, which imports nothing, so parse-log stays light). */
+export const MAX_TEXT_FIELD = LIMITS.maxTextField;
 
 /**
  * `s` cut to at most {@link MAX_TEXT_FIELD} characters (never between the two halves of a surrogate pair): what
