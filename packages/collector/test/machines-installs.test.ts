@@ -76,3 +76,15 @@ test(`the listing keeps the last ${RECENT_INSTALLS} installs`, (t) => {
   t.is(p.installs.recent.length, RECENT_INSTALLS);
   t.is(p.installs.recent[0]!.kb, `KB50000${10 + RECENT_INSTALLS + 4}`);
 });
+
+test('an update the agent names like an Object property ("__proto__", "toString") is counted like any other', (t) => {
+  // The title is agent-supplied text: it must be a key of the tracked updates, not reach the object's prototype.
+  for (const title of ['__proto__', 'toString', 'constructor']) {
+    let p = emptyProjection();
+    for (let i = 0; i < 3; i++) p = apply([installEvent(i + 1, at(i * HOUR), 'failed', { title })], p);
+    const stored = JSON.parse(JSON.stringify(p.installs)) as typeof p.installs;
+    t.true(Object.hasOwn(stored.updates, title), `${title} is tracked`);
+    t.is(stored.updates[title]!.failures, 3, `${title} failed 3 times in a row`);
+    t.is(Object.getPrototypeOf(p.installs.updates), Object.prototype, `${title} left the prototype alone`);
+  }
+});

@@ -59,7 +59,8 @@ function keyOf(r: Pick<InstallRecord, 'updateId' | 'kb' | 'title'>): string {
 
 /** The tracked update this install is about: same update ID, else same KB, else same title. */
 export function findUpdate(updates: Record<string, UpdateInstalls>, r: InstallRecord): string | null {
-  if (keyOf(r) in updates) return keyOf(r);
+  // Own keys only: the key is agent-supplied text, and `in` would find "toString" or "__proto__" on the prototype.
+  if (Object.hasOwn(updates, keyOf(r))) return keyOf(r);
   for (const [key, u] of Object.entries(updates)) {
     if ((r.updateId && u.updateId === r.updateId) || (r.kb && u.kb === r.kb) || (r.title && u.title === r.title)) {
       return key;
@@ -122,7 +123,7 @@ export function applyInstall(s: InstallState, r: InstallRecord): InstallState {
         ? { ...x, title: x.title ?? r.title, kb: x.kb ?? r.kb, updateId: x.updateId ?? r.updateId }
         : x,
     );
-    return { recent, updates: { ...s.updates, [key!]: merged } };
+    return { recent, updates: Object.fromEntries([...Object.entries(s.updates), [key!, merged]]) };
   }
   // An attempt older than the update's latest one only joins the listing: it cannot change the streak.
   const older = u !== undefined && Date.parse(r.at) < Date.parse(u.lastAt);
@@ -146,9 +147,9 @@ export function applyInstall(s: InstallState, r: InstallRecord): InstallState {
           lastFailureAt: r.at,
           hresult: r.hresult,
         };
-  const updates = { ...s.updates };
-  if (key !== null) delete updates[key];
-  updates[keyOf(next)] = next;
+  // Built from entries, never by assignment: `updates["__proto__"] = next` would set the prototype, not a key.
+  const kept = Object.entries(s.updates).filter(([k]) => k !== key && k !== keyOf(next));
+  const updates = Object.fromEntries([...kept, [keyOf(next), next]]) as Record<string, UpdateInstalls>;
   return { recent, updates: trim(updates) };
 }
 
