@@ -44,13 +44,14 @@ const GENERIC_FIX =
 /** The condition for one machine, or null when no update has failed `threshold` times in a row. */
 export function installFailures(m: AlertMachineSnapshot, threshold: number): AlertCondition | null {
   const failing = Object.values(m.installs?.updates ?? {})
-    .filter((u) => u.failures >= threshold)
+    // An entry that names no update is no one update failing in a row (installs.ts no longer tracks such entries).
+    .filter((u) => u.failures >= threshold && (u.updateId ?? u.kb ?? u.title) !== null)
     .sort((a, b) => b.failures - a.failures || Date.parse(b.lastFailureAt ?? '') - Date.parse(a.lastFailureAt ?? ''));
   const top = failing[0];
   if (!top) return null;
   const d = describe(top.hresult);
   const what = updateWords(top);
-  const others = failing.slice(1).map((u) => u.kb ?? u.title ?? 'an unnamed update');
+  const others = failing.slice(1).map((u) => u.kb ?? updateWords(u));
   const evidence: AlertEvidence = {
     count: top.failures,
     threshold: `${threshold} failed installs of one update in a row`,

@@ -39,7 +39,7 @@ export interface UpdateInstalls {
 export interface InstallState {
   /** The newest installs first, at most {@link RECENT_INSTALLS}. */
   recent: InstallRecord[];
-  /** Per update (keyed by update ID, else KB, else title; `''` for installs that name no update). */
+  /** Per update, keyed by update ID, else KB, else title (installs that name no update are only listed). */
   updates: Record<string, UpdateInstalls>;
 }
 
@@ -109,6 +109,12 @@ export function applyInstall(s: InstallState, r: InstallRecord): InstallState {
   if (r.outcome === 'cancelled') {
     // Shown, never counted: Windows stopped the install (a reboot, a newer request), the update did not fail.
     return { ...s, recent: [r, ...s.recent].slice(0, RECENT_INSTALLS) };
+  }
+  if (keyOf(r) === '') {
+    // Shown, never counted: an install that names no update (a multi-update cycle's warning, an "Install call
+    // complete (failed = N)" summary) may be any update, so unnamed failures are no "one update, N times in a row".
+    const recent = [r, ...s.recent].sort((a, b) => Date.parse(b.at) - Date.parse(a.at)).slice(0, RECENT_INSTALLS);
+    return { ...s, recent };
   }
   if (u && sameAttempt(u, r)) {
     // The second sighting may name what the first did not (event 20 has the title, the log line the update ID).
