@@ -1,6 +1,8 @@
 // Which detections count (status/services.ts, pure): an agent upgraded to name its update services must not lose the
 // failing streak its unnamed detections built, or a detect_failures alert would resolve and fire again.
 import test from 'ava';
+import type { DetectionData } from '@wuwatch/core';
+import { applyDetection, MAX_SERVICES } from '../src/machines/detections.js';
 import { countedDetection } from '../src/status/services.js';
 import type { ScansByService, ServiceScans } from '../src/status/types.js';
 
@@ -8,6 +10,22 @@ const WSUS = '3DA21691-E39D-4DA6-8A4B-B43877BCB1B7';
 const T0 = Date.UTC(2026, 11, 1, 8);
 const HOUR = 3_600_000;
 const iso = (h: number) => new Date(T0 + h * HOUR).toISOString();
+
+function detection(outcome: 'succeeded' | 'failed', serviceId: string): DetectionData {
+  return {
+    source: 'event',
+    attemptKey: null,
+    outcome,
+    hresult: outcome === 'failed' ? '0x80244022' : null,
+    caller: null,
+    managed: null,
+    serverUrl: null,
+    updatesFound: null,
+    line: null,
+    recordId: 1,
+    serviceId,
+  };
+}
 
 function scans(over: Partial<ServiceScans>): ServiceScans {
   return {
@@ -64,4 +82,19 @@ test('a named failure that does not count (a Store scan) neither ends nor extend
   const d = countedDetection(s, [WSUS]);
   t.is(d.consecutiveDetectionFailures, 5);
   t.deepEqual(d.lastSuccessDetectionAt, new Date(iso(0)), 'a Store success is no success for this machine');
+});
+
+test('a machine keeps a bounded number of update services, however many service IDs its agent sends', (t) => {
+  // Service IDs are agent-supplied: each new one is a key of the detection_scans jsonb the collector rewrites with
+  // every batch, so a buggy or hostile agent naming a new GUID per scan must not grow it without end.
+  let s: ScansByService = {};
+  s = applyDetection(s, new Date(T0), detection('failed', WSUS));
+  for (let i = 1; i <= 500; i++) {
+    const id = `${i.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`.toUpperCase();
+    s = applyDetection(s, new Date(T0 + i * 60_000), { ...detection('succeeded', id), serviceName: `x${i}` });
+  }
+  t.true(Object.keys(s).length <= MAX_SERVICES, `${Object.keys(s).length} services kept`);
+  t.truthy(s[WSUS], 'the catalogue service (WSUS, failing) is kept');
+  t.is(s[WSUS]!.failures, 1);
+  t.truthy(s['000001F4-0000-4000-8000-000000000000'], 'the newest unknown service is kept');
 });
