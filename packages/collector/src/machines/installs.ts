@@ -159,10 +159,13 @@ export function applyInstall(s: InstallState, r: InstallRecord): InstallState {
   return { recent, updates: trim(updates) };
 }
 
-/** The newest failed install in the history, or null. */
+/**
+ * The newest failed install in the listing (`recent`), or null. Indexed: the fleet's install-failure listing reads
+ * machines newest failure first and stops after as many machines as rows it needs, which is exact only because this
+ * is the newest failure the listing holds (installs-repository.ts).
+ */
 export function lastInstallFailure(s: InstallState): Date | null {
   const times = s.recent.filter((r) => r.outcome === 'failed').map((r) => Date.parse(r.at));
-  const fromUpdates = Object.values(s.updates).map((u) => (u.lastFailureAt ? Date.parse(u.lastFailureAt) : NaN));
-  const all = [...times, ...fromUpdates].filter((t) => !Number.isNaN(t));
+  const all = times.filter((t) => !Number.isNaN(t));
   return all.length ? new Date(Math.max(...all)) : null;
 }
