@@ -4,9 +4,9 @@
  * seen by the log and by event 20 counts once, machines/installs.ts). One condition per machine, naming the update
  * that failed most and counting the others.
  */
-import { describeHresult, type HresultDescription } from '@wuwatch/core';
 import * as z from 'zod';
 import type { UpdateInstalls } from '../machines/installs.js';
+import { describe } from './evidence.js';
 import type { AlertCondition, AlertEvidence, AlertMachineSnapshot } from './types.js';
 
 /** Config of the rule: off unless enabled; fires at `threshold` failed installs of one update in a row. */
@@ -19,15 +19,6 @@ export const InstallFailuresConfig = z
   .prefault({});
 
 export type InstallFailuresConfig = z.infer<typeof InstallFailuresConfig>;
-
-function describe(code: string | null): HresultDescription | undefined {
-  if (!code) return undefined;
-  try {
-    return describeHresult(code);
-  } catch {
-    return undefined;
-  }
-}
 
 /** How people name an update: its KB and title, or whichever it has. */
 export function updateWords(u: Pick<UpdateInstalls, 'kb' | 'title' | 'updateId'>): string {
