@@ -189,3 +189,26 @@ test('several collectors: the first that answers enrolls, one that is down or fa
   t.true(isWuwatchError(rejected, 'ENROLL_SECRET_INVALID'));
   t.is(failingCalls, before, 'the next collector was not asked');
 });
+
+test('an agent enrolled with a collector does not enroll again when the URL is only spelled differently', async (t) => {
+  // Re-enrolling makes a new agent and a second machine for the same host: a trailing slash, the host's case, a
+  // default port or ws:// for http:// name the same collector.
+  let calls = 0;
+  const good = createHttpServer((req, res) => {
+    calls++;
+    answer(req, res);
+  });
+  const port = await listen(good);
+  const stateDir = await mkdtemp(join(tmpdir(), 'wuwatch-enroll-'));
+  t.teardown(async () => {
+    good.close();
+    await rm(stateDir, { recursive: true, force: true });
+  });
+  const url = `http://localhost:${port}`;
+  const c = await ensureEnrolled({ collectorUrl: url, enrollSecret: 'wwe_good', stateDir, hostname: 'srv' });
+  for (const spelling of [`${url}/`, `HTTP://LOCALHOST:${port}`, `ws://localhost:${port}/`]) {
+    const again = await ensureEnrolled({ collectorUrl: spelling, enrollSecret: 'wwe_good', stateDir, hostname: 'srv' });
+    t.deepEqual(again, c, spelling);
+  }
+  t.is(calls, 1, 'enrolled once');
+});

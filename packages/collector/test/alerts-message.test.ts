@@ -6,6 +6,7 @@ import {
   toWebhookPayload,
   WebhookPayload,
 } from '../src/alerts/message.js';
+import { slackBody } from '../src/alerts/channels/slack.js';
 import { evaluateAlertRules } from '../src/alerts/rules.js';
 import { makeNotification, reconcileAlerts } from '../src/alerts/state.js';
 import type { Alert, AlertMachineSnapshot, NotificationKind } from '../src/alerts/types.js';
@@ -207,4 +208,12 @@ test('times for people (issue 17): messages and webhook text fields say "since 1
   t.true(WebhookPayload.safeParse(JSON.parse(JSON.stringify(body))).success);
   // The stored alert keeps ISO (the API's JSON).
   t.true(a.summary.includes(since.toISOString()));
+});
+
+test("Slack's fallback text (notifications, previews) says times for people like the blocks do", (t) => {
+  const a = alertFor([snapshot()], 'detect_failures');
+  const body = slackBody(makeNotification(a, 'firing', NOW));
+  t.true(a.summary.includes(a.evidence.since!), 'the stored summary has the ISO time');
+  t.notRegex(body.text, /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/, 'no ISO time in the fallback text');
+  t.regex(body.text, /since .*, 2 d ago/);
 });

@@ -2,6 +2,8 @@
 // install seen by the log and by event 20 counted once, cancelled installs shown but never counted.
 import test from 'ava';
 import type { WireEvent } from '@wuwatch/core';
+import { installFailures } from '../src/alerts/install-rule.js';
+import type { AlertMachineSnapshot } from '../src/alerts/types.js';
 import { RECENT_INSTALLS } from '../src/machines/installs.js';
 import { applyEvents, emptyProjection, type MachineProjection } from '../src/machines/projection.js';
 import { coreAssessor } from '../src/server.js';
@@ -75,4 +77,31 @@ test(`the listing keeps the last ${RECENT_INSTALLS} installs`, (t) => {
   const p = apply(events);
   t.is(p.installs.recent.length, RECENT_INSTALLS);
   t.is(p.installs.recent[0]!.kb, `KB50000${10 + RECENT_INSTALLS + 4}`);
+});
+
+test('an update the agent names like an Object property ("__proto__", "toString") is counted like any other', (t) => {
+  // The title is agent-supplied text: it must be a key of the tracked updates, not reach the object's prototype.
+  for (const title of ['__proto__', 'toString', 'constructor']) {
+    let p = emptyProjection();
+    for (let i = 0; i < 3; i++) p = apply([installEvent(i + 1, at(i * HOUR), 'failed', { title })], p);
+    const stored = JSON.parse(JSON.stringify(p.installs)) as typeof p.installs;
+    t.true(Object.hasOwn(stored.updates, title), `${title} is tracked`);
+    t.is(stored.updates[title]!.failures, 3, `${title} failed 3 times in a row`);
+    t.is(Object.getPrototypeOf(p.installs.updates), Object.prototype, `${title} left the prototype alone`);
+  }
+});
+
+test('installs that name no update are listed but never make "one update failed N times in a row"', (t) => {
+  // A multi-update cycle's warnings and the "Install call complete (failed = N)" summary name no update: three of
+  // them may be three different updates, so they are no streak, and the install_failures rule must not fire on them.
+  const p = apply([
+    installEvent(1, at(0), 'failed', { source: 'log', hresult: '0x80070643' }),
+    installEvent(2, at(24 * HOUR), 'failed', { source: 'log', hresult: '0x800F0922' }),
+    installEvent(3, at(48 * HOUR), 'failed', { source: 'log', hresult: '0x80073712' }),
+  ]);
+  t.is(p.installs.recent.length, 3, 'all three are listed');
+  t.deepEqual(p.lastInstallFailureAt, at(48 * HOUR));
+  t.deepEqual(Object.keys(p.installs.updates), [], 'no update is tracked for them');
+  const snapshot = { machineId: 'm1', hostname: 'srv-1', status: 'healthy', installs: p.installs };
+  t.is(installFailures(snapshot as unknown as AlertMachineSnapshot, 3), null);
 });

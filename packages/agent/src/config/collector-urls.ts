@@ -22,6 +22,22 @@ function entryProblem(entry: string): string | null {
 }
 
 /**
+ * One collector however its URL is spelled: ws(s) as http(s) (the agent derives one from the other), the host in
+ * lower case, no default port, no trailing slash. Used to tell whether a listed URL is the collector the agent
+ * enrolled with: enrolling again would make a second agent and machine for the same host.
+ */
+export function collectorKey(url: string): string {
+  try {
+    const u = new URL(url.trim());
+    if (u.protocol === 'ws:') u.protocol = 'http:';
+    if (u.protocol === 'wss:') u.protocol = 'https:';
+    return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    return url.trim();
+  }
+}
+
+/**
  * Splits and checks a collector URL setting: every problem found, in order, or the URLs (trimmed, in the order
  * given). An empty entry (a stray comma), a URL of another scheme and a URL listed twice are problems.
  */
@@ -37,7 +53,7 @@ export function checkCollectorUrls(value: string | readonly string[]): { urls: s
     }
     const problem = entryProblem(entry);
     if (problem) problems.push(problem);
-    else if (urls.includes(entry)) problems.push(`"${entry}" is listed twice`);
+    else if (urls.some((u) => collectorKey(u) === collectorKey(entry))) problems.push(`"${entry}" is listed twice`);
     else urls.push(entry);
   }
   if (entries.length === 0) problems.push('no collector URL is given');

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Backoff, makeError, isWuwatchError, type WuwatchError } from '@wuwatch/core';
-import { parseCollectorUrls } from '../config/collector-urls.js';
+import { collectorKey, parseCollectorUrls } from '../config/collector-urls.js';
 import { readCredentials, writeCredentials, type Credentials } from './credentials.js';
 
 /** Largest enrollment answer read (it is a small JSON object). */
@@ -37,7 +37,8 @@ export interface EnrollOptions {
 export async function ensureEnrolled(opts: EnrollOptions): Promise<Credentials> {
   const urls = parseCollectorUrls(opts.collectorUrl);
   const existing = await readCredentials(opts.stateDir);
-  if (existing && !opts.force && urls.includes(existing.collectorUrl)) return existing;
+  const enrolledWith = existing ? collectorKey(existing.collectorUrl) : null;
+  if (existing && !opts.force && urls.some((u) => collectorKey(u) === enrolledWith)) return existing;
   if (!opts.enrollSecret) {
     throw makeError('CONFIG_INVALID', [
       'this agent has no token yet and no enrollment secret was given (set "enrollSecret" or run "wuwatch-agent enroll --secret …")',

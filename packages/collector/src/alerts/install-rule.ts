@@ -4,9 +4,9 @@
  * seen by the log and by event 20 counts once, machines/installs.ts). One condition per machine, naming the update
  * that failed most and counting the others.
  */
-import { describeHresult, type HresultDescription } from '@wuwatch/core';
 import * as z from 'zod';
 import type { UpdateInstalls } from '../machines/installs.js';
+import { describe } from './evidence.js';
 import type { AlertCondition, AlertEvidence, AlertMachineSnapshot } from './types.js';
 
 /** Config of the rule: off unless enabled; fires at `threshold` failed installs of one update in a row. */
@@ -19,15 +19,6 @@ export const InstallFailuresConfig = z
   .prefault({});
 
 export type InstallFailuresConfig = z.infer<typeof InstallFailuresConfig>;
-
-function describe(code: string | null): HresultDescription | undefined {
-  if (!code) return undefined;
-  try {
-    return describeHresult(code);
-  } catch {
-    return undefined;
-  }
-}
 
 /** How people name an update: its KB and title, or whichever it has. */
 export function updateWords(u: Pick<UpdateInstalls, 'kb' | 'title' | 'updateId'>): string {
@@ -44,13 +35,14 @@ const GENERIC_FIX =
 /** The condition for one machine, or null when no update has failed `threshold` times in a row. */
 export function installFailures(m: AlertMachineSnapshot, threshold: number): AlertCondition | null {
   const failing = Object.values(m.installs?.updates ?? {})
-    .filter((u) => u.failures >= threshold)
+    // An entry that names no update is no one update failing in a row (installs.ts no longer tracks such entries).
+    .filter((u) => u.failures >= threshold && (u.updateId ?? u.kb ?? u.title) !== null)
     .sort((a, b) => b.failures - a.failures || Date.parse(b.lastFailureAt ?? '') - Date.parse(a.lastFailureAt ?? ''));
   const top = failing[0];
   if (!top) return null;
   const d = describe(top.hresult);
   const what = updateWords(top);
-  const others = failing.slice(1).map((u) => u.kb ?? u.title ?? 'an unnamed update');
+  const others = failing.slice(1).map((u) => u.kb ?? updateWords(u));
   const evidence: AlertEvidence = {
     count: top.failures,
     threshold: `${threshold} failed installs of one update in a row`,

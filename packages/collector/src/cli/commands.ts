@@ -3,7 +3,7 @@ import { callApi, resolveTarget } from './client.js';
 import type { CliIo } from './io.js';
 import type { CommandContext } from './spec.js';
 import { table } from './table.js';
-import { humanizeTimes } from '../time/people.js';
+import { humanizeTimes, peopleTimeZone } from '../time/people.js';
 import { timeFormatter } from './time.js';
 
 type Values = CommandContext['values'];
@@ -154,7 +154,7 @@ export async function machineCommand({ values, positionals, io }: CommandContext
   );
   // The reasons say ISO times (stored, compared); people read them in the CLI's zone, like the tables.
   const now = new Date();
-  for (const r of m.status_reasons) io.stdout.write(`- ${humanizeTimes(r.message, now, io.env.TZ || undefined)}\n`);
+  for (const r of m.status_reasons) io.stdout.write(`- ${humanizeTimes(r.message, now, peopleTimeZone(io.env))}\n`);
   return 0;
 }
 

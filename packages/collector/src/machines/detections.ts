@@ -3,7 +3,7 @@
  * last success, so a Store scan that succeeds cannot reset a WSUS streak; which services count for the status is
  * decided afterwards, from the policy (status/services.ts).
  */
-import { normalizeServiceId, updateServiceName, type DetectionData } from '@wuwatch/core';
+import { normalizeServiceId, updateServiceById, updateServiceName, type DetectionData } from '@wuwatch/core';
 import { UNLABELLED } from '../status/services.js';
 import type { ScansByService, ServiceScans } from '../status/types.js';
 
@@ -12,6 +12,13 @@ import type { ScansByService, ServiceScans } from '../status/types.js';
  * different sources, agree on the outcome and lie within this window.
  */
 export const SAME_ATTEMPT_WINDOW_MS = 10 * 60_000;
+
+/**
+ * Update services kept per machine. A machine scans a handful (WSUS or Windows Update, Microsoft Update, Store,
+ * flighting); the IDs are agent-supplied, so a buggy or hostile agent sending a new one per scan must not grow the
+ * stored map without end.
+ */
+export const MAX_SERVICES = 16;
 
 /** Scans of a service not seen before. */
 function noScans(name: string | null): ServiceScans {
@@ -85,5 +92,19 @@ export function applyDetection(scans: ScansByService, at: Date, d: DetectionData
   const id = normalizeServiceId(d.serviceId) ?? UNLABELLED;
   const before = scans[id] ?? noScans(id === UNLABELLED ? null : updateServiceName(id, d.serviceName ?? null));
   const after = applyToService(before, at, d);
-  return after === before ? scans : { ...scans, [id]: after };
+  if (after === before) return scans;
+  return { ...(Object.hasOwn(scans, id) ? scans : roomForOne(scans)), [id]: after };
+}
+
+/**
+ * The scans with room for one more service ({@link MAX_SERVICES}): the least recently scanned service the catalogue
+ * does not know goes first (a known one, or the unnamed history, only when every other is known).
+ */
+function roomForOne(scans: ScansByService): ScansByService {
+  const ids = Object.keys(scans);
+  if (ids.length < MAX_SERVICES) return scans;
+  const unknown = ids.filter((id) => id !== UNLABELLED && updateServiceById(id) === undefined);
+  const candidates = unknown.length > 0 ? unknown : ids;
+  const oldest = candidates.reduce((a, b) => ((ms(scans[b]!.lastAt) ?? 0) < (ms(scans[a]!.lastAt) ?? 0) ? b : a));
+  return Object.fromEntries(Object.entries(scans).filter(([id]) => id !== oldest));
 }

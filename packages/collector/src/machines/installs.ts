@@ -39,7 +39,7 @@ export interface UpdateInstalls {
 export interface InstallState {
   /** The newest installs first, at most {@link RECENT_INSTALLS}. */
   recent: InstallRecord[];
-  /** Per update (keyed by update ID, else KB, else title; `''` for installs that name no update). */
+  /** Per update, keyed by update ID, else KB, else title (installs that name no update are only listed). */
   updates: Record<string, UpdateInstalls>;
 }
 
@@ -59,7 +59,8 @@ function keyOf(r: Pick<InstallRecord, 'updateId' | 'kb' | 'title'>): string {
 
 /** The tracked update this install is about: same update ID, else same KB, else same title. */
 export function findUpdate(updates: Record<string, UpdateInstalls>, r: InstallRecord): string | null {
-  if (keyOf(r) in updates) return keyOf(r);
+  // Own keys only: the key is agent-supplied text, and `in` would find "toString" or "__proto__" on the prototype.
+  if (Object.hasOwn(updates, keyOf(r))) return keyOf(r);
   for (const [key, u] of Object.entries(updates)) {
     if ((r.updateId && u.updateId === r.updateId) || (r.kb && u.kb === r.kb) || (r.title && u.title === r.title)) {
       return key;
@@ -109,6 +110,12 @@ export function applyInstall(s: InstallState, r: InstallRecord): InstallState {
     // Shown, never counted: Windows stopped the install (a reboot, a newer request), the update did not fail.
     return { ...s, recent: [r, ...s.recent].slice(0, RECENT_INSTALLS) };
   }
+  if (keyOf(r) === '') {
+    // Shown, never counted: an install that names no update (a multi-update cycle's warning, an "Install call
+    // complete (failed = N)" summary) may be any update, so unnamed failures are no "one update, N times in a row".
+    const recent = [r, ...s.recent].sort((a, b) => Date.parse(b.at) - Date.parse(a.at)).slice(0, RECENT_INSTALLS);
+    return { ...s, recent };
+  }
   if (u && sameAttempt(u, r)) {
     // The second sighting may name what the first did not (event 20 has the title, the log line the update ID).
     const merged: UpdateInstalls = {
@@ -122,7 +129,7 @@ export function applyInstall(s: InstallState, r: InstallRecord): InstallState {
         ? { ...x, title: x.title ?? r.title, kb: x.kb ?? r.kb, updateId: x.updateId ?? r.updateId }
         : x,
     );
-    return { recent, updates: { ...s.updates, [key!]: merged } };
+    return { recent, updates: Object.fromEntries([...Object.entries(s.updates), [key!, merged]]) };
   }
   // An attempt older than the update's latest one only joins the listing: it cannot change the streak.
   const older = u !== undefined && Date.parse(r.at) < Date.parse(u.lastAt);
@@ -146,16 +153,19 @@ export function applyInstall(s: InstallState, r: InstallRecord): InstallState {
           lastFailureAt: r.at,
           hresult: r.hresult,
         };
-  const updates = { ...s.updates };
-  if (key !== null) delete updates[key];
-  updates[keyOf(next)] = next;
+  // Built from entries, never by assignment: `updates["__proto__"] = next` would set the prototype, not a key.
+  const kept = Object.entries(s.updates).filter(([k]) => k !== key && k !== keyOf(next));
+  const updates = Object.fromEntries([...kept, [keyOf(next), next]]) as Record<string, UpdateInstalls>;
   return { recent, updates: trim(updates) };
 }
 
-/** The newest failed install in the history, or null. */
+/**
+ * The newest failed install in the listing (`recent`), or null. Indexed: the fleet's install-failure listing reads
+ * machines newest failure first and stops after as many machines as rows it needs, which is exact only because this
+ * is the newest failure the listing holds (installs-repository.ts).
+ */
 export function lastInstallFailure(s: InstallState): Date | null {
   const times = s.recent.filter((r) => r.outcome === 'failed').map((r) => Date.parse(r.at));
-  const fromUpdates = Object.values(s.updates).map((u) => (u.lastFailureAt ? Date.parse(u.lastFailureAt) : NaN));
-  const all = [...times, ...fromUpdates].filter((t) => !Number.isNaN(t));
+  const all = times.filter((t) => !Number.isNaN(t));
   return all.length ? new Date(Math.max(...all)) : null;
 }

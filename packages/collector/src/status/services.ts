@@ -50,13 +50,21 @@ function dateOf(iso: string | null | undefined): Date | null {
 
 /**
  * The services whose scans count, each with its scans. Unnamed detections are dropped once a named, counting scan
- * is newer: they are an upgraded agent's history (its old streak must not stay stuck) or a second sighting of a named
- * scan by a source that does not say the service.
+ * is newer: they are an upgraded agent's history or a second sighting of a named scan by a source that does not say
+ * the service. An unnamed failing streak is dropped only by a newer named success, though: the upgraded agent's
+ * first named failure continues that streak (dropping it would restart the count at 1, "failing since now", and
+ * resolve a detect_failures alert that fires again a few scans later); a success ends it, so it never stays stuck.
  */
 export function countedScans(scans: ScansByService, matter: readonly string[] | null): [string, ServiceScans][] {
   const counted = Object.entries(scans).filter(([id]) => serviceCounts(id, matter));
-  const newestNamed = Math.max(...counted.filter(([id]) => id !== UNLABELLED).map(([, s]) => ms(s.lastAt)));
-  return counted.filter(([id, s]) => id !== UNLABELLED || !(ms(s.lastAt) < newestNamed));
+  const named = counted.filter(([id]) => id !== UNLABELLED);
+  const newestNamed = Math.max(...named.map(([, s]) => ms(s.lastAt)));
+  const newestNamedSuccess = Math.max(...named.map(([, s]) => ms(s.lastSuccessAt)));
+  return counted.filter(([id, s]) => {
+    if (id !== UNLABELLED) return true;
+    const supersededBy = s.outcome === 'failed' && s.failures > 0 ? newestNamedSuccess : newestNamed;
+    return !(ms(s.lastAt) < supersededBy);
+  });
 }
 
 /** The detection facts the status, the sweep and the alert rules read, derived from the counting scans. */

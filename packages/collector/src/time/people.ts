@@ -13,9 +13,21 @@ import { humanTime } from '@wuwatch/core';
 /** An ISO 8601 time as the collector writes them into texts (`Date.toISOString()`), or with an offset. */
 const ISO_TIME = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})(?![\w:])/g;
 
-/** The IANA zone for people's times: TZ from the environment, or undefined for the system's own. */
+/**
+ * The IANA zone for people's times: TZ from the environment, or undefined for the process's own. glibc's `:Zone/Name`
+ * spelling (containers, systemd units) names the same zone, and Node's clock reads it so: without the colon here an
+ * explicit zone would be refused and the times shown in UTC. A TZ that is no IANA name (a POSIX rule, a file path) is
+ * left to the process, which made of it what it could.
+ */
 export function peopleTimeZone(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return env.TZ || undefined;
+  const zone = env.TZ?.replace(/^:/, '');
+  if (!zone) return undefined;
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: zone });
+    return zone;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Every ISO time in `text` rewritten as "14:02 CET, 3 h ago" relative to `now`, in `timeZone`. */

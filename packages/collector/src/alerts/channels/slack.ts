@@ -62,7 +62,7 @@ export function slackBody(n: Notification): SlackBody {
     elements: [mrkdwn(`wuwatch · ${n.kind} · ${escapeMrkdwn(n.alert.rule)} · ${n.id}`, SECTION_MAX)],
   });
   // `text` is what notifications and clients without blocks show.
-  return { text: clip(escapeMrkdwn(`${msg.title}: ${n.alert.summary}`), SECTION_MAX), blocks };
+  return { text: clip(escapeMrkdwn(`${msg.title}: ${msg.summary}`), SECTION_MAX), blocks };
 }
 
 /** A Slack channel from validated config. */

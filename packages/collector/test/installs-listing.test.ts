@@ -1,0 +1,92 @@
+// The fleet's install-failure listing (GET /v1/installs?failed=true, the fleet page's panel) reads at most `limit`
+// machines through the last_install_failure_at index instead of every machine that ever failed an install. It must
+// list exactly what sorting every kept install would: here against a brute-force sort over random histories with
+// many equal times (ties go by hostname, then id), machines whose failures left the listing, and a machine filter.
+import test from 'ava';
+import { lastInstallFailure, type InstallRecord, type InstallState } from '../src/machines/installs.js';
+import { listInstallRows } from '../src/machines/installs-repository.js';
+import { toJsonbText } from '../src/db/index.js';
+import { createTestDatabase } from './helpers/db.js';
+
+const T0 = Date.UTC(2026, 11, 1);
+
+/** A small deterministic generator (the same histories on every run). */
+function lcg(seed: number): () => number {
+  let s = seed;
+  return () => (s = (s * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+}
+
+test('failed installs: the index-bounded read lists exactly the newest failures, ties by hostname and id', async (t) => {
+  const { db, drop } = await createTestDatabase();
+  t.teardown(drop);
+  const rnd = lcg(7);
+  const machines: { id: string; hostname: string; installs: InstallState }[] = [];
+  for (let i = 0; i < 120; i++) {
+    const recent: InstallRecord[] = [];
+    const n = Math.floor(rnd() * 11);
+    for (let k = 0; k < n; k++) {
+      const outcome = rnd() < 0.4 ? 'failed' : rnd() < 0.8 ? 'succeeded' : 'cancelled';
+      // Few distinct times, so many installs share one.
+      const at = new Date(T0 + Math.floor(rnd() * 30) * 60_000).toISOString();
+      recent.push({
+        at,
+        outcome,
+        title: null,
+        kb: `KB${i}`,
+        updateId: null,
+        hresult: null,
+        serviceId: null,
+        source: 'event',
+      });
+    }
+    recent.sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
+    // Hostnames repeat, so the id decides some ties.
+    // Every fifth machine tracks an update whose newest failure has left the listing (pushed out by newer installs):
+    // the index must not rank such a machine by a failure it no longer lists.
+    const updates: InstallState['updates'] =
+      i % 5 === 0
+        ? {
+            [`KB${i}`]: {
+              title: null,
+              kb: `KB${i}`,
+              updateId: null,
+              failures: 1,
+              firstFailureAt: new Date(T0 + 3_600_000).toISOString(),
+              lastFailureAt: new Date(T0 + 3_600_000).toISOString(),
+              hresult: null,
+              lastAt: new Date(T0 + 3_600_000).toISOString(),
+              lastOutcome: 'failed',
+              lastSource: 'log',
+            },
+          }
+        : {};
+    machines.push({ id: `m${String(i).padStart(3, '0')}`, hostname: `host${i % 17}`, installs: { recent, updates } });
+  }
+  for (const m of machines) {
+    await db.query(`INSERT INTO agents (id, token_hash, token_prefix) VALUES ($1, $1, 'p')`, [`a-${m.id}`]);
+    await db.query(
+      `INSERT INTO machines (id, agent_id, hostname, installs, last_install_failure_at) VALUES ($1, $2, $3, $4::jsonb, $5)`,
+      [m.id, `a-${m.id}`, m.hostname, toJsonbText(m.installs), lastInstallFailure(m.installs)],
+    );
+  }
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const all = machines
+    .flatMap((m) => m.installs.recent.filter((r) => r.outcome === 'failed').map((r) => ({ m, r })))
+    .sort((x, y) => cmp(y.r.at, x.r.at) || cmp(x.m.hostname, y.m.hostname) || cmp(x.m.id, y.m.id));
+  t.true(all.length > 100, `${all.length} failures`);
+  const key = (id: string, at: string, kb: string | null) => `${id} ${at} ${kb}`;
+  for (const limit of [1, 2, 5, 10, 37, 1000]) {
+    const rows = await listInstallRows(db, { failed: true, limit });
+    t.deepEqual(
+      rows.map((r) => key(r.machineId, r.install.at, r.install.kb)),
+      all.slice(0, limit).map((x) => key(x.m.id, x.r.at, x.r.kb)),
+      `limit ${limit}`,
+    );
+  }
+  const one = machines.find((m) => m.installs.recent.filter((r) => r.outcome === 'failed').length >= 2)!;
+  const rows = await listInstallRows(db, { failed: true, machineId: one.id, limit: 1000 });
+  t.deepEqual(
+    rows.map((r) => r.install.at),
+    one.installs.recent.filter((r) => r.outcome === 'failed').map((r) => r.at),
+  );
+});
