@@ -437,3 +437,87 @@ test('one name with several addresses: an address that refuses is skipped within
   t.is(server.welcomes, 1);
   t.is(lines.filter((l) => l.msg === 'collector connection error').length, 0, 'no failed attempt to log');
 });
+
+test('two collectors: after a long healthy session the client reconnects to the same one; a dead one hands it to the next', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'wuwatch-failback-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const stored = new Map<number, WireEvent>();
+  let a = await collectorStandIn(() => false, { stored });
+  const b = await collectorStandIn(() => false, { stored });
+  t.teardown(() => Promise.all([a.close(), b.close()]).then(() => undefined));
+  const portA = Number(new URL(a.url).port);
+  const spool = await Spool.open({ dir: join(dir, 'spool') });
+  t.teardown(() => spool.close());
+  await spool.append(settings(5, 0));
+  const { lines, log } = captured();
+  // A reconnect waits at least base/4 = 100 ms: time enough for A to listen again on its port.
+  const c = client(spool, [a.url, b.url], log, { healthySessionMs: 150, reconnectBaseMs: 400, reconnectCapMs: 4000 });
+  t.teardown(() => c.stop());
+  c.start();
+  await until(() => spool.ackedSeq === 5, 'the first events');
+  await new Promise((r) => setTimeout(r, 300)); // a healthy session: longer than healthySessionMs
+
+  // A restarts (every connection cut, then listening again on the same port): the agent comes back to A, not B.
+  await a.close();
+  a = await collectorStandIn(() => false, { port: portA, stored });
+  await spool.append(settings(5, 0));
+  c.notify();
+  await until(() => spool.ackedSeq === 10, 'the events after the restart');
+  t.is(c.collectorUrl, a.url);
+  t.is(a.welcomes, 1, 'the restarted A welcomed the agent');
+  t.is(b.welcomes, 0, 'B never saw it');
+  t.is(lines.filter((l) => l.msg === 'connected to another collector (failover)').length, 0);
+  const ended = lines.find((l) => l.msg.startsWith('disconnected from collector')) as
+    { collector: string; next: string; sessionMs: number } | undefined;
+  t.like(ended, { collector: a.url, next: a.url });
+  t.true(ended!.sessionMs >= 150, `session of ${ended?.sessionMs} ms`);
+
+  // Another healthy session, then A dies for good: the attempt on A fails and the next one goes to B.
+  await new Promise((r) => setTimeout(r, 300));
+  await a.close();
+  await spool.append(settings(5, 0));
+  c.notify();
+  await until(() => spool.ackedSeq === 15, 'the events after the failover');
+  t.is(c.collectorUrl, b.url);
+  t.is(b.welcomes, 1);
+  t.is(
+    lines.filter((l) => l.msg === 'collector connection error' && l.collector === a.url).length,
+    1,
+    'the failed attempt on A, logged once',
+  );
+  const failovers = lines.filter((l) => l.msg === 'connected to another collector (failover)');
+  t.is(failovers.length, 1);
+  t.like(failovers[0], { collector: b.url, previousCollector: a.url });
+  t.is(stored.size, 15, 'each event stored once');
+});
+
+test('two collectors: a session that ends soon after its welcome moves the client to the next one, even if the first is back', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'wuwatch-short-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const stored = new Map<number, WireEvent>();
+  let a = await collectorStandIn(() => false, { stored });
+  const b = await collectorStandIn(() => false, { stored });
+  t.teardown(() => Promise.all([a.close(), b.close()]).then(() => undefined));
+  const portA = Number(new URL(a.url).port);
+  const spool = await Spool.open({ dir: join(dir, 'spool') });
+  t.teardown(() => spool.close());
+  await spool.append(settings(5, 0));
+  const { lines, log } = captured();
+  const c = client(spool, [a.url, b.url], log, {
+    healthySessionMs: 10_000,
+    reconnectBaseMs: 400,
+    reconnectCapMs: 4000,
+  });
+  t.teardown(() => c.stop());
+  c.start();
+  await until(() => spool.ackedSeq === 5, 'the first events');
+  // A restarts well within healthySessionMs of its welcome: a collector in a crash loop looks like this.
+  await a.close();
+  a = await collectorStandIn(() => false, { port: portA, stored });
+  await spool.append(settings(5, 0));
+  c.notify();
+  await until(() => spool.ackedSeq === 10, 'the events after the failover');
+  t.is(c.collectorUrl, b.url);
+  t.deepEqual([a.welcomes, b.welcomes], [0, 1]);
+  t.is(lines.filter((l) => l.msg === 'connected to another collector (failover)').length, 1);
+});

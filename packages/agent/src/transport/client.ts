@@ -4,14 +4,13 @@
  * reconnect everything unacknowledged is sent again (the collector ignores what it already has).
  * The reconnect backoff starts over only once a batch is acknowledged (a welcome alone proves little), and an event
  * the collector refuses again and again is set aside in the spool (see refusals.ts), so no agent is stuck behind it.
- * With several collector URLs (collectors sharing one database) the client stays on the one that works and, when a
- * connection fails or closes, waits the same backoff and tries the next one in the list, round and round.
+ * With several collector URLs (collectors sharing one database), collectors.ts chooses the one to connect to.
  * States: idle → connecting → streaming → (backoff → connecting …) → stopped.
  */
 import { readFileSync } from 'node:fs';
 import type { LookupFunction } from 'node:net';
 import WebSocket from 'ws';
-import { failureKey, failureLog, type FailureLog } from '../log/log-on-change.js';
+import { failureKey } from '../log/log-on-change.js';
 import {
   Backoff,
   decodeCollectorFrame,
@@ -23,6 +22,7 @@ import {
   type RandomFn,
 } from '@wuwatch/core';
 import type { Logger } from 'pino';
+import { CollectorRotation } from './collectors.js';
 import { RefusalTracker, type SeqRange } from './refusals.js';
 
 /** The part of the spool the client needs. */
@@ -76,6 +76,11 @@ export interface ClientOptions {
   reconnectCapMs: number;
   /** Times the collector may refuse the same event before it is set aside (see refusals.ts). */
   maxRefusals: number;
+  /**
+   * A session with a collector that lasted this long (ms) makes the first reconnect try the same collector again
+   * (see collectors.ts); 60 s by default, shorter in tests.
+   */
+  healthySessionMs?: number;
   /** Random source of the reconnect jitter (tests). */
   random?: RandomFn;
   /** Name resolution (tests: a name with several addresses); Node's dns.lookup by default. */
@@ -92,15 +97,7 @@ type State = 'idle' | 'connecting' | 'streaming' | 'backoff' | 'stopped';
 /** Streams the spool to the collector until stopped. */
 export class CollectorClient {
   private state: State = 'idle';
-  /**
-   * Connection failures are logged once per change, not once per reconnect (a collector down for a day), each
-   * collector on its own: with two collectors down, the attempts alternate and one shared log would repeat itself.
-   */
-  private readonly delivery = new Map<string, FailureLog>();
-  /** Index in `opts.urls` of the collector connected to, or tried next. */
-  private current = 0;
-  /** The collector the last session was with (null before the first): a change is logged as a failover. */
-  private lastConnected: string | null = null;
+  private readonly collectors: CollectorRotation;
   private ws: WebSocket | null = null;
   private sentUpTo = 0;
   private batchId = 0;
@@ -123,7 +120,7 @@ export class CollectorClient {
     private readonly queue: OutboundQueue,
     private readonly opts: ClientOptions,
   ) {
-    if (opts.urls.length === 0) throw new Error('CollectorClient needs at least one collector URL');
+    this.collectors = new CollectorRotation(opts.urls, opts.log, opts.healthySessionMs);
     this.ca = opts.caFile ? readFileSync(opts.caFile) : undefined;
     // Never 0: a tight reconnect loop must be impossible even with an unlucky draw.
     this.backoff = new Backoff(
@@ -139,7 +136,7 @@ export class CollectorClient {
 
   /** The collector URL connected to, or tried next. */
   get collectorUrl(): string {
-    return this.opts.urls[this.current]!;
+    return this.collectors.current;
   }
 
   /** Current state of the connection state machine. */
@@ -158,21 +155,11 @@ export class CollectorClient {
     if (this.state === 'streaming') void this.pump();
   }
 
-  /** The failure log of one collector. */
-  private deliveryTo(collector: string): FailureLog {
-    let log = this.delivery.get(collector);
-    if (!log) {
-      log = failureLog(this.opts.log.child({ collector }), `delivery to the collector ${collector}`);
-      this.delivery.set(collector, log);
-    }
-    return log;
-  }
-
   private connect(): void {
     if (this.state === 'stopped') return;
     this.state = 'connecting';
     const collector = this.collectorUrl;
-    const delivery = this.deliveryTo(collector);
+    const delivery = this.collectors.deliveryTo(collector);
     const url = collector.replace(/^http/, 'ws').replace(/\/+$/, '') + '/v1/agent';
     const ws = new WebSocket(url, {
       headers: { authorization: `Bearer ${this.opts.token}` },
@@ -255,17 +242,8 @@ export class CollectorClient {
       this.lastError = null;
       this.connectedAt = new Date();
       this.startHeartbeat();
-      const collector = this.collectorUrl;
       this.opts.onWelcome?.(frame.protocol);
-      this.deliveryTo(collector).recovered();
-      const pending = this.queue.lastSeq - this.sentUpTo;
-      if (this.lastConnected !== null && this.lastConnected !== collector) {
-        this.opts.log.warn(
-          { collector, previousCollector: this.lastConnected, ackedSeq: frame.ackedSeq, pending },
-          'connected to another collector (failover)',
-        );
-      } else this.opts.log.info({ collector, ackedSeq: frame.ackedSeq, pending }, 'connected to collector');
-      this.lastConnected = collector;
+      this.collectors.welcomed({ ackedSeq: frame.ackedSeq, pending: this.queue.lastSeq - this.sentUpTo });
       void this.pump();
     } else if (frame.type === 'ack') {
       this.inFlight.delete(frame.batchId);
@@ -349,7 +327,8 @@ export class CollectorClient {
     this.stopHeartbeat();
     this.ws = null;
     // Closed for a batch it could not store (1011) or a protocol error (1008): the first batch not acknowledged.
-    const refused = code === 1011 || code === 1008 ? this.inFlight.values().next().value : undefined;
+    const closedForRefusal = code === 1011 || code === 1008;
+    const refused = closedForRefusal ? this.inFlight.values().next().value : undefined;
     this.inFlight.clear();
     if (this.state === 'stopped') return;
     if (code !== 1000 && code !== 1005) this.lastError ??= `closed ${code} ${reason}`;
@@ -357,12 +336,9 @@ export class CollectorClient {
     // A session that was streaming says it ended; a connection attempt that failed was already logged (once).
     const level = this.state === 'streaming' ? 'info' : 'debug';
     this.state = 'backoff';
-    const collector = this.collectorUrl;
-    // The next collector in the list, after the same backoff: several agents that lost one collector at once spread
-    // over the jittered delays instead of hitting the next one together.
-    this.current = (this.current + 1) % this.opts.urls.length;
+    const { collector, next, sessionMs } = this.collectors.ended({ refused: closedForRefusal });
     this.opts.log[level](
-      { collector, code, reason, retryInMs: delay, next: this.collectorUrl },
+      { collector, code, reason, retryInMs: delay, next, sessionMs },
       'disconnected from collector; will reconnect',
     );
     void (async () => {
