@@ -2,8 +2,8 @@
  * Which of the agent's collector URLs the transport talks to, and what it logs about each. The client starts with the
  * first URL and stays on the collector that works. After a healthy session (welcomed, lasted at least
  * `healthySessionMs`, a minute by default, and not ended by a refused batch) the first reconnect goes to the same
- * collector: a collector restarted for an upgrade gets its agents back instead of handing them all to the other one
- * for good. A failed attempt (connect error, refused hello, no welcome), a session that died sooner, or a refused
+ * collector: a collector restarted for an upgrade, if it listens again by then, gets its agents back instead of
+ * handing them all to the other one for good (one that takes longer fails that attempt, and its agents move on). A failed attempt (connect error, refused hello, no welcome), a session that died sooner, or a refused
  * batch moves the next attempt to the next URL in the list, round and round. Failures are logged per collector, once
  * per change (with two collectors down the attempts alternate, and one shared log would repeat itself), and a session
  * with a collector other than the last one is logged as a failover. The client (client.ts) owns the connection
@@ -19,7 +19,10 @@ export interface WelcomeFacts {
   pending: number;
 }
 
-/** A session this long proves the collector works: the reconnect after it tries the same collector first. */
+/**
+ * A session this long proves the collector works: the reconnect after it tries the same collector first. A minute is
+ * far longer than the sessions of a collector in a crash loop or refusing batches, and short next to normal uptime.
+ */
 export const HEALTHY_SESSION_MS = 60_000;
 
 /** How a connection ended, as far as the choice of the next collector goes. */
