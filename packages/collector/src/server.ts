@@ -75,6 +75,8 @@ export async function startCollector(
     databaseUrl: config.databaseUrl?.reveal(),
     dataDir: config.dataDir,
     log: log.child({ component: 'db' }),
+    // The ingest's writers get their own connections, one per write transaction (see agent.maxConcurrentWrites).
+    writerPoolMax: config.agent.maxConcurrentWrites,
   });
   const metrics = new Metrics();
   const auth = new AuthStore(db, config.adminToken?.reveal());
@@ -95,6 +97,7 @@ export async function startCollector(
     maxPayloadBytes: config.agent.maxPayloadBytes,
     heartbeatMs: config.agent.heartbeatSeconds * 1000,
     maxConcurrentWrites: config.agent.maxConcurrentWrites,
+    maxBatchesPerWrite: config.agent.maxBatchesPerWrite,
     helloTimeoutMs: config.limits.helloTimeoutSeconds * 1000,
     admission: {
       maxFutureSkewMs: config.agent.maxFutureSkewSeconds * 1000,

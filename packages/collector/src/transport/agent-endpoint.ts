@@ -1,8 +1,10 @@
 /**
  * The agent WebSocket endpoint (`/v1/agent`). Authentication happens in the HTTP upgrade (401 before any
- * WebSocket exists). Per connection: hello → welcome, then batches, each written in one transaction and
- * acknowledged after commit. A socket is paused while its batch is being written, so a slow database
- * stops reading from sockets instead of buffering without bound.
+ * WebSocket exists). Per connection: hello → welcome, then batches; hellos and batches of all sockets are written by
+ * the ingest's group commit (ingest/group.ts: up to maxConcurrentWrites transactions, each carrying up to
+ * maxBatchesPerWrite of them) and answered after commit. A socket is paused while its frame is being written, and a
+ * frame is read only with one of maxConcurrentWrites × maxBatchesPerWrite slots, so a slow database stops reading
+ * from sockets instead of buffering without bound.
  */
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -22,7 +24,8 @@ import type { Database } from '../db/index.js';
 import type { AuthStore } from '../auth/store.js';
 import { bearerToken } from '../auth/tokens.js';
 import type { BatchResult } from '../ingest/writer.js';
-import { admitBatch, ingestBatch } from '../ingest/ingest.js';
+import { admitBatch } from '../ingest/ingest.js';
+import { GroupWriter } from '../ingest/group.js';
 import type { Admission, AdmissionOptions } from '../ingest/admission.js';
 import { sanitiseJson } from '../ingest/sanitise.js';
 import type { PolicyAssessor } from '../machines/projection.js';
@@ -41,7 +44,10 @@ export interface AgentEndpointDeps {
   machines: MachineService;
   maxPayloadBytes: number;
   heartbeatMs: number;
+  /** Write transactions at once (each a group of hellos and batches). */
   maxConcurrentWrites: number;
+  /** Hellos and batches one write transaction carries at most (default 64). */
+  maxBatchesPerWrite?: number;
   /** Called after a batch commits (alert evaluation for the changed machine). */
   onBatch?: (result: BatchResult) => void;
   /** A connection that sends nothing for this long is closed (default 10 s). */
@@ -73,14 +79,25 @@ const HELLO_TIMEOUT_MS = 10_000;
 export class AgentEndpoint {
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
+  /** Frames read and not yet answered (decoded, queued or being written): the memory bound between sockets and DB. */
   private readonly writes: Semaphore;
+  /** The group commit every hello and batch goes through. */
+  readonly writer: GroupWriter;
   private readonly heartbeat: NodeJS.Timeout;
   private state: 'open' | 'draining' | 'closed' = 'open';
 
   constructor(private readonly deps: AgentEndpointDeps) {
     // ws enforces twice our limit itself (close 1009); between the two we answer with a protocol error first.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: deps.maxPayloadBytes * 2, perMessageDeflate: false });
-    this.writes = new Semaphore(deps.maxConcurrentWrites);
+    const maxGroup = deps.maxBatchesPerWrite ?? 64;
+    this.writes = new Semaphore(deps.maxConcurrentWrites * maxGroup);
+    this.writer = new GroupWriter({
+      db: deps.db,
+      assessor: deps.assessor,
+      machines: deps.machines,
+      writers: deps.maxConcurrentWrites,
+      maxGroup,
+    });
     this.heartbeat = setInterval(() => this.beat(), deps.heartbeatMs);
     this.heartbeat.unref();
   }
@@ -239,7 +256,7 @@ export class AgentEndpoint {
     if (conn.machineId) return this.fail(conn, makeError('PROTOCOL_INVALID_FRAME', ['hello sent twice']));
     // Hostname and versions are shown in tables, e-mails and terminals and stored as text: no NUL, no control codes.
     const hello = sanitiseJson(raw).value;
-    const { machineId, ackedSeq } = await this.deps.machines.hello(conn.agentId, hello);
+    const { machineId, ackedSeq } = await this.writer.hello(conn.agentId, hello);
     conn.machineId = machineId;
     log.info({ hostname: hello.hostname, mode: hello.mode, ackedSeq }, 'agent connected');
     // Decoding already checked that the ranges overlap; the welcome names the version chosen.
@@ -250,10 +267,7 @@ export class AgentEndpoint {
     const started = process.hrtime.bigint();
     try {
       const admission = this.admit(batch);
-      const result = await ingestBatch(this.deps.db, conn.agentId, admission, {
-        assessor: this.deps.assessor,
-        machines: this.deps.machines,
-      });
+      const result = await this.writer.batch(conn.agentId, admission);
       this.deps.metrics.eventsIngested.inc(result.inserted);
       this.deps.metrics.eventsSanitised.inc(admission.sanitised);
       this.deps.metrics.eventTimesClamped.inc(admission.clamped);
