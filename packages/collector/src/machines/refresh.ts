@@ -207,7 +207,9 @@ export class MachineService {
 
   /** Refreshes last_seen of the agents connected to this collector. */
   async touch(agentIds: readonly string[], now: Date = new Date()): Promise<void> {
-    await touchConnected(this.db, agentIds, now);
+    // A third of the silence threshold: a connected agent's last_seen lags by at most that, never near "silent".
+    const seenBefore = new Date(now.getTime() - (this.thresholds.silentAfterMinutes * 60_000) / 3);
+    await touchConnected(this.db, agentIds, now, seenBefore);
   }
 
   /**
