@@ -12,7 +12,7 @@ import type { AgentConfig } from '../config/schema.js';
 import type { Credentials } from '../enroll/credentials.js';
 import { Spool, type SpoolInput } from '../spool/index.js';
 import { LogTailer, detectMode } from '../tail/index.js';
-import { probeWsus, ProbeBackoff } from '../probe/index.js';
+import { probeWsus, ProbeBackoff, ProbeReporter } from '../probe/index.js';
 import type { Sources } from '../sources/index.js';
 import { CollectorClient } from '../transport/client.js';
 import { Loop } from './loop.js';
@@ -50,6 +50,8 @@ export class Agent {
   private wsusUrl: string | null = null;
   mode: 'log' | 'event' = 'event';
   private probeFailures: FailureLog | null = null;
+  /** Reports a probe result when it changes, else at most every intervals.probeRepeatSeconds (probe/dedup.ts). */
+  private probeReporter: ProbeReporter | null = null;
 
   constructor(private readonly deps: AgentDeps) {}
 
@@ -104,6 +106,7 @@ export class Agent {
     const i = config.intervals;
     const loopLog = log.child({ component: 'sources' });
     this.probeFailures = failureLog(log.child({ component: 'probe' }), 'WSUS probe');
+    this.probeReporter = new ProbeReporter(i.probeRepeatSeconds * 1000);
     this.loops.push(new Loop('policy', () => this.pollPolicy().then(() => i.policySeconds * 1000), loopLog, 60_000));
     const backoff = new ProbeBackoff({
       intervalMs: i.probeSeconds * 1000,
@@ -191,7 +194,11 @@ export class Agent {
       proxy,
       ...(ca ? { ca, caLabel: `wsusCaFile ${wsusCaFile}` } : {}),
     });
-    await this.append([{ time: new Date().toISOString(), kind: 'probe', data: result }]);
+    const now = Date.now();
+    if (!this.probeReporter || this.probeReporter.due(result, now)) {
+      await this.append([{ time: new Date(now).toISOString(), kind: 'probe', data: result }]);
+      this.probeReporter?.reported(result, now);
+    }
     if (result.ok) this.probeFailures?.recovered({ url: result.url });
     else
       this.probeFailures?.failed({
