@@ -12,6 +12,7 @@
  * WUWATCH_FLEET_PROFILE_DIR=/tmp/prof (a CPU profile of the collector).
  */
 import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -34,6 +35,11 @@ const MACHINES_LIST_SQL = `SELECT id, hostname, status, status_changed_at, wsus_
   consecutive_detection_failures, last_success_detection_at, last_probe_ok, last_probe->>'class' AS last_probe_class,
   (last_probe->>'httpStatus')::int AS last_probe_http_status, last_probe_at, status_reasons
   FROM machines ORDER BY hostname, id LIMIT 100`;
+const COLLECTOR_LIMITS = {
+  limits: { maxConnections: AGENTS + 2000, maxUnauthenticatedPerAddress: AGENTS },
+  // Experiments only (e.g. '{"alerts":{"enabled":false}}'); a committed result runs without it.
+  ...(JSON.parse(process.env.WUWATCH_FLEET_EXTRA_CONFIG ?? '{}') as Record<string, unknown>),
+};
 const GOALS = { agentsConnected: AGENTS, collectorRssMb: 1024, ackP95Ms: 2000, apiMachinesP95Ms: 250 };
 
 const loadAtStart = loadavg()[0]!;
@@ -58,13 +64,26 @@ try {
       WUWATCH_ADMIN_TOKEN: adminToken,
       WUWATCH_LOG_LEVEL: 'warn',
     },
-    {},
+    // A collector meant for AGENTS agents is configured for them: limits.maxConnections (default 4096) above the
+    // fleet with headroom (README, sizing). All simulated agents share 127.0.0.1, where a real fleet has an address
+    // each, so the per-address limit on connections not yet authenticated is lifted too.
+    COLLECTOR_LIMITS,
     {
       nodeArgs: process.env.WUWATCH_FLEET_PROFILE_DIR
         ? ['--cpu-prof', '--cpu-prof-dir', process.env.WUWATCH_FLEET_PROFILE_DIR]
         : [],
     },
   );
+  // The collector's warnings and errors (stderr, JSON lines), counted by message: why connections were dropped.
+  const warnings = new Map<string, number>();
+  createInterface({ input: collector.proc.stderr! }).on('line', (line) => {
+    try {
+      const { level, msg } = JSON.parse(line) as { level?: number; msg?: string };
+      if ((level ?? 0) >= 40) warnings.set(String(msg), (warnings.get(String(msg)) ?? 0) + 1);
+    } catch {
+      warnings.set('(not JSON)', (warnings.get('(not JSON)') ?? 0) + 1);
+    }
+  });
   const creds = await insertAgentsWithTokens(pool, AGENTS, 'agt_fl_');
   writeFileSync(
     jobFile,
@@ -196,6 +215,7 @@ try {
       `cores; load average (1 min) ${round(loadAtStart)} at start, ${round(loadavg()[0]!)} at the end of the hold`,
     agents: AGENTS,
     holdSeconds: HOLD_S,
+    collectorConfig: COLLECTOR_LIMITS,
     agentsConnected: r.agentsConnected,
     maxConnected: r.maxConnected,
     collectorRssMbPeak: mib(peak),
@@ -221,6 +241,7 @@ try {
     unackedAtEnd: r.unackedAtEnd,
     reconnects: r.reconnects,
     agentErrors: r.errors,
+    collectorWarnings: Object.fromEntries([...warnings].sort((a, b) => b[1] - a[1]).slice(0, 8)),
     goals: {
       agentsConnected: r.agentsConnected >= GOALS.agentsConnected,
       collectorRssMb: mib(peak) < GOALS.collectorRssMb,

@@ -68,7 +68,16 @@ interface Connection {
   busy: boolean;
   /** Replaced by a newer connection of the same agent: its close must not mark the machine disconnected. */
   superseded: boolean;
+  /** Which heartbeat slice pings it (see beat()). */
+  slice: number;
 }
+
+/**
+ * The heartbeat runs in this many slices per interval, each pinging its share of the connections: pinging 10,000
+ * sockets in one go is 10,000 socket writes in one event-loop turn (measured: 0.4 s at 5,000, during which no API
+ * request, ack or welcome is answered). Each connection is still pinged, and checked, once per interval.
+ */
+const HEARTBEAT_SLICES = 10;
 
 /** Close code for a connection replaced by a newer one of the same agent (4000–4999: application codes). */
 export const CLOSE_SUPERSEDED = 4001;
@@ -79,6 +88,12 @@ const HELLO_TIMEOUT_MS = 10_000;
 export class AgentEndpoint {
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
+  /** The newest connection of each agent (the one a newer connection supersedes). */
+  private readonly byAgent = new Map<string, Connection>();
+  /** Connections by heartbeat slice. */
+  private readonly slices: Set<Connection>[] = Array.from({ length: HEARTBEAT_SLICES }, () => new Set());
+  private nextSlice = 0;
+  private beatSlice = 0;
   /** Frames read and not yet answered (decoded, queued or being written): the memory bound between sockets and DB. */
   private readonly writes: Semaphore;
   /** The group commit every hello and batch goes through. */
@@ -98,7 +113,7 @@ export class AgentEndpoint {
       writers: deps.maxConcurrentWrites,
       maxGroup,
     });
-    this.heartbeat = setInterval(() => this.beat(), deps.heartbeatMs);
+    this.heartbeat = setInterval(() => this.beat(), deps.heartbeatMs / HEARTBEAT_SLICES);
     this.heartbeat.unref();
   }
 
@@ -151,18 +166,21 @@ export class AgentEndpoint {
       queue: [],
       busy: false,
       superseded: false,
+      slice: this.nextSlice++ % HEARTBEAT_SLICES,
     };
     const log = this.deps.log.child({ agentId });
     // One live connection per agent (issue 14): the newest wins. A token holding many sockets gains nothing, and a
     // reconnecting agent's half-dead old socket cannot later mark the machine disconnected.
-    for (const old of this.connections) {
-      if (old.agentId !== agentId) continue;
+    const old = this.byAgent.get(agentId);
+    if (old) {
       old.superseded = true;
       old.queue.length = 0;
       log.warn('agent opened a new connection; closing its older one');
       old.ws.close(CLOSE_SUPERSEDED, 'superseded by a newer connection');
     }
     this.connections.add(conn);
+    this.byAgent.set(agentId, conn);
+    this.slices[conn.slice]!.add(conn);
     const helloMs = this.deps.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
     const helloTimer = setTimeout(() => {
       if (!conn.machineId)
@@ -179,6 +197,8 @@ export class AgentEndpoint {
     ws.on('close', () => {
       clearTimeout(helloTimer);
       this.connections.delete(conn);
+      this.slices[conn.slice]!.delete(conn);
+      if (this.byAgent.get(agentId) === conn) this.byAgent.delete(agentId);
       this.deps.metrics.connectedAgents.set(this.connections.size);
       if (conn.machineId && !conn.superseded) {
         this.deps.machines
@@ -295,8 +315,10 @@ export class AgentEndpoint {
     return admitBatch(batch.events, this.deps.admission ?? DEFAULT_ADMISSION, this.deps.assessor);
   }
 
+  /** One heartbeat slice: pings its connections and drops those that did not answer the previous ping. */
   private beat(): void {
-    for (const conn of this.connections) {
+    const slice = this.slices[this.beatSlice++ % HEARTBEAT_SLICES]!;
+    for (const conn of slice) {
       // A busy connection is paused by us (its frame waits for the database), so its pongs are unread: that
       // silence is ours. Dropping it would make every agent queued in a reconnect storm reconnect and queue again.
       if (conn.busy) {
