@@ -241,6 +241,12 @@ try {
     unackedAtEnd: r.unackedAtEnd,
     reconnects: r.reconnects,
     agentErrors: r.errors,
+    connectionsDropped: Object.fromEntries(
+      [...metricsText.matchAll(/^wuwatch_connections_dropped_total\{reason="([^"]+)"\} (\S+)$/gm)].map((m) => [
+        m[1]!,
+        Number(m[2]),
+      ]),
+    ),
     collectorWarnings: Object.fromEntries([...warnings].sort((a, b) => b[1] - a[1]).slice(0, 8)),
     goals: {
       agentsConnected: r.agentsConnected >= GOALS.agentsConnected,
