@@ -43,6 +43,19 @@ const COLLECTOR_LIMITS = {
 const GOALS = { agentsConnected: AGENTS, collectorRssMb: 1024, ackP95Ms: 2000, apiMachinesP95Ms: 250 };
 
 const loadAtStart = loadavg()[0]!;
+/** The kernel's count of connections dropped because a listen queue was full (all processes: a hint, not proof). */
+function listenOverflows(): number {
+  try {
+    const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+    const i = lines.findIndex((l) => l.startsWith('TcpExt:'));
+    const names = lines[i]!.split(/\s+/);
+    const values = lines[i + 1]!.split(/\s+/);
+    return Number(values[names.indexOf('ListenOverflows')]);
+  } catch {
+    return NaN;
+  }
+}
+const overflowsAtStart = listenOverflows();
 const limit = openFileLimit();
 // Each process holds one end of every connection: the collector and the load process need AGENTS descriptors each.
 if (limit < AGENTS + 2000) {
@@ -241,6 +254,7 @@ try {
     unackedAtEnd: r.unackedAtEnd,
     reconnects: r.reconnects,
     agentErrors: r.errors,
+    listenOverflows: listenOverflows() - overflowsAtStart,
     connectionsDropped: Object.fromEntries(
       [...metricsText.matchAll(/^wuwatch_connections_dropped_total\{reason="([^"]+)"\} (\S+)$/gm)].map((m) => [
         m[1]!,

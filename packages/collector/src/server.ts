@@ -157,7 +157,11 @@ export async function startCollector(
       void endpoint.handleUpgrade(req, socket, head, () => guard.authenticate(req.socket));
     } else socket.destroy();
   });
-  await app.listen({ host: config.host, port: config.port });
+  // The accept queue holds connections the event loop has not taken yet. Node's default (511) overflows when thousands
+  // of agents connect at once and a turn of the loop runs long: the kernel then drops their handshakes, the agents time
+  // out and reconnect, and the storm feeds itself. Sized to the connection cap; the kernel clamps it to
+  // net.core.somaxconn (README, sizing).
+  await app.listen({ host: config.host, port: config.port, backlog: limits.maxConnections });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const scheme = config.tls ? 'https' : 'http';

@@ -246,3 +246,35 @@ test.serial(
     }
   },
 );
+
+test('heartbeat: every agent is pinged once per interval, spread over the interval rather than all in one turn', async (t) => {
+  // Pinging 10,000 sockets in one event-loop turn stalled everything else for about a second.
+  const tc = await startTestCollector({ agent: { heartbeatSeconds: 1 } });
+  try {
+    const creds = await insertAgentsWithTokens(tc.collector.db, 20, 'agt_beat_');
+    const started = performance.now();
+    const pings: number[][] = [];
+    const agents = await Promise.all(
+      creds.map(async (c, i) => {
+        const a = await TestAgent.connect(tc.wsUrl, c.token);
+        pings[i] = [];
+        a.ws.on('ping', () => pings[i]!.push(performance.now() - started));
+        await a.hello(c.agentId, c.agentId);
+        return a;
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 3200));
+    for (const [i, p] of pings.entries()) t.true(p.length >= 2 && p.length <= 4, `agent ${i}: ${p.length} pings`);
+    // Within one interval the pings fall in several tenth-of-a-second windows, not one.
+    const windows = new Set(
+      pings
+        .flat()
+        .filter((ms) => ms >= 1000 && ms < 2000)
+        .map((ms) => Math.floor(ms / 100)),
+    );
+    t.true(windows.size >= 5, `pings of one interval fell in ${windows.size} windows`);
+    for (const a of agents) a.close();
+  } finally {
+    await tc.close();
+  }
+});
