@@ -36,7 +36,7 @@ export const AgentEndpointConfig = z
      * maxBatchesPerWrite hellos and batches of different agents (group commit); beyond maxConcurrentWrites ×
      * maxBatchesPerWrite frames in progress, sockets stop being read.
      */
-    maxConcurrentWrites: z.number().int().positive().default(4),
+    maxConcurrentWrites: z.number().int().positive().default(8),
     /** Hellos and batches one write transaction carries at most. */
     maxBatchesPerWrite: z.number().int().positive().default(64),
     /**

@@ -42,6 +42,15 @@ type HelloJob = Pending<HelloResult> & { kind: 'hello'; hello: Hello };
 type BatchJob = Pending<IngestResult> & { kind: 'batch'; admission: Admission };
 type Job = HelloJob | BatchJob;
 
+/**
+ * Events one transaction carries at most (a lone larger batch still goes alone). Small frames (hellos, a probe) are
+ * what the group commit is for; a backlog of full batches gains nothing from 64 × 500 events in one transaction: a
+ * huge one keeps its writer, and its agents' acks, busy for seconds while the other writers idle. Measured with
+ * bench:ingest at 400 agents × 500-event batches: a cap of 4,000 with 4 writers halved the throughput of one-batch
+ * transactions; 2,000 (under db/events.ts COPY_THRESHOLD, so the single-INSERT path) with 8 writers matched it.
+ */
+const MAX_GROUP_EVENTS = 2000;
+
 /** True for errors a transaction loses to another (deadlock, serialization): worth running the items apart. */
 function isConflict(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
@@ -96,12 +105,15 @@ export class GroupWriter {
   /** Takes up to maxGroup queued items of distinct agents not in a running transaction, oldest first. */
   private take(): Job[] {
     const group: Job[] = [];
+    let events = 0;
     for (let i = 0; i < this.queue.length && group.length < this.deps.maxGroup;) {
       const job = this.queue[i]!;
-      if (this.busyAgents.has(job.agentId)) {
+      const size = job.kind === 'batch' ? job.admission.events.length + job.admission.quarantined.length : 1;
+      if (this.busyAgents.has(job.agentId) || (group.length > 0 && events + size > MAX_GROUP_EVENTS)) {
         i++;
         continue;
       }
+      events += size;
       this.busyAgents.add(job.agentId);
       group.push(job);
       this.queue.splice(i, 1);
