@@ -124,7 +124,12 @@ try {
   let storm: Awaited<ReturnType<typeof runStorm>> | null = null;
   if (PARTS.has('storm')) {
     await collector.stop();
-    collector = await spawnCollector({ ...env, WUWATCH_PORT: String(port) });
+    // A collector meant for this many agents is configured for them (limits.maxConnections defaults to 4096), and all
+    // simulated agents share 127.0.0.1, where a real fleet has an address each (see bench/fleet.ts).
+    collector = await spawnCollector(
+      { ...env, WUWATCH_PORT: String(port) },
+      { limits: { maxConnections: STORM.agents + 2000, maxUnauthenticatedPerAddress: STORM.agents } },
+    );
     const s = await runStorm(collector, pool, { ...STORM, makeEvent });
     storm = s;
     console.log(

@@ -2,7 +2,9 @@
  * The load process of bench:fleet: one WebSocket per simulated agent (its own token), speaking the real protocol at
  * the real agent's cadence: hello, then a first batch (policy, probe, detection), a probe every PROBE_MS at a random
  * phase, and one more detection at a random moment of the hold. Unacknowledged events are resent after a reconnect
- * (from the welcome's ackedSeq), like the agent's spool. Reads its job from the JSON file argv[2]; writes its result to
+ * (from the welcome's ackedSeq), like the agent's spool. Ack latency is measured per batch from its send to its ack,
+ * the first batch after the welcome included (it carries the events the agent made while connecting); the hello's own
+ * wait (sent → welcome) is measured apart. Reads its job from the JSON file argv[2]; writes its result to
  * argv[3] when the hold ends (a file: megabytes through a pipe would be cut by the exit).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +23,8 @@ interface Job {
 const job = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Job;
 const URL1 = 'http://wsus01.corp.example:8530';
 const ackLatencies: number[] = [];
+/** Hello sent → welcome received (the connect's own write, which ackLatencies does not contain). */
+const welcomeLatencies: number[] = [];
 let connected = 0;
 let maxConnected = 0;
 let eventsSent = 0;
@@ -78,7 +82,9 @@ class CadenceAgent {
       handshakeTimeout: 60_000,
     });
     this.ws = ws;
+    let helloAt = 0;
     ws.on('open', () => {
+      helloAt = performance.now();
       ws.send(
         JSON.stringify({
           type: 'hello',
@@ -100,6 +106,7 @@ class CadenceAgent {
         batchId?: number;
       };
       if (f.type === 'welcome') {
+        welcomeLatencies.push(performance.now() - helloAt);
         this.open = true;
         connected++;
         maxConnected = Math.max(maxConnected, connected);
@@ -171,6 +178,7 @@ writeFileSync(
     eventsSent,
     unackedAtEnd: unacked.reduce((s, n) => s + n, 0),
     ackLatencies,
+    welcomeLatencies,
     reconnects,
     errors: Object.fromEntries([...errors].sort((a, b) => b[1] - a[1]).slice(0, 5)),
     maxSeqs: Object.fromEntries(job.agents.map((a, i) => [a.agentId, agents[i]!.maxSeq])),

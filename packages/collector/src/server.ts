@@ -75,6 +75,8 @@ export async function startCollector(
     databaseUrl: config.databaseUrl?.reveal(),
     dataDir: config.dataDir,
     log: log.child({ component: 'db' }),
+    // The ingest's writers get their own connections, one per write transaction (see agent.maxConcurrentWrites).
+    writerPoolMax: config.agent.maxConcurrentWrites,
   });
   const metrics = new Metrics();
   const auth = new AuthStore(db, config.adminToken?.reveal());
@@ -95,6 +97,7 @@ export async function startCollector(
     maxPayloadBytes: config.agent.maxPayloadBytes,
     heartbeatMs: config.agent.heartbeatSeconds * 1000,
     maxConcurrentWrites: config.agent.maxConcurrentWrites,
+    maxBatchesPerWrite: config.agent.maxBatchesPerWrite,
     helloTimeoutMs: config.limits.helloTimeoutSeconds * 1000,
     admission: {
       maxFutureSkewMs: config.agent.maxFutureSkewSeconds * 1000,
@@ -154,7 +157,11 @@ export async function startCollector(
       void endpoint.handleUpgrade(req, socket, head, () => guard.authenticate(req.socket));
     } else socket.destroy();
   });
-  await app.listen({ host: config.host, port: config.port });
+  // The accept queue holds connections the event loop has not taken yet. Node's default (511) overflows when thousands
+  // of agents connect at once and a turn of the loop runs long: the kernel then drops their handshakes, the agents time
+  // out and reconnect, and the storm feeds itself. Sized to the connection cap; the kernel clamps it to
+  // net.core.somaxconn (README, sizing).
+  await app.listen({ host: config.host, port: config.port, backlog: limits.maxConnections });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const scheme = config.tls ? 'https' : 'http';

@@ -90,6 +90,7 @@ test('file, then environment, then overrides (CLI flags); nested sections merge 
     maxPayloadBytes: 1024 * 1024,
     heartbeatSeconds: 10,
     maxConcurrentWrites: 8,
+    maxBatchesPerWrite: 64,
     maxFutureSkewSeconds: 2_592_000,
     maxEventAgeDays: 3650,
   });

@@ -131,3 +131,14 @@ test.serial('a machine that is failing and stale is not re-evaluated by every sw
   t.is(after.status, 'detect_failing');
   t.deepEqual(after.updated_at, before.updated_at, 'nothing time-driven changed, so the row was not rewritten');
 });
+
+test.serial('touch writes only the connected machines not seen for a third of the silence threshold', async (t) => {
+  // At 10,000 agents rewriting every connected row each sweep was most of the database's work; agents that report
+  // move last_seen themselves.
+  const recent = await seed('touch_recent_', 'connected = true, last_seen = $2', [at(-2 * MIN)]);
+  const quiet = await seed('touch_quiet_', 'connected = true, last_seen = $2', [at(-6 * MIN)]);
+  const before = (await machine(recent)).last_seen;
+  await new MachineService(tdb.db, T).touch([recent, quiet], T0);
+  t.deepEqual((await machine(recent)).last_seen, before, 'seen 2 min ago: left alone');
+  t.deepEqual((await machine(quiet)).last_seen, T0, 'seen 6 min ago (> 15/3): touched');
+});

@@ -55,6 +55,10 @@ test('200 concurrent agents × 500 events: nothing lost, nothing doubled, every 
     t.deepEqual(wrong, [], 'every agent has exactly events 1..500 and last_acked_seq 500');
     const { rows: total } = await tc.collector.db.query<{ n: string }>('SELECT count(*) AS n FROM events');
     t.is(Number(total[0]!.n), 100_000);
+    t.deepEqual(
+      agents.flatMap((a) => a.stats.errors),
+      [],
+    );
     t.true(agents.every((a) => a.stats.errors.length === 0 && a.ackedSeq === 500));
     t.is(tc.collector.metrics.eventsIngested.get(), 100_000);
     await Promise.all(agents.map((a) => a.close()));
@@ -63,37 +67,29 @@ test('200 concurrent agents × 500 events: nothing lost, nothing doubled, every 
   }
 });
 
-test('backpressure: with maxConcurrentWrites 2 every batch still lands, and never more than 2 are written at once', async (t) => {
+test('backpressure: with maxConcurrentWrites 2 every batch still lands, never more than 2 transactions run at once, and they carry several batches', async (t) => {
   const tc = await startTestCollector({ agent: { maxConcurrentWrites: 2 } });
   try {
-    // Watch the write budget from outside: the semaphore is the one gate between sockets and the database.
+    const writer = tc.collector.endpoint.writer;
     const writes = (tc.collector.endpoint as unknown as { writes: Semaphore }).writes;
-    const acquire = writes.acquire.bind(writes);
-    let active = 0;
-    let maxActive = 0;
-    writes.acquire = async () => {
-      const release = await acquire();
-      maxActive = Math.max(maxActive, ++active);
-      return () => {
-        active--;
-        release();
-      };
-    };
     const creds = await enrollMany(tc, 20, 'bp');
     const agents = simAgents(tc, creds, 200, 20, 4);
     await runAll(agents, 60_000);
     const rows = await storedSeqsPerAgent(tc.collector.db);
     t.true(rows.every((r) => r.n === 200 && r.acked === 200));
-    t.is(maxActive, 2);
-    t.true(writes.pressure === 0);
+    t.is(writer.stats.maxRunning, 2);
+    // 20 agents × (1 hello + 10 batches) in fewer transactions than items: the group commit at work.
+    t.true(writer.stats.maxGroup > 1, `largest group ${writer.stats.maxGroup}`);
+    t.true(writer.stats.transactions < writer.stats.items);
+    t.true(writes.pressure === 0 && writer.queued === 0);
     await Promise.all(agents.map((a) => a.close()));
   } finally {
     await tc.close();
   }
 });
 
-test('backpressure: while the database is stalled, only maxConcurrentWrites batches are decoded; the rest stay unread', async (t) => {
-  const tc = await startTestCollector({ agent: { maxConcurrentWrites: 2 } });
+test('backpressure: while the database is stalled, only maxConcurrentWrites × maxBatchesPerWrite batches are decoded; the rest stay unread', async (t) => {
+  const tc = await startTestCollector({ agent: { maxConcurrentWrites: 2, maxBatchesPerWrite: 3 } });
   const blocker = new pg.Client({ connectionString: tc.databaseUrl });
   try {
     // Count batches that got past the socket into decoding and validation (the expensive, memory-hungry step).
@@ -117,10 +113,12 @@ test('backpressure: while the database is stalled, only maxConcurrentWrites batc
     await blocker.query('LOCK TABLE events IN ACCESS EXCLUSIVE MODE');
     const acks = agents.map((a) => a.batch(1, bulkEvents(1, 500)));
     await new Promise((r) => setTimeout(r, 800));
-    t.true(decoded <= 2, `${decoded} batches decoded while the database was stalled`);
+    t.true(decoded <= 6, `${decoded} batches decoded while the database was stalled`);
+    t.true(decoded >= 2, 'the budget is used, not just one writer');
     await blocker.query('ROLLBACK');
     t.deepEqual(await Promise.all(acks), Array<number>(20).fill(500));
     t.is(decoded, 20);
+    t.true(tc.collector.endpoint.writer.stats.maxGroup <= 3);
     for (const a of agents) a.close();
   } finally {
     await blocker.end().catch(() => undefined);
@@ -248,3 +246,35 @@ test.serial(
     }
   },
 );
+
+test('heartbeat: every agent is pinged once per interval, spread over the interval rather than all in one turn', async (t) => {
+  // Pinging 10,000 sockets in one event-loop turn stalled everything else for about a second.
+  const tc = await startTestCollector({ agent: { heartbeatSeconds: 1 } });
+  try {
+    const creds = await insertAgentsWithTokens(tc.collector.db, 20, 'agt_beat_');
+    const started = performance.now();
+    const pings: number[][] = [];
+    const agents = await Promise.all(
+      creds.map(async (c, i) => {
+        const a = await TestAgent.connect(tc.wsUrl, c.token);
+        pings[i] = [];
+        a.ws.on('ping', () => pings[i]!.push(performance.now() - started));
+        await a.hello(c.agentId, c.agentId);
+        return a;
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 3200));
+    for (const [i, p] of pings.entries()) t.true(p.length >= 2 && p.length <= 4, `agent ${i}: ${p.length} pings`);
+    // Within one interval the pings fall in several tenth-of-a-second windows, not one.
+    const windows = new Set(
+      pings
+        .flat()
+        .filter((ms) => ms >= 1000 && ms < 2000)
+        .map((ms) => Math.floor(ms / 100)),
+    );
+    t.true(windows.size >= 5, `pings of one interval fell in ${windows.size} windows`);
+    for (const a of agents) a.close();
+  } finally {
+    await tc.close();
+  }
+});

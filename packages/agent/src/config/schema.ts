@@ -36,6 +36,8 @@ export const AgentConfig = z
         policySeconds: z.number().positive().default(300),
         probeSeconds: z.number().positive().default(300),
         probeMaxBackoffSeconds: z.number().positive().default(3600),
+        /** An unchanged probe result is reported at most this often (a "still the same" mark); changes at once. */
+        probeRepeatSeconds: z.number().positive().default(21600),
         wuaSeconds: z.number().positive().default(3600),
         eventSeconds: z.number().positive().default(30),
       })
@@ -45,6 +47,7 @@ export const AgentConfig = z
         policySeconds: 300,
         probeSeconds: 300,
         probeMaxBackoffSeconds: 3600,
+        probeRepeatSeconds: 21600,
         wuaSeconds: 3600,
         eventSeconds: 30,
       }),

@@ -7,3 +7,4 @@ export { ProbeBackoff } from './backoff.js';
 export type { ProbeBackoffOptions, RandomFn } from './backoff.js';
 export { PROBE_HRESULT, systemLookup, tlsFailure } from './steps.js';
 export type { LookupFn, StepFailure, StepResult } from './steps.js';
+export { ProbeReporter, probeKey } from './dedup.js';

@@ -12,7 +12,7 @@ import type { AgentConfig } from '../config/schema.js';
 import type { Credentials } from '../enroll/credentials.js';
 import { Spool, type SpoolInput } from '../spool/index.js';
 import { LogTailer, detectMode } from '../tail/index.js';
-import { probeWsus, ProbeBackoff } from '../probe/index.js';
+import { probeWsus, ProbeBackoff, ProbeReporter } from '../probe/index.js';
 import { channelStateData, type Sources } from '../sources/index.js';
 import { CollectorClient, type OutboundQueue } from '../transport/client.js';
 import type { AgentMetricsSnapshot } from '../metrics/index.js';
@@ -56,6 +56,8 @@ export class Agent {
   private hostname = '';
   private lastDeliveryAt: Date | null = null;
   private lastProbe: AgentMetricsSnapshot['probe'] = null;
+  /** Reports a probe result when it changes, else at most every intervals.probeRepeatSeconds (probe/dedup.ts). */
+  private probeReporter: ProbeReporter | null = null;
 
   constructor(private readonly deps: AgentDeps) {}
 
@@ -117,6 +119,7 @@ export class Agent {
     const i = config.intervals;
     const loopLog = sourcesLog;
     this.probeFailures = failureLog(log.child({ component: 'probe' }), 'WSUS probe');
+    this.probeReporter = new ProbeReporter(i.probeRepeatSeconds * 1000);
     this.loops.push(new Loop('policy', () => this.pollPolicy().then(() => i.policySeconds * 1000), loopLog, 60_000));
     const backoff = new ProbeBackoff({
       intervalMs: i.probeSeconds * 1000,
@@ -257,8 +260,12 @@ export class Agent {
       proxy,
       ...(ca ? { ca, caLabel: `wsusCaFile ${wsusCaFile}` } : {}),
     });
-    await this.append([{ time: new Date().toISOString(), kind: 'probe', data: result }]);
-    this.lastProbe = { at: new Date(), ok: result.ok, class: result.class };
+    const now = Date.now();
+    if (!this.probeReporter || this.probeReporter.due(result, now)) {
+      await this.append([{ time: new Date(now).toISOString(), kind: 'probe', data: result }]);
+      this.probeReporter?.reported(result, now);
+    }
+    this.lastProbe = { at: new Date(now), ok: result.ok, class: result.class };
     if (result.ok) this.probeFailures?.recovered({ url: result.url });
     else
       this.probeFailures?.failed({

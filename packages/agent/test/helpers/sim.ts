@@ -87,6 +87,7 @@ export async function startSimAgent(
   collectorUrl: string,
   creds: Omit<Credentials, 'collectorUrl'>,
   hostname: string,
+  intervals: Record<string, number> = {},
 ): Promise<Agent> {
   const stateDir = join(dir, 'state');
   const credentials = { ...creds, collectorUrl };
@@ -106,6 +107,7 @@ export async function startSimAgent(
         probeMaxBackoffSeconds: 60,
         wuaSeconds: 60,
         eventSeconds: 60,
+        ...intervals,
       },
       probeTimeouts: { dnsMs: 1000, tcpMs: 1000, tlsMs: 1000, httpMs: 1500 },
       reconnect: { baseMs: 100, capMs: 1000 },

@@ -31,8 +31,14 @@ export const AgentEndpointConfig = z
       .default(1024 * 1024),
     /** Ping interval; a peer that misses one pong is dropped. */
     heartbeatSeconds: z.number().positive().default(30),
-    /** Batches written to the database at once across all sockets; beyond it sockets stop being read. */
+    /**
+     * Write transactions at once across all sockets (the writers' own PostgreSQL connections). Each carries up to
+     * maxBatchesPerWrite hellos and batches of different agents (group commit); beyond maxConcurrentWrites ×
+     * maxBatchesPerWrite frames in progress, sockets stop being read.
+     */
     maxConcurrentWrites: z.number().int().positive().default(8),
+    /** Hellos and batches one write transaction carries at most. */
+    maxBatchesPerWrite: z.number().int().positive().default(64),
     /**
      * An event time further ahead of the collector's clock than this (30 days) is replaced by the time it was
      * received. Generous on purpose: events of one batch clamped to one time look like one detection cycle.

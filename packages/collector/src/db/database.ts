@@ -23,6 +23,12 @@ export interface DatabaseConfig {
   migrationsDir?: string;
   /** pg pool size shared by Prisma and raw SQL (PostgreSQL only, default 10). */
   poolMax?: number;
+  /**
+   * Connections of a second pool used only by {@link Database.withWriteTransaction} (PostgreSQL only; unset: the
+   * writes share the main pool). The ingest's writers hold their connections for whole transactions; with their own
+   * pool the API, the dashboard, authentication and the sweep never queue behind them.
+   */
+  writerPoolMax?: number;
 }
 
 /**
@@ -42,6 +48,8 @@ export interface Database extends Queryable {
   readonly appliedMigrations: readonly string[];
   /** Runs `fn` in one transaction: commits when it resolves, rolls back when it throws. */
   withTransaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  /** {@link Database.withTransaction} on the writers' pool (`writerPoolMax`), for the ingest. */
+  withWriteTransaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -73,8 +81,11 @@ async function migrateAtOpen(target: MigrationTarget, config: DatabaseConfig): P
 async function openPostgres(url: string, config: DatabaseConfig): Promise<Database> {
   const description = describeUrl(url);
   const pool = new pg.Pool({ connectionString: url, max: config.poolMax ?? 10 });
+  const writerPool = config.writerPoolMax ? new pg.Pool({ connectionString: url, max: config.writerPoolMax }) : null;
   // Without a listener, an idle connection dropped by the server would crash the process.
-  pool.on('error', (err) => config.log.warn({ err }, 'idle PostgreSQL connection failed; it will be replaced'));
+  for (const p of [pool, writerPool]) {
+    p?.on('error', (err) => config.log.warn({ err }, 'idle PostgreSQL connection failed; it will be replaced'));
+  }
   let appliedMigrations: string[];
   try {
     const { rows } = await pool.query<{ version: string }>("SELECT current_setting('server_version') AS version");
@@ -85,11 +96,27 @@ async function openPostgres(url: string, config: DatabaseConfig): Promise<Databa
     appliedMigrations = await migrateAtOpen({ kind: 'postgres', url }, config);
   } catch (err) {
     await pool.end().catch(() => undefined);
+    await writerPool?.end().catch(() => undefined);
     if (isWuwatchError(err)) throw err;
     throw makeError('DATABASE', [`cannot open ${description}: ${errorText(err)}`], undefined, err);
   }
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const base = pgQueryable(pool, false);
+  const inTransaction = async <T>(from: pg.Pool, fn: (q: Queryable) => Promise<T>): Promise<T> => {
+    const client = await from.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(pgQueryable(client, true));
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch((rollbackErr: Error) => (broken = rollbackErr));
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  };
   return {
     kind: 'postgres',
     prisma,
@@ -98,24 +125,12 @@ async function openPostgres(url: string, config: DatabaseConfig): Promise<Databa
     pglite: null,
     appliedMigrations,
     query: base.query.bind(base),
-    async withTransaction(fn) {
-      const client = await pool.connect();
-      let broken: Error | undefined;
-      try {
-        await client.query('BEGIN');
-        const result = await fn(pgQueryable(client, true));
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        await client.query('ROLLBACK').catch((rollbackErr: Error) => (broken = rollbackErr));
-        throw err;
-      } finally {
-        client.release(broken);
-      }
-    },
+    withTransaction: (fn) => inTransaction(pool, fn),
+    withWriteTransaction: (fn) => inTransaction(writerPool ?? pool, fn),
     async close() {
       await prisma.$disconnect();
       await pool.end();
+      await writerPool?.end();
     },
   };
 }
@@ -148,6 +163,8 @@ async function openEmbedded(config: DatabaseConfig): Promise<Database> {
     appliedMigrations,
     query: base.query.bind(base),
     withTransaction: (fn) => db.transaction((tx) => fn(pgliteQueryable(tx))),
+    // One connection: the writes share it.
+    withWriteTransaction: (fn) => db.transaction((tx) => fn(pgliteQueryable(tx))),
     async close() {
       await prisma.$disconnect();
       await db.close();

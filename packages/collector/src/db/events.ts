@@ -32,7 +32,7 @@ function insertFrom(source: string, sinceParam: string): string {
   SELECT src.agent_id, src.machine_id, src.seq, src."time", src.kind, src.data FROM src
   WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.agent_id = src.agent_id AND e.seq = src.seq
     AND e.received_at >= ${sinceParam}::timestamptz)
-  RETURNING machine_id, "time", kind, data
+  RETURNING agent_id, machine_id, "time", kind, data
 ), rolled AS (
   INSERT INTO detection_days (machine_id, day, succeeded, failed, hresults)
   SELECT machine_id, ("time" AT TIME ZONE 'UTC')::date,
@@ -47,7 +47,9 @@ function insertFrom(source: string, sinceParam: string): string {
     hresults = ARRAY(SELECT DISTINCT h FROM unnest(detection_days.hresults || EXCLUDED.hresults) AS h ORDER BY h)
   RETURNING 1
 )
-SELECT (SELECT count(*) FROM ins)::int AS inserted, (SELECT count(*) FROM rolled)::int AS rolled`;
+SELECT (SELECT count(*) FROM ins)::int AS inserted, (SELECT count(*) FROM rolled)::int AS rolled,
+  (SELECT jsonb_object_agg(agent_id, n) FROM (SELECT agent_id, count(*)::int AS n FROM ins GROUP BY agent_id) c)
+    AS per_agent`;
 }
 
 const UNNEST_INSERT = insertFrom(
@@ -89,10 +91,11 @@ export function toJsonbText(value: unknown): string {
 interface InsertCounts {
   inserted: number;
   rolled: number;
+  per_agent: Record<string, number> | null;
 }
 
-function insertedOf(res: { rows: InsertCounts[] }): number {
-  return res.rows[0]?.inserted ?? 0;
+function insertedOf(res: { rows: InsertCounts[] }): Map<string, number> {
+  return new Map(Object.entries(res.rows[0]?.per_agent ?? {}));
 }
 
 /** Escapes one value for COPY text format (backslash, tab, newline, carriage return). */
@@ -128,7 +131,14 @@ async function insertByCopy(q: Queryable, copyFrom: NonNullable<Queryable['copyF
  * batches on PostgreSQL go through COPY into a temp table, everything else through one unnest INSERT.
  */
 export async function insertEvents(q: Queryable, rows: readonly EventRow[]): Promise<number> {
-  if (rows.length === 0) return 0;
+  let n = 0;
+  for (const c of (await insertEventsByAgent(q, rows)).values()) n += c;
+  return n;
+}
+
+/** {@link insertEvents} for rows of many agents (the ingest's group commit): rows inserted per agent id. */
+export async function insertEventsByAgent(q: Queryable, rows: readonly EventRow[]): Promise<Map<string, number>> {
+  if (rows.length === 0) return new Map();
   if (q.copyFrom && rows.length >= COPY_THRESHOLD) return insertByCopy(q, q.copyFrom.bind(q), rows);
   const res = await q.query<InsertCounts>(UNNEST_INSERT, [
     rows.map((r) => r.agentId),

@@ -45,7 +45,7 @@ export function admitBatch(
 
 /** Writes one admitted batch; see the module comment. Throws only for errors worth the agent's retry. */
 export async function ingestBatch(
-  db: Database,
+  db: Pick<Database, 'withTransaction'>,
   agentId: string,
   admission: Admission,
   deps: IngestDeps,

@@ -84,6 +84,14 @@ export interface PolicyAssessor {
 
 export { SAME_ATTEMPT_WINDOW_MS } from './detections.js';
 
+/**
+ * A probe result holds until the agent reports a different one. Agents report a result when it changes and otherwise
+ * only as a "still the same" mark every few hours (agent `intervals.probeRepeatSeconds`, issue 16), so lastProbeAt is
+ * when the result was first seen or last confirmed, not when the probe last ran, and nothing may age the verdict by it:
+ * while the agent is connected (last_seen, refreshed by the sweep) its last result is the current one, and an agent
+ * that goes quiet makes the machine `silent`, which outranks every probe status. probeFailingSince keeps the first
+ * failing result's time through the marks.
+ */
 function applyProbe(s: MachineProjection, at: Date, p: ProbeData): MachineProjection {
   if (s.lastProbeAt && at < s.lastProbeAt) return s;
   return {

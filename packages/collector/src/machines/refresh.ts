@@ -10,6 +10,7 @@ import { toJsonbText, type Database, type Queryable } from '../db/index.js';
 import { computeStatus } from '../status/rules.js';
 import type { MachineStatus, StatusThresholds, StatusVerdict } from '../status/types.js';
 import { deriveProjection, type MachineProjection } from './projection.js';
+import { saveMachines, saveWsusServers, upsertHellos } from './bulk.js';
 import {
   lockMachine,
   markDisconnected,
@@ -63,6 +64,54 @@ export async function settleMachine(
     await saveWsusServer(q, projection, opts.now);
   }
   return { machineId: row.id, before: row.status, verdict };
+}
+
+/** One machine of {@link settleMachines}: its locked row, its (possibly new) projection, and how to treat it. */
+export interface SettleItem {
+  row: MachineStateRow;
+  projection: MachineProjection;
+  seen: boolean;
+  connected: boolean;
+}
+
+/**
+ * {@link settleMachine} for many machines at once (the ingest's group commit): the same rules per machine, one
+ * statement for all rows and one for the `wsus_servers` rows whose pointer or probe moved.
+ */
+export async function settleMachines(
+  q: Queryable,
+  items: readonly SettleItem[],
+  thresholds: StatusThresholds,
+  now: Date,
+): Promise<Settled[]> {
+  const saves = items.map((i) => {
+    // Derived per machine exactly as settleMachine does (update sources, the scans that count).
+    const projection = deriveProjection(i.projection, i.row.os_version);
+    return {
+      row: i.row,
+      projection,
+      seen: i.seen,
+      verdict: computeStatus(toFacts(i.row, projection, now, i.connected), thresholds),
+    };
+  });
+  await saveMachines(q, saves, now);
+  const moved = saves.filter(
+    (s) =>
+      s.projection.lastProbeAt?.getTime() !== s.row.lastProbeAt?.getTime() || s.projection.wsusUrl !== s.row.wsusUrl,
+  );
+  await saveWsusServers(
+    q,
+    moved.map((s) => s.projection),
+    now,
+  );
+  return saves.map((s) => ({ machineId: s.row.id, before: s.row.status, verdict: s.verdict }));
+}
+
+/** What a hello did: the machine, the seq to resume after, and the status change it caused (if any). */
+export interface HelloResult {
+  machineId: string;
+  ackedSeq: number;
+  change: MachineChange | null;
 }
 
 /** Re-evaluates one machine's stored facts inside a transaction (nothing new arrived; the clock or a hello moved). */
@@ -135,6 +184,37 @@ export class MachineService {
     return { machineId: row.id, ackedSeq };
   }
 
+  /**
+   * {@link MachineService.hello} for many agents inside the caller's transaction (the ingest's group commit): one
+   * upsert for all, one save for the machines whose verdict moved. The caller emits the changes after commit.
+   */
+  async helloMany(
+    q: Queryable,
+    hellos: readonly { agentId: string; hello: Hello }[],
+    now: Date = new Date(),
+  ): Promise<Map<string, HelloResult>> {
+    const upserted = await upsertHellos(q, hellos);
+    const stale: SettleItem[] = [];
+    for (const { row } of upserted.values()) {
+      // Derived as a settle would: the hello may bring a new OS version, which can change the scans that count.
+      const verdict = computeStatus(
+        toFacts(row, deriveProjection(rowToProjection(row), row.os_version), now, true),
+        this.thresholds,
+      );
+      if (!verdictUnchanged(row, verdict)) {
+        stale.push({ row, projection: rowToProjection(row), seen: false, connected: true });
+      }
+    }
+    const settled = new Map(
+      (await settleMachines(q, stale, this.thresholds, now)).map((s) => [s.machineId, changeOf(s)]),
+    );
+    const out = new Map<string, HelloResult>();
+    for (const [agentId, { row, ackedSeq }] of upserted) {
+      out.set(agentId, { machineId: row.id, ackedSeq, change: settled.get(row.id) ?? null });
+    }
+    return out;
+  }
+
   /** Marks a machine disconnected; `graceful` records that the agent said goodbye first. */
   async disconnect(agentId: string, graceful: boolean): Promise<void> {
     await markDisconnected(this.db, agentId, graceful);
@@ -142,7 +222,9 @@ export class MachineService {
 
   /** Refreshes last_seen of the agents connected to this collector. */
   async touch(agentIds: readonly string[], now: Date = new Date()): Promise<void> {
-    await touchConnected(this.db, agentIds, now);
+    // A third of the silence threshold: a connected agent's last_seen lags by at most that, never near "silent".
+    const seenBefore = new Date(now.getTime() - (this.thresholds.silentAfterMinutes * 60_000) / 3);
+    await touchConnected(this.db, agentIds, now, seenBefore);
   }
 
   /**

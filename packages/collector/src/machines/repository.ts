@@ -117,12 +117,25 @@ export async function markDisconnected(q: Queryable, agentId: string, graceful: 
   );
 }
 
-/** Refreshes last_seen for agents connected to this collector, so live-but-quiet agents never look silent. */
-export async function touchConnected(q: Queryable, agentIds: readonly string[], now: Date = new Date()): Promise<void> {
+/**
+ * Refreshes last_seen for agents connected to this collector, so live-but-quiet agents never look silent. Only rows
+ * seen before `seenBefore` (default: now) are written: agents that report anyway move last_seen themselves, and at
+ * 10,000 agents rewriting every row each sweep is most of the database's work. Rows a writer holds are skipped (the
+ * writer moves last_seen itself), and the rest are locked in agent_id order, the order the ingest's writers use.
+ */
+export async function touchConnected(
+  q: Queryable,
+  agentIds: readonly string[],
+  now: Date = new Date(),
+  seenBefore: Date = now,
+): Promise<void> {
   if (agentIds.length === 0) return;
   await q.query(
-    'UPDATE machines SET last_seen = GREATEST(last_seen, $2), connected = true WHERE agent_id = ANY($1::text[])',
-    [agentIds, now],
+    `UPDATE machines m SET last_seen = GREATEST(m.last_seen, $2), connected = true
+     FROM (SELECT id FROM machines WHERE agent_id = ANY($1::text[]) AND (NOT connected OR last_seen < $3)
+           ORDER BY agent_id FOR UPDATE SKIP LOCKED) t
+     WHERE m.id = t.id`,
+    [agentIds, now, seenBefore],
   );
 }
 
