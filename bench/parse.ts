@@ -17,7 +17,7 @@
  * profiled with `node --cpu-prof` on `parse-log` of the 63 MB generated legacy file:
  * - start-up: the CLI's entry imported the agent runtime (for its version string) and the whole core with every zod
  *   schema of the protocol, ~0.15 s of CPU before the first byte was read; `cold.startup` measures it now (the entry
- *   imports nothing heavy, and `parse-log` imports only `@wuwatch/core/wulog`);
+ *   imports nothing heavy, and `parse-log` imports only `@wuwatch/core/wulog/stream`, which loads no zod);
  * - reading: a read stream (a fresh buffer per chunk, thread-pool round trips, a promise per chunk) left the process
  *   idle between chunks, which wall time counts and CPU time does not; `parse-log` now reads synchronously into one
  *   reused buffer;

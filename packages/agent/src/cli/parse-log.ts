@@ -3,8 +3,8 @@
  *
  * Kept fast from a cold start (issue 15: at least half the speed of a plain Node line split of the same file, in one
  * process each): it imports only the streaming log parser (`@wuwatch/core/wulog/stream`: not the whole core, and no
- * zod schema at all, not even the checkpoint's), reads the file synchronously into one reused buffer, and writes its output in blocks, not a write per
- * line.
+ * zod schema at all, not even the checkpoint's), reads the file synchronously into one reused buffer, and writes its
+ * output in blocks, not a write per line.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parseArgs } from 'node:util';

@@ -89,8 +89,8 @@ const detached = new Map<string, string>();
 
 /**
  * LIMITS.maxTextField (protocol/schemas.ts), the longest text field the wire accepts; a test checks they agree. Not
- * imported: that module builds the zod schemas of the whole protocol, which `parse-log` (through `@wuwatch/core/wulog`)
- * would then pay for at start-up.
+ * imported: that module builds the zod schemas of the whole protocol, which `parse-log` (through
+ * `@wuwatch/core/wulog/stream`) would then pay for at start-up.
  */
 export const MAX_TEXT_FIELD = 2048;
 
