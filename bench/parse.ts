@@ -17,7 +17,7 @@
  * profiled with `node --cpu-prof` on `parse-log` of the 63 MB generated legacy file:
  * - start-up: the CLI's entry imported the agent runtime (for its version string) and the whole core with every zod
  *   schema of the protocol, ~0.15 s of CPU before the first byte was read; `cold.startup` measures it now (the entry
- *   imports nothing heavy, and `parse-log` imports only `@wuwatch/core/wulog`);
+ *   imports nothing heavy, and `parse-log` imports only `@wuwatch/core/wulog/stream`, which loads no zod);
  * - reading: a read stream (a fresh buffer per chunk, thread-pool round trips, a promise per chunk) left the process
  *   idle between chunks, which wall time counts and CPU time does not; `parse-log` now reads synchronously into one
  *   reused buffer;
@@ -39,7 +39,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -203,6 +203,17 @@ function realMix(bytes: number): Buffer {
   return Buffer.concat(Array.from({ length: Math.ceil(bytes / one.length) }, () => one));
 }
 
+/** Lines and findings of a file (in process, findings only): how dense in findings the file is. */
+function findingDensity(bytes: Buffer): { lines: number; findings: number } {
+  let findings = 0;
+  const parser = new WuLogParser({ onFinding: () => findings++ });
+  parser.push(bytes);
+  parser.end();
+  let lines = 0;
+  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) lines++;
+  return { lines, findings };
+}
+
 interface ColdRun {
   wallMs: number;
   cpuMs: number;
@@ -276,9 +287,13 @@ function coldComparison(legacy: Buffer, modern: Buffer) {
       splitCpu += bc;
       parserWall += pw;
       splitWall += bw;
+      const density = findingDensity(bytes);
       rows.push({
         file: name,
         megabytes: round(statSync(path).size / 1e6),
+        lines: density.lines,
+        findings: density.findings,
+        linesPerFinding: round(density.lines / Math.max(1, density.findings)),
         parseLog: { cpuMs: round(pc), wallMs: round(pw) },
         split: { cpuMs: round(bc), wallMs: round(bw) },
         ratio: { cpu: round(bc / pc, 3), wall: round(bw / pw, 3) },
@@ -297,6 +312,7 @@ function coldComparison(legacy: Buffer, modern: Buffer) {
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 function main(): void {
+  const loadAtStart = loadavg().map((x) => round(x, 2));
   const t0 = performance.now();
   const legacy = generate(false, TARGET_BYTES_PER_FORMAT);
   const modern = generate(true, TARGET_BYTES_PER_FORMAT);
@@ -373,6 +389,10 @@ function main(): void {
   const findingsOnlyCpuMBps = mbps(totalBytes, median(sum(findingsOnlyTimes, 'cpu')));
   const baselineCpuMBps = mbps(totalBytes, median(sum(baselineTimes, 'cpu')));
   const result = {
+    // The machine is shared: its load disturbs wall time most, CPU time less (see the README's Parse speed section).
+    note: `load average (1, 5, 15 min) at start ${loadAtStart.join(', ')}, at end ${loadavg()
+      .map((x) => round(x, 2))
+      .join(', ')}, on ${availableParallelism()} cores`,
     node: process.version,
     chunkBytes: CHUNK,
     runs: RUNS,

@@ -178,6 +178,34 @@ test('the byte-level fast path gives exactly the records of parseRecord, line by
     '2021-08-28\t11:05:08:005\t 577\t10\tAgent\thex 16',
     '2021/08/28 11:05:08.0000005 576   16    Misc            decimal 16',
     '2021/08/28 11:05:08.0000005 576   016   Misc            leading zero',
+    // Pasted lines: spaces for TABs (both millisecond separators, runs of blanks, TABs mixed in), indented lines.
+    '2008-03-22 18:53:24:377 808 ba0 Misc WARNING: WinHttp: SendRequest failed with 0x80190194',
+    '2008-03-22 18:53:24.377  808   BA0  Misc   two blanks each',
+    '2008-03-22\t18:53:24:377 \t 808\tba0 Agent\t  * WSUS server: http://x',
+    '2008-03-22 18:53:24:377 808 ba0 Misc',
+    '2008-03-22 18:53:24:377 808 ba0 Misc ',
+    '2008-03-22 18:53:24:377 808 ba0 Misc \t ',
+    '2008-03-22 18:53:24:377 808 ba0 Misc text with a\rCR',
+    '2008-03-22 18:53:24:377 808 ba0 Mi\x0bsc vertical tab in the component',
+    '2008-03-22 18:53:24:377 808 ba0 Misc\x0bvertical tab after it',
+    '2008-03-22 18:53:24:377 12345678901 ba0 Misc eleven-digit pid',
+    '2008-03-22 18:53:24:377 0808 0ba0 Misc leading zeros',
+    '2008-03-22  18:53:24:377 808 ba0 Misc two blanks before the clock',
+    '2014-05-14      03:12:46:859     880    a40     Agent     * WSUS server: http://wsus',
+    '2014-05-14 \t 03:12:46.859 880 a40 Agent column-aligned',
+    '2014-05-14            ',
+    '2014-05-14            03:12:46:859',
+    '2008-03-22 18:53:24:377 808 bg0 Misc not hex',
+    '2008-02-30 18:53:24:377 808 ba0 Misc no such day',
+    '2008-03-22 24:53:24:377 808 ba0 Misc no such hour',
+    '2008-03-22 18:53:24:377 808 ba0 Misc text with é',
+    '   2010-01-05 18:52:06:747 808 aac Misc WARNING: indented, spaced',
+    '\t2010-01-05\t18:52:06:747\t 808\taac\tMisc\tindented, TABs',
+    '  2021/08/28 11:05:08.0000005 576   2672  Misc            indented modern',
+    '         2010-01-05 18:52:06:747 808 aac Misc nine blanks: a continuation',
+    '        2010-01-05 18:52:06:747 808 aac Misc eight blanks',
+    '    ',
+    '  x2010-01-05 18:52:06:747 808 aac Misc not a digit after the indent',
   ].join('\n');
   let checked = 0;
   const files = dirs.flatMap((dir) => readdirSync(dir).map((name) => readFileSync(dir + name)));
@@ -216,6 +244,55 @@ test('property: startsWithAt agrees with String.prototype.startsWith', (t) => {
         return startsWithAt(s, word, at) === s.startsWith(word, at);
       }),
       { numRuns: 2000 },
+    ),
+  );
+});
+
+test('property: pasted lines (spaced, indented) read on the bytes give the records of parseRecord', (t) => {
+  const blank = fc.constantFrom(' ', '\t', '  ', ' \t', '   ');
+  const piece = (units: string[], max: number) => fc.string({ unit: fc.constantFrom(...units), maxLength: max });
+  const line = fc
+    .tuple(
+      fc.constantFrom('', ' ', '\t', '   ', '        ', '         '),
+      fc.constantFrom('2008-03-22', '2008-02-30', '2008-03-2x'),
+      blank,
+      fc.constantFrom('18:53:24', '23:59:60', '24:00:00'),
+      fc.constantFrom(':', '.', ','),
+      piece(['0', '3', '7', 'x'], 4),
+      blank,
+      piece(['0', '8', ' ', 'a'], 12),
+      blank,
+      piece(['0', 'a', 'F', 'g', ' '], 10),
+      blank,
+      piece(['M', 'i', 's', 'c', '\v', '\f', 'é', ' '], 6),
+      fc.constantFrom('', ' ', '\t', '  \t'),
+      piece(['a', ' ', '\t', '\r', 'é', 'W', 'A', 'R', 'N', 'I', 'G', ':', '*', 'f', 'l', '{', 'S', 'T'], 14),
+    )
+    .map((parts) => parts.join(''));
+  t.notThrows(() =>
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 6 }), (lines) => {
+        const text = lines.join('\n');
+        const buf = Buffer.from(text, 'utf8');
+        const fast = new FastRecordParser();
+        let bs = 0;
+        let cs = 0;
+        lines.forEach((l, i) => {
+          const len = Buffer.byteLength(l);
+          // The decoder passes a non-ASCII line as its own decoded text (characters from 0).
+          const ascii = len === l.length;
+          const r = ascii
+            ? fast.parse(buf, bs, bs + len, text, cs, cs + l.length, i + 1)
+            : fast.parse(buf, bs, bs + len, l, 0, l.length, i + 1);
+          if (r !== null) {
+            t.deepEqual(r, parseRecord(l, i + 1), JSON.stringify(l));
+            t.is(fast.bodyAt, bodyStart(r.text, r.severity), JSON.stringify(l));
+          }
+          bs += len + 1;
+          cs += l.length + 1;
+        });
+      }),
+      { numRuns: 3000 },
     ),
   );
 });

@@ -10,9 +10,22 @@ export interface CliIo {
   cwd: string;
 }
 
-/** The process's real streams. */
+/**
+ * The process's real streams. Standard input and error are getters: Node builds those streams on first access (for a
+ * pipe, with the net module), start-up work that `parse-log FILE`, which never reads stdin, need not pay (issue 15).
+ */
 export function processIo(): CliIo {
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() };
+  return {
+    stdout: process.stdout,
+    get stderr() {
+      return process.stderr;
+    },
+    get stdin() {
+      return process.stdin;
+    },
+    env: process.env,
+    cwd: process.cwd(),
+  };
 }
 
 /** Writes one line and waits for the stream to take it (so large NDJSON output respects backpressure). */

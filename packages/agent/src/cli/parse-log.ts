@@ -2,14 +2,14 @@
  * `wuwatch-agent parse-log FILE|- [--records]`: findings (or line records) of a WindowsUpdate.log as NDJSON.
  *
  * Kept fast from a cold start (issue 15: at least half the speed of a plain Node line split of the same file, in one
- * process each): it imports only the log parser (`@wuwatch/core/wulog`, not the whole core with the protocol's zod
- * schemas), reads the file synchronously into one reused buffer, and writes its output in blocks, not a write per
- * line.
+ * process each): it imports only the streaming log parser (`@wuwatch/core/wulog/stream`: not the whole core, and no
+ * zod schema at all, not even the checkpoint's), reads the file synchronously into one reused buffer, and writes its
+ * output in blocks, not a write per line.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
-import { WuLogParser, type Finding } from '@wuwatch/core/wulog';
+import { WuLogStream, type Finding } from '@wuwatch/core/wulog/stream';
 import { UsageError, type CliIo } from './io.js';
 
 /** Bytes read at a time (one buffer, reused: the parser copies what it keeps of a chunk). */
@@ -71,7 +71,7 @@ export async function parseLogCommand(args: string[], io: CliIo): Promise<number
   // Findings are sparse (a few per cycle), so they are collected and sorted by line: a cycle's finding is
   // complete only at its END line, after findings that started later.
   const findings: Finding[] = [];
-  const parser = new WuLogParser({
+  const parser = new WuLogStream({
     onRecord: values.records
       ? (r) => {
           if (out.add(JSON.stringify(r))) full = true;

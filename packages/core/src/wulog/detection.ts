@@ -16,7 +16,8 @@ import { normalizeServiceId, updateServiceById, updateServiceName } from '../cat
 import { isSuccessHresult, type Hresult } from '../hresult/normalize.js';
 import { detach, sameThread } from './codes.js';
 import type { ReportEvent } from './report-event.js';
-import { copyState, type ParsedParserState } from './state.js';
+import { copyState } from './copy-state.js';
+import type { ParsedParserState } from './state.js';
 import type { DetectionFinding, LogRecord } from './types.js';
 
 type Emit = (finding: DetectionFinding) => void;

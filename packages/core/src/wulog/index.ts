@@ -12,6 +12,13 @@ export {
 export { detectLogKind, type LogKind } from './detect.js';
 export { FindingsMachine, type FindingHandler } from './findings.js';
 export { httpStatusFromHresult } from './http-status.js';
-export { WuLogParser, parseLog, type ParseBatch, type WuLogParserOptions, type WuLogSink } from './parser.js';
+export {
+  WuLogParser,
+  WuLogStream,
+  parseLog,
+  type ParseBatch,
+  type WuLogParserOptions,
+  type WuLogSink,
+} from './parser.js';
 export { lineLayout, parseRecord, type LineLayout } from './records.js';
 export { ParserStateSchema, type ParsedParserState, type ParserState } from './state.js';

@@ -18,7 +18,8 @@ import { normalizeServiceId } from '../catalogue/services.js';
 import type { Hresult } from '../hresult/normalize.js';
 import { detach, hexCode, labelledCode, sameThread } from './codes.js';
 import { startsWithAt } from './message.js';
-import { copyState, type ParsedParserState } from './state.js';
+import { copyState } from './copy-state.js';
+import type { ParsedParserState } from './state.js';
 import type { InstallFinding, LogRecord } from './types.js';
 
 type Emit = (finding: InstallFinding) => void;

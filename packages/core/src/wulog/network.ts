@@ -16,7 +16,8 @@ import type { Hresult } from '../hresult/normalize.js';
 import { detach, hexCodeAt, labelledCode, sameThread } from './codes.js';
 import { skipBlanks, startsWithAt } from './message.js';
 import { httpStatusFromHresult } from './http-status.js';
-import { copyState, type ParsedParserState } from './state.js';
+import { copyState } from './copy-state.js';
+import type { ParsedParserState } from './state.js';
 import type { LogRecord, NetworkErrorFinding } from './types.js';
 
 type Emit = (finding: NetworkErrorFinding) => void;

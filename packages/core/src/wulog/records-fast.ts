@@ -54,6 +54,17 @@ for (let i = 0; i < 16; i++) {
 const COMPONENT = new Uint8Array(256);
 for (let i = 0; i < 0x80; i++) COMPONENT[i] = i === TAB ? 0 : 1;
 
+/**
+ * Bytes of a component in a pasted legacy line (`\S` of records.ts's LEGACY_SPACED): anything ASCII but the blanks
+ * TAB, LF, VT, FF, CR and space (non-ASCII sends the line to parseRecord, which knows the Unicode blanks).
+ */
+const SPACED_COMPONENT = new Uint8Array(256);
+for (let i = 0; i < 0x80; i++) SPACED_COMPONENT[i] = (i >= TAB && i <= 0x0d) || i === SPACE ? 0 : 1;
+
+const CR = 0x0d;
+/** Most blanks a paste may indent a whole line by (records.ts parseIndented). */
+const MAX_INDENT = 8;
+
 /** Bytes that may continue a modern component: anything ASCII but space and TAB. */
 const MODERN_COMPONENT = new Uint8Array(256);
 for (let i = 0; i < 0x80; i++) MODERN_COMPONENT[i] = i === TAB || i === SPACE ? 0 : 1;
@@ -141,7 +152,8 @@ export class FastRecordParser {
 
   /** Record for bytes `[s, e)` / characters `[cs, ce)` (CR excluded), or null when not in a strict layout. */
   parse(b: Buffer, s: number, e: number, text: string, cs: number, ce: number, line: number): LogRecord | null {
-    return b[s + 10] === TAB ? this.legacy(b, s, e, text, cs, ce, line) : this.modern(b, s, e, text, cs, ce, line);
+    const r = b[s + 10] === TAB ? this.legacy(b, s, e, text, cs, ce, line) : this.modern(b, s, e, text, cs, ce, line);
+    return r ?? this.pasted(b, s, e, text, cs, ce, line);
   }
 
   /** The legacy TAB layout `YYYY-MM-DD<TAB>HH:MM:SS:mmm<TAB> PID<TAB>TID<TAB>Component<TAB>Text`, else null. */
@@ -163,7 +175,7 @@ export class FastRecordParser {
     const m1 = DIGIT[b[s + 21]!]!;
     const m2 = DIGIT[b[s + 22]!]!;
     if ((m0 | m1 | m2) < 0) return null;
-    if (!this.stamp(b, b === this.viewOf ? this.view : this.viewFor(b), s, text, s + off, DASH)) return null;
+    if (!this.stamp(b, b === this.viewOf ? this.view : this.viewFor(b), s, text, s + off, DASH, s + 11)) return null;
     let p = s + 24;
     while (b[p] === SPACE) p++;
     const pidStart = p;
@@ -188,7 +200,7 @@ export class FastRecordParser {
       this.skipped(pid, tidValue * 256 + tidCase, tidEnd - tidStart, text, tidStart + off);
       return SKIPPED;
     }
-    if (this.prefixStale) this.buildPrefix(text, s + off);
+    if (this.prefixStale) this.buildPrefix(text, s + 11 + off);
     const ms = m0 * 100 + m1 * 10 + m2;
     if (ms !== this.lastMs) {
       this.lastMs = ms;
@@ -200,6 +212,101 @@ export class FastRecordParser {
       pid,
       tid: this.tid(tidValue * 256 + tidCase, tidEnd - tidStart, text, tidStart + off),
       component: text.slice(compStart + off, p + off),
+      severity,
+      text: text.slice(textStart + off, ce),
+    };
+  }
+
+  /**
+   * What {@link legacy} and {@link modern} turn away but a paste often holds, read on the bytes as well: a line
+   * indented as a whole (records.ts parseIndented; the line after the indent is parsed as a line of its own), and a
+   * legacy line whose TABs became spaces ({@link spaced}). Null for anything else (parseRecord decides).
+   */
+  pasted(b: Buffer, s: number, e: number, text: string, cs: number, ce: number, line: number): LogRecord | null {
+    const c0 = b[s];
+    if (c0 !== SPACE && c0 !== TAB) return this.spaced(b, s, e, text, cs, ce, line);
+    let q = s + 1;
+    while (q < e && (b[q] === SPACE || b[q] === TAB)) q++;
+    if (q >= e || q - s > MAX_INDENT || DIGIT[b[q]!]! < 0) return null;
+    // The indent is ASCII: the same shift in bytes and characters.
+    const qc = cs + (q - s);
+    const r = b[q + 10] === TAB ? this.legacy(b, q, e, text, qc, ce, line) : this.modern(b, q, e, text, qc, ce, line);
+    return r ?? this.spaced(b, q, e, text, qc, ce, line);
+  }
+
+  /**
+   * A legacy line whose TABs became spaces (tickets, forums): records.ts's LEGACY_SPACED
+   * (`YYYY-MM-DD HH:MM:SS[:.]mmm PID TID Component Text`, runs of spaces or TABs between the columns) on the bytes;
+   * null for anything else, and whenever the expression could decide
+   * differently (a CR or a non-ASCII byte in the text, which its `.` and `\S` treat by Unicode rules).
+   */
+  spaced(b: Buffer, s: number, e: number, text: string, cs: number, ce: number, line: number): LogRecord | null {
+    const off = cs - s;
+    const c10 = b[s + 10];
+    if (e - s < 24 || b[s + 4] !== DASH || b[s + 7] !== DASH || (c10 !== SPACE && c10 !== TAB)) return null;
+    // The clock, after a run of blanks (pastes of column-aligned text have many).
+    let k = s + 11;
+    while (k < e && (b[k] === SPACE || b[k] === TAB)) k++;
+    const k8 = b[k + 8];
+    const k12 = b[k + 12];
+    if (
+      e - k < 13 ||
+      b[k + 2] !== COLON ||
+      b[k + 5] !== COLON ||
+      (k8 !== COLON && k8 !== DOT) ||
+      (k12 !== SPACE && k12 !== TAB)
+    ) {
+      return null;
+    }
+    const m0 = DIGIT[b[k + 9]!]!;
+    const m1 = DIGIT[b[k + 10]!]!;
+    const m2 = DIGIT[b[k + 11]!]!;
+    if ((m0 | m1 | m2) < 0) return null;
+    if (!this.stamp(b, b === this.viewOf ? this.view : this.viewFor(b), s, text, s + off, DASH, k)) return null;
+    let p = k + 13;
+    while (p < e && (b[p] === SPACE || b[p] === TAB)) p++;
+    const pidStart = p;
+    let pid = 0;
+    for (let c = DIGIT[b[p]!]!; c >= 0 && p < e; c = DIGIT[b[++p]!]!) pid = pid * 10 + c;
+    if (p === pidStart || p - pidStart > MAX_PID_DIGITS || p >= e || (b[p] !== SPACE && b[p] !== TAB)) return null;
+    while (p < e && (b[p] === SPACE || b[p] === TAB)) p++;
+    const tidStart = p;
+    let tidValue = 0;
+    let tidCase = 0;
+    for (let c = HEX[b[p]!]!; c >= 0 && p < e; c = HEX[b[++p]!]!) {
+      tidValue = tidValue * 16 + c;
+      tidCase = tidCase * 2 + ((b[p]! >> 5) & 1);
+    }
+    if (p === tidStart || p >= e || (b[p] !== SPACE && b[p] !== TAB)) return null;
+    const tidEnd = p;
+    while (p < e && (b[p] === SPACE || b[p] === TAB)) p++;
+    const compStart = p;
+    while (p < e && SPACED_COMPONENT[b[p]!] === 1) p++;
+    if (p === compStart || p >= e || (b[p] !== SPACE && b[p] !== TAB)) return null;
+    const compEnd = p;
+    while (p < e && (b[p] === SPACE || b[p] === TAB)) p++;
+    const textStart = p;
+    for (let k = textStart; k < e; k++) {
+      const c = b[k]!;
+      if (c === CR || c >= 0x80) return null;
+    }
+    const severity = this.body(b, textStart, e);
+    if (this.lite && !mayMatterAt(b, textStart + this.bodyAt, e, severity === 'info')) {
+      this.skipped(pid, tidValue * 256 + tidCase, tidEnd - tidStart, text, tidStart + off);
+      return SKIPPED;
+    }
+    if (this.prefixStale) this.buildPrefix(text, k + off);
+    const ms = m0 * 100 + m1 * 10 + m2;
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.lastTime = this.prefix + MILLIS[ms]!;
+    }
+    return {
+      line,
+      time: this.lastTime,
+      pid,
+      tid: this.tid(tidValue * 256 + tidCase, tidEnd - tidStart, text, tidStart + off),
+      component: text.slice(compStart + off, compEnd + off),
       severity,
       text: text.slice(textStart + off, ce),
     };
@@ -221,7 +328,7 @@ export class FastRecordParser {
       return null;
     }
     const view = b === this.viewOf ? this.view : this.viewFor(b);
-    if (!this.stamp(b, view, s, text, s + off, sep)) return null;
+    if (!this.stamp(b, view, s, text, s + off, sep, s + 11)) return null;
     let p = s + 20;
     // Get-WindowsUpdateLog writes seven fraction digits: two 4-byte reads check them (overlapping by one).
     if (
@@ -266,7 +373,7 @@ export class FastRecordParser {
       this.skipped(pid, -1 - tidValue, tidEnd - tidStart, text, tidStart + off);
       return SKIPPED;
     }
-    if (this.prefixStale) this.buildPrefix(text, s + off);
+    if (this.prefixStale) this.buildPrefix(text, s + 11 + off);
     return {
       line,
       time: this.prefix + text.slice(s + 19 + off, fracEnd + off),
@@ -292,9 +399,9 @@ export class FastRecordParser {
     this.skipAt = at;
   }
 
-  /** {@link prefix} for the clock last checked, from the header at character `t` of `text` (which has that clock). */
-  private buildPrefix(text: string, t: number): void {
-    this.prefix = this.dateT + text.slice(t + 11, t + 19);
+  /** {@link prefix} for the clock last checked, from the clock at character `c` of `text` (which has that clock). */
+  private buildPrefix(text: string, c: number): void {
+    this.prefix = this.dateT + text.slice(c, c + 8);
     this.lastMs = -1;
     this.prefixStale = false;
   }
@@ -317,10 +424,10 @@ export class FastRecordParser {
    * Checks the date and clock of the header at byte `s` (character `t`; the caller checked the separators and the
    * length) and sets {@link prefix}; false when they are not plausible. `view` reads `b`; `sep` is the date separator.
    */
-  private stamp(b: Buffer, view: DataView, s: number, text: string, t: number, sep: number): boolean {
+  private stamp(b: Buffer, view: DataView, s: number, text: string, t: number, sep: number, c: number): boolean {
     const d0 = view.getFloat64(s, true);
     const d2 = view.getFloat64(s + 2, true);
-    const clock = view.getFloat64(s + 11, true);
+    const clock = view.getFloat64(c, true);
     if (d0 !== this.date0 || d2 !== this.date2) {
       if (!plausibleDate(b, s)) return false;
       const date =
@@ -334,7 +441,7 @@ export class FastRecordParser {
     } else if (clock === this.clock) {
       return true;
     }
-    if (!plausibleClock(b, s)) return false;
+    if (!plausibleClock(b, c - 11)) return false;
     this.clock = clock;
     this.prefixStale = true;
     return true;

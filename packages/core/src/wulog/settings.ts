@@ -4,7 +4,8 @@
  */
 import { detach } from './codes.js';
 import { startsWithAt } from './message.js';
-import { copyState, type ParsedParserState } from './state.js';
+import { copyState } from './copy-state.js';
+import type { ParsedParserState } from './state.js';
 import type { LogRecord, SettingsFinding } from './types.js';
 
 type Emit = (finding: SettingsFinding) => void;

@@ -107,7 +107,4 @@ export type ParserState = z.input<typeof ParserStateSchema>;
 /** A state after {@link ParserStateSchema} filled in the defaults: what the trackers restore from. */
 export type ParsedParserState = z.infer<typeof ParserStateSchema>;
 
-/** Deep copy of plain data, so a snapshot never aliases objects the trackers go on mutating. */
-export function copyState<T>(value: T): T {
-  return structuredClone(value);
-}
+export { copyState } from './copy-state.js';
