@@ -2,7 +2,7 @@
 // data changed, those whose silent/stale/WSUS threshold fell due (no data change at all), and those with open
 // alerts, and ends in the same alerts a full read gives.
 import test from 'ava';
-import { evaluateOnce, type EvaluationResult } from '../src/alerts/engine.js';
+import { evaluateOnce, pokeDelayMs, type EvaluationResult } from '../src/alerts/engine.js';
 import { AlertRulesConfig } from '../src/alerts/rules.js';
 import { createTestDatabase, type TestDatabase } from './helpers/db.js';
 import { insertFleet } from './helpers/fleet.js';
@@ -93,4 +93,11 @@ test.serial('a clock that went back, and the periodic full read, read the whole 
     evaluateOnce(tx, { rules, channels: ['ops'], now: new Date(t0 + 61 * MINUTE), fullEveryMinutes: 60 }),
   );
   t.is(later.mode, 'full');
+});
+
+test('a poked evaluation waits the debounce, or four times the last run when that was slower', (t) => {
+  t.is(pokeDelayMs(2000, 0), 2000);
+  t.is(pokeDelayMs(2000, 499.5), 2000);
+  t.is(pokeDelayMs(2000, 1500), 6000);
+  t.is(pokeDelayMs(0, 0.2), 1);
 });

@@ -142,6 +142,19 @@ export async function evaluateOnce(q: Queryable, opts: EvaluateOptions): Promise
 }
 
 /** Schedules evaluations; `poke()` asks for one soon after ingest. `stop()` is idempotent. */
+/** Evaluations may take at most this share of the time while ingest keeps poking (1 in 1 + this factor). */
+export const POKE_DELAY_FACTOR = 4;
+
+/**
+ * The delay before a poked evaluation: the configured debounce, or longer when the last evaluation was slow. During a
+ * reconnect storm every machine changes, each incremental evaluation reads most of the fleet, and back-to-back runs
+ * would hold the event loop the sockets and the API need; waiting `POKE_DELAY_FACTOR` times the last run's length
+ * keeps the evaluator's share of the process bounded while alerts still follow within a few seconds.
+ */
+export function pokeDelayMs(debounceMs: number, lastRunMs: number): number {
+  return Math.max(debounceMs, Math.ceil(lastRunMs * POKE_DELAY_FACTOR));
+}
+
 export class AlertEvaluator {
   private task: ScheduledTask | null = null;
   private running: Promise<void> | null = null;
@@ -149,6 +162,8 @@ export class AlertEvaluator {
   private stopped = false;
   /** The first evaluation of this process reads every machine (rules or thresholds may have changed meanwhile). */
   private fullDone = false;
+  /** How long the last evaluation took: pokes wait in proportion (see {@link pokeDelayMs}). */
+  private lastRunMs = 0;
 
   constructor(
     private readonly db: Database,
@@ -174,6 +189,7 @@ export class AlertEvaluator {
   /** Requests an evaluation soon (debounced): ingest calls this when a machine changed. */
   poke(): void {
     if (this.stopped || this.pokeTimer) return;
+    const delay = pokeDelayMs(this.opts.debounceMs, this.lastRunMs);
     this.pokeTimer = setTimeout(() => {
       this.pokeTimer = null;
       // Another collector held the lock: its evaluation may have read the machines before this ingest committed,
@@ -181,7 +197,7 @@ export class AlertEvaluator {
       void this.run().then((led) => {
         if (!led) this.poke();
       });
-    }, this.opts.debounceMs);
+    }, delay);
     this.pokeTimer.unref();
   }
 
@@ -192,6 +208,7 @@ export class AlertEvaluator {
     let led = true;
     this.running = (async () => {
       const now = this.opts.now?.() ?? new Date();
+      const started = performance.now();
       try {
         const r = await this.db.withTransaction((tx) =>
           evaluateOnce(tx, {
@@ -212,6 +229,7 @@ export class AlertEvaluator {
       } catch (err) {
         this.opts.log.error({ err }, 'alert evaluation failed');
       } finally {
+        this.lastRunMs = performance.now() - started;
         this.running = null;
       }
     })();
