@@ -7,6 +7,7 @@
 // packaging/windows/build.mjs injects it into node.exe.
 import { build } from 'esbuild';
 import { rm } from 'node:fs/promises';
+import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,19 +32,24 @@ const common = {
 };
 
 /**
- * `import … from 'node:http'` in an ES module makes Node build that module's ESM facade, which reads every export,
- * including the lazy `WebSocket`/`CloseEvent`/`MessageEvent` getters Node 22 added to node:http: that loads undici and
- * compiles its llhttp WebAssembly, ~15 MB of idle RSS the agent (which never uses them) kept for life. `require` does
- * not touch those getters, so the ESM bundle takes node:http through the bundle's `require` instead.
+ * `import … from 'node:x'` in an ES module makes Node build that built-in's ESM facade, which reads every export,
+ * including the lazy getters Node defines for rarely used parts. node:http's `WebSocket`/`CloseEvent`/`MessageEvent`
+ * load undici and compile its llhttp WebAssembly (~15 MB of idle RSS); node:crypto's `webcrypto` and node:dns's
+ * `promises` (with the socket address and block list modules) load more of Node's own modules. The agent uses none of
+ * them, and the resident agent kept them for life. `require` does not touch those getters, so the ESM bundle takes
+ * every Node built-in through the bundle's `require` instead.
  */
-const httpViaRequire = {
-  name: 'node-http-via-require',
+const builtinsViaRequire = {
+  name: 'node-builtins-via-require',
   setup(b) {
-    b.onResolve({ filter: /^(node:)?http$/ }, (args) =>
-      args.namespace === 'http-via-require' ? undefined : { path: 'node:http', namespace: 'http-via-require' },
+    b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) =>
+      args.namespace !== 'builtin-via-require' && isBuiltin(args.path)
+        ? { path: args.path.startsWith('node:') ? args.path : `node:${args.path}`, namespace: 'builtin-via-require' }
+        : undefined,
     );
-    b.onLoad({ filter: /.*/, namespace: 'http-via-require' }, () => ({
-      contents: "module.exports = require('node:http');",
+    b.onResolve({ filter: /.*/, namespace: 'builtin-via-require' }, (args) => ({ path: args.path, external: true }));
+    b.onLoad({ filter: /.*/, namespace: 'builtin-via-require' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
       loader: 'js',
     }));
   },
@@ -68,7 +74,7 @@ if (sea) {
     outExtension: { '.js': '.mjs' },
     splitting: true,
     format: 'esm',
-    plugins: [httpViaRequire],
+    plugins: [builtinsViaRequire],
     sourcemap: true,
     // ws and pino are CommonJS and require Node's built-ins; an ES module bundle has no `require` of its own.
     banner: {
