@@ -3,10 +3,11 @@
 // the fleet. It must list exactly what sorting every kept install would: here against a brute-force sort over random
 // histories with many equal times (ties go by hostname, then id), machines whose failures left the listing, machines
 // with no install, and a machine filter.
+import { readFile } from 'node:fs/promises';
 import test, { type ExecutionContext } from 'ava';
 import { lastInstall, lastInstallFailure, type InstallRecord, type InstallState } from '../src/machines/installs.js';
 import { listInstallRows } from '../src/machines/installs-repository.js';
-import { toJsonbText } from '../src/db/index.js';
+import { toJsonbText, type Queryable } from '../src/db/index.js';
 import { createTestDatabase } from './helpers/db.js';
 
 const T0 = Date.UTC(2026, 11, 1);
@@ -19,11 +20,24 @@ function lcg(seed: number): () => number {
 
 for (const failed of [true, false]) {
   test(`${failed ? 'failed installs' : 'all installs'}: the index-bounded read lists exactly the newest, ties by hostname and id`, async (t) => {
-    await listingMatchesBruteForce(t, failed);
+    await listingMatchesBruteForce(t, failed, false);
   });
 }
 
-async function listingMatchesBruteForce(t: ExecutionContext, failed: boolean): Promise<void> {
+test('all installs: rows stored before last_install_at existed are filled by its migration, then listed exactly', async (t) => {
+  await listingMatchesBruteForce(t, false, true);
+});
+
+/** The migration's backfill (the statement between its ALTER TABLE and its CREATE INDEX). */
+async function backfillLastInstallAt(db: Queryable): Promise<void> {
+  const sql = await readFile(
+    new URL('../../../prisma/migrations/20261207005021_installs_listing/migration.sql', import.meta.url),
+    'utf8',
+  );
+  await db.query(sql.slice(sql.indexOf('UPDATE "machines"'), sql.indexOf('-- CreateIndex')));
+}
+
+async function listingMatchesBruteForce(t: ExecutionContext, failed: boolean, viaMigration: boolean): Promise<void> {
   const { db, drop } = await createTestDatabase();
   t.teardown(drop);
   const rnd = lcg(7);
@@ -74,7 +88,25 @@ async function listingMatchesBruteForce(t: ExecutionContext, failed: boolean): P
     await db.query(
       `INSERT INTO machines (id, agent_id, hostname, installs, last_install_failure_at, last_install_at)
        VALUES ($1, $2, $3, $4::jsonb, $5, $6)`,
-      [m.id, `a-${m.id}`, m.hostname, toJsonbText(m.installs), lastInstallFailure(m.installs), lastInstall(m.installs)],
+      [
+        m.id,
+        `a-${m.id}`,
+        m.hostname,
+        toJsonbText(m.installs),
+        lastInstallFailure(m.installs),
+        viaMigration ? null : lastInstall(m.installs),
+      ],
+    );
+  }
+  if (viaMigration) {
+    await backfillLastInstallAt(db);
+    const { rows } = await db.query<{ id: string; last_install_at: Date | null }>(
+      'SELECT id, last_install_at FROM machines ORDER BY id',
+    );
+    t.deepEqual(
+      rows.map((r) => [r.id, r.last_install_at]),
+      machines.map((m) => [m.id, lastInstall(m.installs)]),
+      'the backfill stores what the collector computes',
     );
   }
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
