@@ -2,12 +2,18 @@
 // GET /v1/installs (read scope, in the OpenAPI document), `wuwatch installs --failed`, the dashboard's panels, and
 // the optional install_failures alert rule wired through the engine and the outbox to a webhook.
 import test from 'ava';
-import { DEFAULT_ALERT_RULES } from '../src/alerts/rules.js';
 import type { WebhookPayload } from '../src/alerts/message.js';
 import { api, startTestCollector, type TestCollector } from './helpers/collector.js';
-import { connectAgent, startWebhookSink, waitFor, type ConnectedAgent, type WebhookSink } from './helpers/alerts.js';
+import {
+  connectAgent,
+  eventClock,
+  startWebhookSink,
+  waitFor,
+  type ConnectedAgent,
+  type WebhookSink,
+} from './helpers/alerts.js';
 import { runCli } from './helpers/cli.js';
-import { installEvent } from './helpers/events.js';
+import { detectionEvent, installEvent } from './helpers/events.js';
 
 const HOUR = 3_600_000;
 const KB = 'KB5034441';
@@ -144,32 +150,77 @@ test.serial(
   },
 );
 
-test.serial(
-  'install_failures: off by default; when enabled it fires through the outbox and resolves after a success',
-  async (t) => {
-    t.false(DEFAULT_ALERT_RULES.installFailures.enabled);
-    t.is(DEFAULT_ALERT_RULES.installFailures.threshold, 3);
-    await tc.collector.alerts!.evaluator.run();
-    await waitFor(() => sink.received.some((r) => r.body.alert.rule === 'install_failures'), 'install_failures sent');
-    const body: WebhookPayload = sink.received.find((r) => r.body.alert.rule === 'install_failures')!.body;
-    t.is(body.kind, 'firing');
-    t.is(body.alert.subject, `machine:${failing.machineId}`);
-    t.is(body.alert.title, 'KB5034441 keeps failing to install on srv-install-fails');
-    t.regex(body.alert.summary, /has failed to install 3 times in a row on srv-install-fails since .*, 5 h ago/);
-    t.like(body.alert.evidence, {
-      hresult: '0x80070643',
-      hresultName: 'ERROR_INSTALL_FAILURE',
-      count: 3,
-      update: TITLE,
-    });
-    t.false(sink.received.some((r) => r.body.alert.subject === `machine:${fine.machineId}`));
+test('install_failures is off by default: a running collector with the default rules raises no alert for it', async (t) => {
+  const quiet = await startWebhookSink();
+  // Only the alert channel and timing are set: every rule keeps its default, as in a collector with no rules config.
+  const dflt = await startTestCollector({
+    alerts: {
+      debounceMs: 600_000,
+      schedule: '0 0 1 1 *',
+      channels: [{ type: 'webhook', name: 'ops', url: quiet.url, secret: 'y'.repeat(32) }],
+      delivery: { pollMs: 100, retryBaseMs: 100, retryMaxMs: 400 },
+    },
+  });
+  const m = await connectAgent(dflt, dflt.wsUrl, 'srv-default-rules');
+  t.teardown(async () => {
+    m.agent.close();
+    await dflt.close();
+    await quiet.close();
+  });
+  const clock = eventClock(Date.now() - 5 * HOUR);
+  // Far past the rule's threshold, plus a detection streak that a default rule does alert on: the evaluator and the
+  // channel work in this collector, so the missing install_failures alert is the rule being off, not a dead pipeline.
+  await m.send([
+    ...Array.from({ length: 6 }, () => (s: number) => installEvent(s, clock(), 'failed', { kb: KB, title: TITLE })),
+    (s) => detectionEvent(s, clock(), 'failed'),
+    (s) => detectionEvent(s, clock(), 'failed'),
+    (s) => detectionEvent(s, clock(), 'failed'),
+  ]);
+  const listed = await api<{ items: Item[] }>(dflt, 'GET', '/v1/installs?failed=true');
+  t.is(listed.body.items[0]?.failuresInARow, 6, 'the failures were stored');
+  await dflt.collector.alerts!.evaluator.run();
+  await waitFor(() => quiet.received.length > 0, 'the detection alert');
+  const alerts = await api<{ items: { rule: string }[] }>(dflt, 'GET', '/v1/alerts');
+  t.true(alerts.body.items.length > 0);
+  t.false(alerts.body.items.some((a) => a.rule === 'install_failures'));
+  t.false(quiet.received.some((r) => r.body.alert.rule === 'install_failures'));
+});
 
-    await failing.send([(s) => installEvent(s, ago(0.1), 'succeeded', { kb: KB, title: TITLE })]);
-    const alertState = async () => {
-      await tc.collector.alerts!.evaluator.run();
-      const r = await api<{ items: { rule: string; state: string }[] }>(tc, 'GET', '/v1/alerts?state=open');
-      return r.body.items.find((a) => a.rule === 'install_failures')?.state ?? 'none';
-    };
-    t.not(await alertState(), 'firing', 'the condition is gone after the update installed');
-  },
-);
+test.serial('install_failures: when enabled it fires through the outbox and resolves after a success', async (t) => {
+  await tc.collector.alerts!.evaluator.run();
+  await waitFor(() => sink.received.some((r) => r.body.alert.rule === 'install_failures'), 'install_failures sent');
+  const body: WebhookPayload = sink.received.find((r) => r.body.alert.rule === 'install_failures')!.body;
+  t.is(body.kind, 'firing');
+  t.is(body.alert.subject, `machine:${failing.machineId}`);
+  t.is(body.alert.title, 'KB5034441 keeps failing to install on srv-install-fails');
+  t.regex(body.alert.summary, /has failed to install 3 times in a row on srv-install-fails since .*, 5 h ago/);
+  t.like(body.alert.evidence, {
+    hresult: '0x80070643',
+    hresultName: 'ERROR_INSTALL_FAILURE',
+    count: 3,
+    update: TITLE,
+  });
+  t.false(sink.received.some((r) => r.body.alert.subject === `machine:${fine.machineId}`));
+
+  const alertState = async () => {
+    await tc.collector.alerts!.evaluator.run();
+    const r = await api<{ items: { rule: string; subject: string; state: string }[] }>(tc, 'GET', '/v1/alerts');
+    return r.body.items.find((a) => a.rule === 'install_failures' && a.subject === body.alert.subject)?.state;
+  };
+  // Default hysteresis: two fresh observations without the condition resolve it; the first only starts clearing.
+  await failing.send([(s) => installEvent(s, ago(0.1), 'succeeded', { kb: KB, title: TITLE })]);
+  t.is(await alertState(), 'clearing', 'the condition is gone after the update installed');
+  await failing.send([(s) => installEvent(s, ago(0.05), 'succeeded', { kb: 'KB5034439', title: 'Defender update' })]);
+  t.is(await alertState(), 'resolved');
+  await waitFor(
+    () => sink.received.some((r) => r.body.alert.rule === 'install_failures' && r.body.kind === 'resolved'),
+    'the resolved notification',
+  );
+  const sent = sink.received.filter((r) => r.body.alert.rule === 'install_failures');
+  t.deepEqual(
+    sent.map((r) => r.body.kind),
+    ['firing', 'resolved'],
+  );
+  t.is(sent[1]!.body.alert.id, body.alert.id, 'the same alert episode');
+  t.is(sent[1]!.body.alert.state, 'resolved');
+});

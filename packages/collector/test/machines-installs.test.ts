@@ -39,6 +39,9 @@ test('repeated failures of one update count up; its success resets the count; th
   const q = apply([installEvent(4, at(3 * HOUR), 'succeeded', { kb: KB, title: TITLE, updateId: ID })], p);
   t.like(q.installs.updates[ID], { failures: 0, firstFailureAt: null, hresult: null });
   t.deepEqual(q.lastInstallFailureAt, at(2 * HOUR), 'the failure stays in the listing');
+  t.deepEqual(q.lastInstallAt, at(3 * HOUR), 'the newest install of any outcome is indexed too');
+  const r = apply([installEvent(5, at(HOUR / 2), 'cancelled', { kb: 'KB1' })], q);
+  t.deepEqual(r.lastInstallAt, at(3 * HOUR), 'an older install arriving late does not move it back');
 });
 
 test('one install seen by the modern log (update ID only) and by event 20 (title, KB) counts once', (t) => {

@@ -3,7 +3,9 @@
 // wait for its next event).
 import test from 'ava';
 import { startTestCollector, TestAgent, type TestCollector } from './helpers/collector.js';
-import { detectionEvent } from './helpers/events.js';
+import type { UpdateSources } from '@wuwatch/core';
+import { updateSourcesOf } from '../src/machines/sources.js';
+import { detectionEvent, policyEvent, updatePolicy } from './helpers/events.js';
 import { insertAgentsWithTokens } from './helpers/fleet.js';
 
 let tc: TestCollector;
@@ -85,5 +87,45 @@ test('a hello that changes nothing in the verdict does not rewrite the status', 
   t.is(after.status, 'healthy');
   t.deepEqual(after.updated_at, before.updated_at, 'status and reasons were already right: no second write');
   t.true(after.last_seen >= before.last_seen, 'the contact itself is recorded');
+  again.close();
+});
+
+test('a hello with a new OS version saves the update sources it derives, though the status stays', async (t) => {
+  const [a] = await insertAgentsWithTokens(tc.collector.db, 1, 'agt_upgrade_');
+  // WSUS plus a deferral: Dual Scan is only "possible" while the build is unknown, "active" on Windows 10 1607+.
+  const url = 'http://wsus.example:8530';
+  const policy = updatePolicy({
+    wu: { WUServer: url, WUStatusServer: url, DeferQualityUpdates: 1 },
+    au: { UseWUServer: 1 },
+  });
+  const sources = async () =>
+    (
+      await tc.collector.db.query<{ update_sources: UpdateSources | null; status: string; updated_at: Date }>(
+        'SELECT update_sources, status, updated_at FROM machines WHERE agent_id = $1',
+        [a!.agentId],
+      )
+    ).rows[0]!;
+  const first = await TestAgent.connect(tc.wsUrl, a!.token);
+  await first.hello(a!.agentId, 'upgraded', 'Windows Server 2008 R2');
+  const now = Date.now();
+  await first.batch(1, [
+    policyEvent(1, new Date(now - 120_000), policy),
+    detectionEvent(2, new Date(now - 60_000), 'succeeded'),
+  ]);
+  first.close();
+  await first.closed;
+  const before = await sources();
+  t.is(before.update_sources?.dualScan, 'possible');
+
+  const again = await TestAgent.connect(tc.wsUrl, a!.token);
+  await again.hello(a!.agentId, 'upgraded', 'Microsoft Windows [Version 10.0.19045.3803]');
+  const after = await sources();
+  t.is(after.status, before.status, 'the verdict is the same: only the derived projection changed');
+  t.is(after.update_sources?.dualScan, 'active');
+  t.deepEqual(
+    after.update_sources,
+    JSON.parse(JSON.stringify(updateSourcesOf(policy, null, 'Microsoft Windows [Version 10.0.19045.3803]'))),
+    'what a batch would have stored for the new OS',
+  );
   again.close();
 });

@@ -127,6 +127,7 @@ function fullProjection(): MachineProjection {
       },
     },
     lastInstallFailureAt: at(-3),
+    lastInstallAt: at(-3),
     sourceStates: {
       'event_channel:Microsoft-Windows-WindowsUpdateClient/Operational': {
         source: 'event_channel',

@@ -10,6 +10,7 @@ import {
   isFailure,
   isWuwatchError,
   lookupHresult,
+  tryDescribeHresult,
 } from '@wuwatch/core';
 
 const FIELD_REPORT = fileURLToPath(
@@ -201,4 +202,12 @@ test('property: arbitrary text either describes or throws the catalogued error',
       }),
     ),
   );
+});
+
+test('tryDescribeHresult: describes what describeHresult describes, undefined for an absent or malformed code', (t) => {
+  t.deepEqual(tryDescribeHresult('0x80244022'), describeHresult('0x80244022'));
+  t.deepEqual(tryDescribeHresult(-2145107934), describeHresult(-2145107934));
+  // An unknown but well-formed code is still described (class unknown), as describeHresult does.
+  t.is(tryDescribeHresult('0x8badf00d')?.class, 'unknown');
+  for (const bad of [null, undefined, '', 'not a code', '0x', 1.5, 2 ** 40]) t.is(tryDescribeHresult(bad), undefined);
 });

@@ -1,16 +1,6 @@
-/** Evidence every alert rule builds the same way: an HRESULT explained from core's catalogue. */
-import { describeHresult, type HresultDescription } from '@wuwatch/core';
+/** Evidence every alert rule builds the same way: an HRESULT explained from core's catalogue (tryDescribeHresult). */
+import type { HresultDescription } from '@wuwatch/core';
 import type { AlertEvidence } from './types.js';
-
-/** The catalogue's description of a code, or undefined when it has none or the text is no HRESULT. */
-export function describe(code: string | null | undefined): HresultDescription | undefined {
-  if (!code) return undefined;
-  try {
-    return describeHresult(code);
-  } catch {
-    return undefined;
-  }
-}
 
 /** The evidence fields of a described code: its code, name, meaning and HTTP status. */
 export function hresultEvidence(d: HresultDescription | undefined): AlertEvidence {

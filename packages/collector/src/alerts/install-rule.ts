@@ -4,9 +4,9 @@
  * seen by the log and by event 20 counts once, machines/installs.ts). One condition per machine, naming the update
  * that failed most and counting the others.
  */
+import { tryDescribeHresult } from '@wuwatch/core';
 import * as z from 'zod';
 import type { UpdateInstalls } from '../machines/installs.js';
-import { describe } from './evidence.js';
 import type { AlertCondition, AlertEvidence, AlertMachineSnapshot } from './types.js';
 
 /** Config of the rule: off unless enabled; fires at `threshold` failed installs of one update in a row. */
@@ -40,7 +40,7 @@ export function installFailures(m: AlertMachineSnapshot, threshold: number): Ale
     .sort((a, b) => b.failures - a.failures || Date.parse(b.lastFailureAt ?? '') - Date.parse(a.lastFailureAt ?? ''));
   const top = failing[0];
   if (!top) return null;
-  const d = describe(top.hresult);
+  const d = tryDescribeHresult(top.hresult);
   const what = updateWords(top);
   const others = failing.slice(1).map((u) => u.kb ?? updateWords(u));
   const evidence: AlertEvidence = {

@@ -3,10 +3,10 @@
  * Conditions are not alerts yet: state.ts turns conditions seen over time into alerts (hysteresis, repeats,
  * silences). Conventions follow docs section 7: K consecutive failures, staleness, one incident per dead WSUS.
  */
-import { failingStreak } from '@wuwatch/core';
+import { failingStreak, tryDescribeHresult } from '@wuwatch/core';
 import * as z from 'zod';
 import { keepFailingSentence } from '../status/services.js';
-import { describe, hresultEvidence } from './evidence.js';
+import { hresultEvidence } from './evidence.js';
 import { InstallFailuresConfig, installFailures } from './install-rule.js';
 import type { AlertCondition, AlertEvidence, AlertMachineSnapshot, AlertSeverity } from './types.js';
 import { wsusKey, wsusUnreachable } from './wsus-rule.js';
@@ -105,7 +105,7 @@ function detectFailures(m: AlertMachineSnapshot, threshold: number): AlertCondit
   const streak = failingStreak(m, threshold);
   if (!streak) return null;
   const n = streak.count;
-  const d = describe(m.lastDetectionHresult);
+  const d = tryDescribeHresult(m.lastDetectionHresult);
   const url = machineUrl(m);
   const code = d ? ` with ${d.code} (${d.name})` : m.lastDetectionHresult ? ` with ${m.lastDetectionHresult}` : '';
   const evidence: AlertEvidence = {
@@ -144,7 +144,7 @@ function detectStale(m: AlertMachineSnapshot, now: Date, afterHours: number): Al
   const reference = m.lastSuccessDetectionAt ?? m.firstSeen;
   const age = now.getTime() - reference.getTime();
   if (age <= afterHours * HOUR) return null;
-  const d = describe(m.lastDetectionHresult);
+  const d = tryDescribeHresult(m.lastDetectionHresult);
   const url = machineUrl(m);
   const evidence: AlertEvidence = {
     ...hresultEvidence(d),

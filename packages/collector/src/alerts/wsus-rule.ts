@@ -8,9 +8,10 @@ import {
   isUnreachableProbe,
   normalizeWsusUrl,
   remedyForClass,
+  tryDescribeHresult,
   type ProbeData,
 } from '@wuwatch/core';
-import { describe, hresultEvidence } from './evidence.js';
+import { hresultEvidence } from './evidence.js';
 import type { AlertCondition, AlertEvidence, AlertMachineRef, AlertMachineSnapshot, AlertSeverity } from './types.js';
 
 const MINUTE = 60_000;
@@ -69,7 +70,8 @@ function wsusFix(url: string, probe: ProbeData, orphanHost: string | undefined):
   // BITS reports HTTP statuses as 0x80190000 + status, and the catalogue attaches the status-specific hint to it.
   const status = probe.class === 'http_status' && probe.httpStatus !== null ? probe.httpStatus : undefined;
   const byCode =
-    describe(probe.hresult) ?? (status !== undefined ? describe(`0x${(0x80190000 + status).toString(16)}`) : undefined);
+    tryDescribeHresult(probe.hresult) ??
+    (status !== undefined ? tryDescribeHresult(`0x${(0x80190000 + status).toString(16)}`) : undefined);
   const remedy = byCode?.class === 'unreachable' ? byCode.remedy : remedyForClass('unreachable');
   // The catalogue's remedy already starts with a hint for its code; add ours only when it had nothing to say.
   const hint = byCode === undefined ? PROBE_HINTS[probe.class] : undefined;
@@ -121,7 +123,7 @@ export function wsusUnreachable(input: WsusRuleInput, afterMinutes: number): Ale
         ? `${hosts.slice(0, SUMMARY_HOSTS).join(', ')} and ${hosts.length - SUMMARY_HOSTS} more`
         : hosts.join(', ');
     const evidence: AlertEvidence = {
-      ...hresultEvidence(describe(probe.hresult)),
+      ...hresultEvidence(tryDescribeHresult(probe.hresult)),
       url,
       probeClass: probe.class,
       since: since.toISOString(),

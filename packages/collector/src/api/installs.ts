@@ -1,5 +1,5 @@
 /** GET /v1/installs: the fleet's latest installs (or only the failed ones), each code explained from the catalogue. */
-import { describeHresult } from '@wuwatch/core';
+import { tryDescribeHresult } from '@wuwatch/core';
 import * as z from 'zod';
 import type { Queryable } from '../db/index.js';
 import { findUpdate } from '../machines/installs.js';
@@ -31,13 +31,8 @@ export interface InstallItem {
 }
 
 function explain(code: string | null): { hresultName: string | null; meaning: string | null } {
-  if (!code) return { hresultName: null, meaning: null };
-  try {
-    const d = describeHresult(code);
-    return { hresultName: d.name, meaning: d.description };
-  } catch {
-    return { hresultName: null, meaning: null };
-  }
+  const d = tryDescribeHresult(code);
+  return { hresultName: d?.name ?? null, meaning: d?.description ?? null };
 }
 
 /** The newest installs across the fleet (or one machine), newest first. */

@@ -165,7 +165,18 @@ export function applyInstall(s: InstallState, r: InstallRecord): InstallState {
  * is the newest failure the listing holds (installs-repository.ts).
  */
 export function lastInstallFailure(s: InstallState): Date | null {
-  const times = s.recent.filter((r) => r.outcome === 'failed').map((r) => Date.parse(r.at));
-  const all = times.filter((t) => !Number.isNaN(t));
+  return newest(s.recent.filter((r) => r.outcome === 'failed'));
+}
+
+/**
+ * The newest install of any outcome in the listing (`recent`), or null. Indexed like lastInstallFailure, for the
+ * same reason: the fleet's install listing reads machines newest install first and stops after `limit` machines.
+ */
+export function lastInstall(s: InstallState): Date | null {
+  return newest(s.recent);
+}
+
+function newest(records: readonly InstallRecord[]): Date | null {
+  const all = records.map((r) => Date.parse(r.at)).filter((t) => !Number.isNaN(t));
   return all.length ? new Date(Math.max(...all)) : null;
 }

@@ -13,7 +13,14 @@ import {
 import { countedDetection } from '../status/services.js';
 import type { AssessmentFacts, ScansByService } from '../status/types.js';
 import { applyDetection } from './detections.js';
-import { applyInstall, installRecord, lastInstallFailure, noInstalls, type InstallState } from './installs.js';
+import {
+  applyInstall,
+  installRecord,
+  lastInstall,
+  lastInstallFailure,
+  noInstalls,
+  type InstallState,
+} from './installs.js';
 import { updateSourcesOf } from './sources.js';
 import type { SourceStateFact } from '../status/source-state.js';
 
@@ -45,6 +52,8 @@ export interface MachineProjection {
   installs: InstallState;
   /** The newest failed install (indexed: the fleet's install-failure listing starts from it). */
   lastInstallFailureAt: Date | null;
+  /** The newest install of any outcome (indexed: the fleet's install listing starts from it). */
+  lastInstallAt: Date | null;
   /** The agent's sources by `source:name` as last reported (`source_state`, protocol 2); null before any report. */
   sourceStates: Record<string, SourceStateFact> | null;
 }
@@ -73,6 +82,7 @@ export function emptyProjection(): MachineProjection {
     scans: {},
     installs: noInstalls(),
     lastInstallFailureAt: null,
+    lastInstallAt: null,
     sourceStates: null,
   };
 }
@@ -165,7 +175,12 @@ export function applyEvents(
         const d = InstallData.safeParse(e.data);
         if (d.success) {
           const installs = applyInstall(s.installs, installRecord(at, d.data));
-          s = { ...s, installs, lastInstallFailureAt: lastInstallFailure(installs) };
+          s = {
+            ...s,
+            installs,
+            lastInstallFailureAt: lastInstallFailure(installs),
+            lastInstallAt: lastInstall(installs),
+          };
         }
         break;
       }

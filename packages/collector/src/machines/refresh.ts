@@ -133,6 +133,14 @@ export function verdictUnchanged(row: HelloRow, verdict: StatusVerdict): boolean
   );
 }
 
+/**
+ * True when deriving left the stored projection as it is (compared as stored JSON, so dates and key order aside).
+ * A hello may bring a new OS version: the update sources it derives must be saved even when the status stays.
+ */
+export function projectionUnchanged(stored: MachineProjection, derived: MachineProjection): boolean {
+  return derived === stored || isDeepStrictEqual(JSON.parse(toJsonbText(stored)), JSON.parse(toJsonbText(derived)));
+}
+
 /** The change a settle made, or null when the status stayed. */
 export function changeOf(s: Settled | null): MachineChange | null {
   return s && s.before !== s.verdict.status
@@ -167,17 +175,17 @@ export class MachineService {
 
   /**
    * Registers (or refreshes) the machine behind an agent at hello. A machine that was silent is back: its status
-   * must not wait for its next event. Most reconnects change nothing, though, and in a reconnect storm each skipped
-   * locked refresh is four statements saved.
+   * must not wait for its next event, nor a new OS version's update sources. Most reconnects change nothing, though,
+   * and in a reconnect storm each skipped locked refresh is four statements saved.
    */
   async hello(agentId: string, hello: Hello, now: Date = new Date()): Promise<{ machineId: string; ackedSeq: number }> {
     const { row, ackedSeq } = await upsertHello(this.db, agentId, hello);
-    // Derived as a settle would: the hello may bring a new OS version, which can change the scans that count.
-    const verdict = computeStatus(
-      toFacts(row, deriveProjection(rowToProjection(row), row.os_version), now, true),
-      this.thresholds,
-    );
-    if (!verdictUnchanged(row, verdict)) {
+    // Derived as a settle would: the hello may bring a new OS version, which can change the update sources and the
+    // scans that count even when the status stays; either change is saved now, not at the next batch.
+    const stored = rowToProjection(row);
+    const derived = deriveProjection(stored, row.os_version);
+    const verdict = computeStatus(toFacts(row, derived, now, true), this.thresholds);
+    if (!verdictUnchanged(row, verdict) || !projectionUnchanged(stored, derived)) {
       const settled = await this.db.withTransaction((tx) => refreshMachineStatus(tx, agentId, this.thresholds, now));
       this.emit([changeOf(settled)]);
     }
@@ -186,7 +194,8 @@ export class MachineService {
 
   /**
    * {@link MachineService.hello} for many agents inside the caller's transaction (the ingest's group commit): one
-   * upsert for all, one save for the machines whose verdict moved. The caller emits the changes after commit.
+   * upsert for all, one save for the machines whose verdict or derived projection moved. The caller emits the changes
+   * after commit.
    */
   async helloMany(
     q: Queryable,
@@ -196,13 +205,13 @@ export class MachineService {
     const upserted = await upsertHellos(q, hellos);
     const stale: SettleItem[] = [];
     for (const { row } of upserted.values()) {
-      // Derived as a settle would: the hello may bring a new OS version, which can change the scans that count.
-      const verdict = computeStatus(
-        toFacts(row, deriveProjection(rowToProjection(row), row.os_version), now, true),
-        this.thresholds,
-      );
-      if (!verdictUnchanged(row, verdict)) {
-        stale.push({ row, projection: rowToProjection(row), seen: false, connected: true });
+      // Derived as a settle would (see hello): a new OS version can change the update sources and the scans that
+      // count even when the status stays.
+      const stored = rowToProjection(row);
+      const derived = deriveProjection(stored, row.os_version);
+      const verdict = computeStatus(toFacts(row, derived, now, true), this.thresholds);
+      if (!verdictUnchanged(row, verdict) || !projectionUnchanged(stored, derived)) {
+        stale.push({ row, projection: stored, seen: false, connected: true });
       }
     }
     const settled = new Map(

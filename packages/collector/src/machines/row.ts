@@ -36,6 +36,7 @@ export const PROJECTION_COLUMNS = {
   scans: { column: 'detection_scans', jsonb: true },
   installs: { column: 'installs', jsonb: true },
   lastInstallFailureAt: { column: 'last_install_failure_at' },
+  lastInstallAt: { column: 'last_install_at' },
   sourceStates: { column: 'source_states', jsonb: true },
 } as const satisfies Record<keyof MachineProjection, ColumnSpec>;
 

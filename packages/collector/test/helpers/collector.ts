@@ -116,14 +116,14 @@ export class TestAgent {
   }
 
   /** Sends hello and returns the welcome's ackedSeq. */
-  async hello(agentId: string, hostname = 'srv'): Promise<number> {
+  async hello(agentId: string, hostname = 'srv', osVersion = 'Windows Server 2008 R2'): Promise<number> {
     this.ws.send(
       JSON.stringify({
         type: 'hello',
         protocol: PROTOCOL_VERSION,
         agentId,
         hostname,
-        osVersion: 'Windows Server 2008 R2',
+        osVersion,
         agentVersion: 'test',
         mode: 'simulate',
       }),

@@ -1,5 +1,5 @@
 /** Looking codes up: normalise the input, find the entry (specific row, BITS HTTP rule, family), add the remedy. */
-import { makeError } from '../errors/errors.js';
+import { isWuwatchError, makeError } from '../errors/errors.js';
 import { formatHresult, isSuccessHresult, normalizeHresult } from '../hresult/normalize.js';
 import type { Hresult } from '../hresult/normalize.js';
 import { AGENT_ENTRIES, SUCCESS_ENTRIES } from './entries-agent.js';
@@ -76,6 +76,21 @@ export function describeHresult(input: string | number): HresultDescription {
       remedy: remedyFor({ code, class: 'unknown' }),
     }
   );
+}
+
+/**
+ * Describes a code that may be absent or malformed (a stored or received field): undefined instead of the
+ * WUW_INVALID_HRESULT error, so every reader that explains a code it did not validate does it the same way.
+ */
+export function tryDescribeHresult(input: string | number | null | undefined): HresultDescription | undefined {
+  if (input === null || input === undefined || input === '') return undefined;
+  try {
+    return describeHresult(input);
+  } catch (err) {
+    // Only a malformed code means "nothing to explain"; anything else is a real fault and must surface.
+    if (isWuwatchError(err, 'INVALID_HRESULT')) return undefined;
+    throw err;
+  }
 }
 
 /** True when the code reports a failure (severity bit set); S_OK and the WU_S_* codes are not failures. */

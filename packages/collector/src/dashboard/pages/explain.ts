@@ -1,15 +1,6 @@
 /** The catalogue's explanation of an error code, as HTML: meaning, class, and the fix as numbered steps. */
-import { describeHresult, formatDescription, type HresultDescription } from '@wuwatch/core';
+import { formatDescription, tryDescribeHresult } from '@wuwatch/core';
 import { html, type SafeHtml } from '../html.js';
-
-/** The catalogue entry for a code, or null when the code is not a valid HRESULT. */
-export function lookup(code: string): HresultDescription | null {
-  try {
-    return describeHresult(code);
-  } catch {
-    return null;
-  }
-}
 
 /** The remedy text as paragraphs and a numbered list (the catalogue writes steps as `1. …` lines). */
 export function remedyHtml(remedy: string): SafeHtml {
@@ -33,7 +24,7 @@ export function remedyHtml(remedy: string): SafeHtml {
 
 /** One code explained: name, HTTP status, class, meaning, fix, plus the plain text for a ticket; collapsed unless `open`. */
 export function explainCode(code: string, context: string, open = true): SafeHtml {
-  const d = lookup(code);
+  const d = tryDescribeHresult(code);
   if (!d) return html`<p>${context}: <code>${code}</code> is not a valid HRESULT.</p>`;
   const heading = html`<code>${d.code}</code> ${d.name} <span class="muted">— ${context}</span>`;
   const facts = html`<dl class="facts">

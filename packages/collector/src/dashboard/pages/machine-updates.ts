@@ -3,13 +3,12 @@
  * policy gives (core's assessUpdateSources), the scans per update service (which count for the status, which are
  * context), and the last installs with their errors explained; plus the fleet page's install-failures panel.
  */
-import type { UpdateSources } from '@wuwatch/core';
+import { tryDescribeHresult, type UpdateSources } from '@wuwatch/core';
 import type { InstallItem } from '../../api/installs.js';
 import { findUpdate, type InstallState } from '../../machines/installs.js';
 import type { ScanOverview } from '../../status/services.js';
 import { timeCell } from '../format.js';
 import { html, type SafeHtml } from '../html.js';
-import { lookup } from './explain.js';
 
 const CLASS_WORDS: Readonly<Record<keyof UpdateSources['classes'], string>> = {
   quality: 'Quality updates',
@@ -76,7 +75,7 @@ export function scansSection(scans: readonly ScanOverview[], now: Date): SafeHtm
 
 function errorCell(code: string | null): SafeHtml {
   if (!code) return html`<span class="muted">—</span>`;
-  const d = lookup(code);
+  const d = tryDescribeHresult(code);
   return html`<code>${code}</code>${d ? html` ${d.name}<div class="muted">${d.description}</div>` : null}`;
 }
 

@@ -1,5 +1,5 @@
 /** The machine page: status and why, alerts, the last error explained with its fix, policy, probe, timeline, events. */
-import { failingStreak, type UpdateSources } from '@wuwatch/core';
+import { failingStreak, tryDescribeHresult, type UpdateSources } from '@wuwatch/core';
 import type { InstallState } from '../../machines/installs.js';
 import type { ScanOverview } from '../../status/services.js';
 import { peopleTime } from '../../time/people.js';
@@ -8,7 +8,7 @@ import { href, html, type SafeHtml } from '../html.js';
 import { page } from '../layout.js';
 import { detectionTimelineChart, type TimelineDay } from '../svg.js';
 import type { MachineAlert } from '../alerts.js';
-import { explainCode, lookup } from './explain.js';
+import { explainCode } from './explain.js';
 import {
   alertsSection,
   eventsTable,
@@ -82,7 +82,7 @@ function failingDays(timeline: readonly TimelineDay[]): SafeHtml {
   const rows = days.map(
     (d) =>
       html`<tr><td>${d.day}</td><td class="num">${d.succeeded}</td><td class="num">${d.failed}</td><td>${d.hresults.map(
-        (c, i) => html`${i ? ', ' : ''}<code>${c}</code> ${lookup(c)?.name ?? ''}`,
+        (c, i) => html`${i ? ', ' : ''}<code>${c}</code> ${tryDescribeHresult(c)?.name ?? ''}`,
       )}</td></tr>`,
   );
   return html`<table class="timeline"><thead><tr><th>Day</th><th class="num">Succeeded</th><th class="num">Failed</th><th>Error codes</th></tr></thead><tbody>${rows}</tbody></table>`;
