@@ -222,3 +222,21 @@ test('the machine page: the why text with times for people, the update sources, 
   t.regex(scans, new RegExp(`data-service="${SERVICE.wsus}" class="counts"`));
   t.regex(scans, new RegExp(`data-service="${SERVICE.store}" class="context"`));
 });
+
+test('the detection timeline counts only the scans that decide the status', async (t) => {
+  const a = await connectAgent(tc, tc.wsUrl, 'timeline-counting');
+  // The policy first, in a batch of its own: the next batch's scans are rolled up against it.
+  await a.send([(s) => policyEvent(s, ago(10), wsusPolicy(URL1))]);
+  await a.send([
+    scan(3, 'failed', SERVICE.wsus),
+    scan(2.5, 'succeeded', SERVICE.store),
+    scan(2, 'failed', SERVICE.wsus),
+    scan(1.5, 'succeeded', SERVICE.microsoftUpdate),
+    scan(1, 'succeeded', null),
+  ]);
+  const r = await api<{ timeline: { succeeded: number; failed: number }[] }>(tc, 'GET', `/v1/machines/${a.machineId}`);
+  const sum = (k: 'succeeded' | 'failed') => r.body.timeline.reduce((n, d) => n + d[k], 0);
+  // Two WSUS failures and the unnamed success; the Store and Microsoft Update successes are context only.
+  t.is(sum('failed'), 2);
+  t.is(sum('succeeded'), 1);
+});

@@ -9,6 +9,12 @@ export interface EventRow {
   time: Date;
   kind: string;
   data: unknown;
+  /**
+   * Whether a detection goes into the machine's per-day timeline (detection_days); default true. The ingest sets it
+   * false for scans of update services that do not decide the machine's status (collector status/services.ts), so a
+   * Store success never paints a green day over failing WSUS scans.
+   */
+  rollup?: boolean;
 }
 
 /** At or above this many rows a PostgreSQL transaction streams them with COPY instead of one unnest INSERT. */
@@ -20,26 +26,27 @@ export const COPY_THRESHOLD = 2000;
  * the ingest writer refuses re-sent seqs (only seq > agents.last_acked_seq, under the agent's row lock), and here a
  * seq repeated within the rows or already stored in the last two days' partitions is skipped — the same guarantee
  * ON CONFLICT gave, for every path that does not go through the writer's filter, at the cost of two index probes.
- * Inserted detections are added to the machine's per-day rollup (detection_days) in the same statement; a detection
- * dated more than a day ahead (a broken agent clock) is stored but not rolled up.
+ * Inserted detections whose row says `rollup` are added to the machine's per-day rollup (detection_days) in the same
+ * statement; a detection dated more than a day ahead (a broken agent clock) is stored but not rolled up.
  */
 function insertFrom(source: string, sinceParam: string): string {
   return `WITH src AS (
-  SELECT DISTINCT ON (s.agent_id, s.seq) s.agent_id, s.machine_id, s.seq, s."time", s.kind, s.data
+  SELECT DISTINCT ON (s.agent_id, s.seq) s.agent_id, s.machine_id, s.seq, s."time", s.kind, s.data, s.rollup
   FROM ${source} ORDER BY s.agent_id, s.seq
 ), ins AS (
   INSERT INTO events (agent_id, machine_id, seq, "time", kind, data)
   SELECT src.agent_id, src.machine_id, src.seq, src."time", src.kind, src.data FROM src
   WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.agent_id = src.agent_id AND e.seq = src.seq
     AND e.received_at >= ${sinceParam}::timestamptz)
-  RETURNING agent_id, machine_id, "time", kind, data
+  RETURNING agent_id, machine_id, seq, "time", kind, data
 ), rolled AS (
   INSERT INTO detection_days (machine_id, day, succeeded, failed, hresults)
-  SELECT machine_id, ("time" AT TIME ZONE 'UTC')::date,
-    count(*) FILTER (WHERE data->>'outcome' = 'succeeded')::int,
-    count(*) FILTER (WHERE data->>'outcome' = 'failed')::int,
-    array_remove(array_agg(DISTINCT data->>'hresult'), NULL)
-  FROM ins WHERE kind = 'detection' AND "time" <= now() + interval '1 day'
+  SELECT ins.machine_id, (ins."time" AT TIME ZONE 'UTC')::date,
+    count(*) FILTER (WHERE ins.data->>'outcome' = 'succeeded')::int,
+    count(*) FILTER (WHERE ins.data->>'outcome' = 'failed')::int,
+    array_remove(array_agg(DISTINCT ins.data->>'hresult'), NULL)
+  FROM ins JOIN src ON src.agent_id = ins.agent_id AND src.seq = ins.seq
+  WHERE ins.kind = 'detection' AND src.rollup AND ins."time" <= now() + interval '1 day'
   GROUP BY 1, 2
   ON CONFLICT (machine_id, day) DO UPDATE SET
     succeeded = detection_days.succeeded + EXCLUDED.succeeded,
@@ -53,18 +60,18 @@ SELECT (SELECT count(*) FROM ins)::int AS inserted, (SELECT count(*) FROM rolled
 }
 
 const UNNEST_INSERT = insertFrom(
-  `(SELECT u.agent_id, u.machine_id, u.seq, u.t AS "time", u.kind, u.data::jsonb AS data
-  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[])
-    AS u(agent_id, machine_id, seq, t, kind, data)) s`,
+  `(SELECT u.agent_id, u.machine_id, u.seq, u.t AS "time", u.kind, u.data::jsonb AS data, u.rollup
+  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[], $8::boolean[])
+    AS u(agent_id, machine_id, seq, t, kind, data, rollup)) s`,
   '$7',
 );
 
 // Session-scoped staging table; ON COMMIT DELETE ROWS empties it at the end of every transaction.
 const STAGE_CREATE = `CREATE TEMP TABLE IF NOT EXISTS wuwatch_event_stage (
   agent_id text NOT NULL, machine_id text NOT NULL, seq bigint NOT NULL, "time" timestamptz NOT NULL,
-  kind text NOT NULL, data jsonb NOT NULL
+  kind text NOT NULL, data jsonb NOT NULL, rollup boolean NOT NULL
 ) ON COMMIT DELETE ROWS`;
-const STAGE_COPY = `COPY wuwatch_event_stage (agent_id, machine_id, seq, "time", kind, data) FROM STDIN`;
+const STAGE_COPY = `COPY wuwatch_event_stage (agent_id, machine_id, seq, "time", kind, data, rollup) FROM STDIN`;
 const STAGE_INSERT = insertFrom('wuwatch_event_stage s', '$1');
 
 const DAY_MS = 86_400_000;
@@ -107,7 +114,7 @@ function* copyLines(rows: readonly EventRow[], chunkRows = 500): Generator<strin
   let chunk = '';
   let n = 0;
   for (const r of rows) {
-    chunk += `${copyField(r.agentId)}\t${copyField(r.machineId)}\t${String(r.seq)}\t${r.time.toISOString()}\t${copyField(r.kind)}\t${copyField(toJsonbText(r.data))}\n`;
+    chunk += `${copyField(r.agentId)}\t${copyField(r.machineId)}\t${String(r.seq)}\t${r.time.toISOString()}\t${copyField(r.kind)}\t${copyField(toJsonbText(r.data))}\t${r.rollup === false ? 'f' : 't'}\n`;
     if (++n === chunkRows) {
       yield chunk;
       chunk = '';
@@ -148,6 +155,7 @@ export async function insertEventsByAgent(q: Queryable, rows: readonly EventRow[
     rows.map((r) => r.kind),
     rows.map((r) => toJsonbText(r.data)),
     probeSince(),
+    rows.map((r) => r.rollup !== false),
   ]);
   return insertedOf(res);
 }

@@ -11,6 +11,7 @@ import { applyEvents, type PolicyAssessor } from '../machines/projection.js';
 import { changeOf, settleMachines, type MachineService, type SettleItem } from '../machines/refresh.js';
 import { lockMachines } from '../machines/bulk.js';
 import { rowToProjection } from '../machines/row.js';
+import { detectionCounts } from '../status/services.js';
 import type { StatusVerdict } from '../status/types.js';
 import type { QuarantinedEvent } from './admission.js';
 import { insertQuarantined } from '../quarantine/store.js';
@@ -83,16 +84,20 @@ export async function writeBatches(
   }
   const inserted = await insertEventsByAgent(
     tx,
-    live.flatMap(({ item, fresh }) =>
-      fresh.map((e) => ({
+    live.flatMap(({ item, fresh }) => {
+      const row = machines.get(item.agentId)!;
+      // The timeline shows the scans that decide the status, as the machine's policy stood when the batch came.
+      const matter = rowToProjection(row).updateSources?.servicesThatMatter ?? null;
+      return fresh.map((e) => ({
         agentId: item.agentId,
-        machineId: machines.get(item.agentId)!.id,
+        machineId: row.id,
         seq: e.seq,
         time: new Date(e.time),
         kind: e.kind,
         data: e.data,
-      })),
-    ),
+        rollup: e.kind !== 'detection' || detectionCounts(e.data, matter),
+      }));
+    }),
   );
   const settleItems: SettleItem[] = live.map(({ item, fresh }) => {
     const row = machines.get(item.agentId)!;

@@ -7,7 +7,7 @@
  * derives the stored streak columns with it (so the status, the sweep and the alert rules read the same numbers),
  * and the status reasons, the API and the dashboard describe the context with it.
  */
-import { UPDATE_SERVICES, updateServiceName } from '@wuwatch/core';
+import { normalizeServiceId, UPDATE_SERVICES, updateServiceName } from '@wuwatch/core';
 import type { ScansByService, ServiceScans } from './types.js';
 
 /** The key of detections that named no update service. */
@@ -29,6 +29,12 @@ export function serviceCounts(serviceId: string, matter: readonly string[] | nul
   if (serviceId === UNLABELLED || serviceId === DEFAULT_SERVICE) return true;
   if (matter === null) return !NEVER_DECIDE.has(serviceId);
   return matter.includes(serviceId);
+}
+
+/** {@link serviceCounts} for a detection event's data as sent (the ingest's timeline rollup asks before folding). */
+export function detectionCounts(data: unknown, matter: readonly string[] | null): boolean {
+  const raw = data !== null && typeof data === 'object' ? (data as { serviceId?: unknown }).serviceId : undefined;
+  return serviceCounts(normalizeServiceId(typeof raw === 'string' ? raw : null) ?? UNLABELLED, matter);
 }
 
 /** A service's name for people: the catalogue's, else the log's label, else the ID. */
