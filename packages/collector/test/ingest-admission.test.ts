@@ -183,3 +183,14 @@ test('the operator sees quarantined events in the API and in `wuwatch quarantine
   const json = await runCli(['quarantine', '--agent', agentId, '--json'], env);
   t.is((JSON.parse(json.out) as unknown[]).length, 1);
 });
+
+test('seqs an agent never delivers (set aside in its spool) are counted and the rest stored', async (t) => {
+  const before = tc.collector.metrics.eventsNeverDelivered.get();
+  // Seqs 2 and 4 never arrive: an agent sets a batch aside after repeated refusals and goes on with the next seqs.
+  const agentId = await deliver(t, 'srv-gaps', [good(1), good(3), good(5)]);
+  t.deepEqual(await storedSeqs(agentId), [1, 3, 5]);
+  // The first round counts the two gaps; the redelivery (all at or below the acked seq) counts nothing more.
+  t.is(tc.collector.metrics.eventsNeverDelivered.get() - before, 2);
+  const metrics = await fetch(tc.url + '/metrics', { headers: { authorization: `Bearer ${tc.adminToken}` } });
+  t.regex(await metrics.text(), /wuwatch_agent_events_never_delivered_total [1-9]/);
+});

@@ -67,6 +67,7 @@ export class Metrics {
   readonly protocolErrors: TotalCounter;
   readonly eventsQuarantined: Counter<'class'>;
   readonly eventsSanitised: TotalCounter;
+  readonly eventsNeverDelivered: TotalCounter;
   readonly eventTimesClamped: TotalCounter;
   readonly connectionsDropped: Counter<'reason'>;
   readonly httpRequests: Histogram<'method' | 'route' | 'status_code'>;
@@ -120,6 +121,13 @@ export class Metrics {
       labelNames: ['class'],
       registers,
     });
+    this.eventsNeverDelivered = new TotalCounter(
+      new Counter({
+        name: 'wuwatch_agent_events_never_delivered_total',
+        help: 'Seqs an agent numbered but never delivered (set aside in its spool after repeated refusals, or lost).',
+        registers,
+      }),
+    );
     this.eventsSanitised = new TotalCounter(
       new Counter({
         name: 'wuwatch_events_sanitised_total',

@@ -65,6 +65,7 @@ export async function ingestBatch(
   let last: BatchResult | null = null;
   let inserted = 0;
   let quarantined = 0;
+  let neverDelivered = 0;
   for (const item of items) {
     let r: BatchResult;
     if (item.event) {
@@ -87,7 +88,8 @@ export async function ingestBatch(
     }
     inserted += r.inserted;
     quarantined += r.quarantined;
+    neverDelivered += r.neverDelivered;
     last = r;
   }
-  return { ...last!, inserted, quarantined, admission, oneByOne: true };
+  return { ...last!, inserted, quarantined, neverDelivered, admission, oneByOne: true };
 }

@@ -23,6 +23,12 @@ export interface BatchResult {
   inserted: number;
   /** Quarantined events newly recorded (redelivered ones are counted once). */
   quarantined: number;
+  /**
+   * Seqs between the agent's last acknowledged one and this batch's highest that the batch does not carry: never
+   * delivered (the agent set them aside after repeated refusals, or lost them). The ack covers them, so they can never
+   * arrive later: counted and logged, the one trace such a gap leaves on the collector.
+   */
+  neverDelivered: number;
   machineId: string;
   statusBefore: string;
   verdict: StatusVerdict;
@@ -67,7 +73,14 @@ export async function writeBatches(
     ids.filter((id) => lastAcked.has(id)),
   );
   const out: (BatchResult | Error)[] = [];
-  const live: { item: BatchItem; index: number; fresh: WireEvent[]; maxSeq: number; quarantined: number }[] = [];
+  const live: {
+    item: BatchItem;
+    index: number;
+    fresh: WireEvent[];
+    maxSeq: number;
+    quarantined: number;
+    neverDelivered: number;
+  }[] = [];
   for (const [index, item] of items.entries()) {
     const acked = lastAcked.get(item.agentId);
     const row = machines.get(item.agentId);
@@ -78,7 +91,8 @@ export async function writeBatches(
       const setAside = (item.quarantined ?? []).filter((e) => e.seq > acked);
       const maxSeq = [...item.events, ...setAside].reduce((m, e) => Math.max(m, e.seq), acked);
       const quarantined = await insertQuarantined(tx, item.agentId, row.id, setAside);
-      live.push({ item, index, fresh, maxSeq, quarantined });
+      const carried = new Set([...fresh, ...setAside].map((e) => e.seq)).size;
+      live.push({ item, index, fresh, maxSeq, quarantined, neverDelivered: maxSeq - acked - carried });
       out.push(new Error('pending'));
     }
   }
@@ -122,6 +136,7 @@ export async function writeBatches(
       upTo: l.maxSeq,
       inserted: inserted.get(l.item.agentId) ?? 0,
       quarantined: l.quarantined,
+      neverDelivered: l.neverDelivered,
       machineId: settled[i]!.machineId,
       statusBefore: settled[i]!.before,
       verdict: settled[i]!.verdict,

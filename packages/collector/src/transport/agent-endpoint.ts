@@ -299,6 +299,13 @@ export class AgentEndpoint {
         );
       }
       if (admission.clamped > 0) log.warn({ clamped: admission.clamped }, 'event times in the future set to now');
+      if (result.neverDelivered > 0) {
+        this.deps.metrics.eventsNeverDelivered.inc(result.neverDelivered);
+        log.warn(
+          { neverDelivered: result.neverDelivered, upTo: result.upTo },
+          "the agent's batch skips seqs it never delivered (set aside in its spool after repeated refusals, or lost)",
+        );
+      }
       this.deps.metrics.ingestLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
       this.send(conn, { type: 'ack', batchId: batch.batchId, upTo: result.upTo });
       this.deps.onBatch?.(result);
