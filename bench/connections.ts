@@ -176,7 +176,7 @@ try {
   const out = {
     when: new Date().toISOString(),
     note:
-      'shared 2-core machine with ~5 engineers working at once: figures are noisy; the flood, the probes and the ' +
+      'shared 2-core machine (other work may run beside it; the load average says how much): figures are noisy; the flood, the probes and the ' +
       'collector share the 2 cores',
     limits: 'collector defaults: maxConnections 4096, maxUnauthenticatedPerAddress 64, headersTimeoutSeconds 10',
     socketsAttempted: SOCKETS,

@@ -224,7 +224,7 @@ try {
     when: new Date().toISOString(),
     server: await describeServer(pool),
     note:
-      `shared 2-core machine with ~5 engineers working at once: figures are noisy; load and collector share the 2 ` +
+      `shared 2-core machine (other work may run beside it; the load average says how much): figures are noisy; load and collector share the 2 ` +
       `cores; load average (1 min) ${round(loadAtStart)} at start, ${round(loadavg()[0]!)} at the end of the hold`,
     agents: AGENTS,
     holdSeconds: HOLD_S,
