@@ -126,11 +126,15 @@ test('wuwatch-export.cmd on a Windows 7 prefix → share → files-mode agent �
     const machines = await waitFor(
       async () => {
         const r = await api<{ items: MachineItem[] }>(tc, 'GET', '/v1/machines');
-        const ok = r.body.items.filter((m) => names.includes(m.hostname) && m.status === 'wsus_unreachable');
+        // The probe alone makes a machine wsus_unreachable, possibly before its log's detections are stored: wait
+        // for both.
+        const ok = r.body.items.filter(
+          (m) => names.includes(m.hostname) && m.status === 'wsus_unreachable' && m.last_detection_hresult !== null,
+        );
         return ok.length === names.length ? ok : undefined;
       },
       60_000,
-      'both old servers wsus_unreachable',
+      'both old servers wsus_unreachable, with their detections stored',
     ).catch((err: unknown) => {
       throw new Error(`${(err as Error).message}\n${output.slice(-3000)}`);
     });
