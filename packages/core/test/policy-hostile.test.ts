@@ -152,27 +152,33 @@ const generated = fc
   });
 
 test('property: arbitrary bytes give a storable policy or WUW_INVALID_POLICY, never another error', (t) => {
-  fc.assert(
-    fc.property(fc.uint8Array({ maxLength: 2000 }), (bytes) => checkInput(Buffer.from(bytes))),
-    { numRuns: 150, includeErrorInReport: true },
+  // fc.assert throws the shrunk counterexample: the property holds when it does not.
+  t.notThrows(() =>
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2000 }), (bytes) => checkInput(Buffer.from(bytes))),
+      { numRuns: 150, includeErrorInReport: true },
+    ),
   );
-  t.pass();
 });
 
 test('property: generated .reg files and reg query output, any encoding and line end, hostile values', (t) => {
-  fc.assert(
-    fc.property(generated, (bytes) => checkInput(bytes)),
-    { numRuns: 200, includeErrorInReport: true },
+  // fc.assert throws the shrunk counterexample: the property holds when it does not.
+  t.notThrows(() =>
+    fc.assert(
+      fc.property(generated, (bytes) => checkInput(bytes)),
+      { numRuns: 200, includeErrorInReport: true },
+    ),
   );
-  t.pass();
 });
 
 test('property: mutated real fixtures keep every invariant', (t) => {
-  fc.assert(
-    fc.property(fc.constantFrom(...FIXTURES), mutationsArb, (buf, edits) => checkInput(mutate(buf, edits))),
-    { numRuns: 100, includeErrorInReport: true },
+  // fc.assert throws the shrunk counterexample: the property holds when it does not.
+  t.notThrows(() =>
+    fc.assert(
+      fc.property(fc.constantFrom(...FIXTURES), mutationsArb, (buf, edits) => checkInput(mutate(buf, edits))),
+      { numRuns: 100, includeErrorInReport: true },
+    ),
   );
-  t.pass();
 });
 
 test('property: huge and hostile shapes (many keys, values, continuations, deletions, blank runs) stay fast', (t) => {
@@ -187,14 +193,16 @@ test('property: huge and hostile shapes (many keys, values, continuations, delet
     (n) => 'HKEY_LOCAL_MACHINE\\SOFTWARE\\x\n' + '    v    REG_SZ    x\n'.repeat(n),
     (n) => 'REGEDIT4\r' + `[HKLM\\k]\r"v"="${'\\"'.repeat(n)}"\r`,
   ];
-  fc.assert(
-    fc.property(fc.constantFrom(...shapes), fc.boolean(), (shape, wide) => {
-      const text = shape(30_000);
-      checkInput(wide ? utf16le(text) : Buffer.from(text), 3000);
-    }),
-    { numRuns: 14, includeErrorInReport: true },
+  // fc.assert throws the shrunk counterexample: the property holds when it does not.
+  t.notThrows(() =>
+    fc.assert(
+      fc.property(fc.constantFrom(...shapes), fc.boolean(), (shape, wide) => {
+        const text = shape(30_000);
+        checkInput(wide ? utf16le(text) : Buffer.from(text), 3000);
+      }),
+      { numRuns: 14, includeErrorInReport: true },
+    ),
   );
-  t.pass();
 });
 
 // Regressions the properties found, kept as plain examples.

@@ -195,40 +195,46 @@ const generatedLog = fc
   });
 
 test('property: arbitrary bytes never throw and yield only findings the wire accepts', (t) => {
-  fc.assert(
-    fc.property(fc.uint8Array({ maxLength: 3000 }), fc.array(fc.nat(), { maxLength: 8 }), (bytes, cuts) => {
-      checkInput(Buffer.from(bytes), cuts, 2000);
-    }),
-    { numRuns: 300, includeErrorInReport: true },
+  // fc.assert throws the shrunk counterexample: the property holds when it does not.
+  t.notThrows(() =>
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 3000 }), fc.array(fc.nat(), { maxLength: 8 }), (bytes, cuts) => {
+        checkInput(Buffer.from(bytes), cuts, 2000);
+      }),
+      { numRuns: 300, includeErrorInReport: true },
+    ),
   );
-  t.pass();
 });
 
 test('property: generated lines in every layout with hostile fields (any line end, UTF-16LE, edits)', (t) => {
-  fc.assert(
-    fc.property(generatedLog, fc.array(fc.nat(), { maxLength: 8 }), (buf, cuts) => {
-      checkInput(buf, cuts, 2000);
-    }),
-    { numRuns: 400, includeErrorInReport: true },
+  // fc.assert throws the shrunk counterexample: the property holds when it does not.
+  t.notThrows(() =>
+    fc.assert(
+      fc.property(generatedLog, fc.array(fc.nat(), { maxLength: 8 }), (buf, cuts) => {
+        checkInput(buf, cuts, 2000);
+      }),
+      { numRuns: 400, includeErrorInReport: true },
+    ),
   );
-  t.pass();
 });
 
 test('property: mutated real fixtures (and their UTF-16LE copies) keep every invariant', (t) => {
   const fixtures = wulogFixtures.map(([, b]) => b);
-  fc.assert(
-    fc.property(
-      fc.constantFrom(...fixtures),
-      fc.boolean(),
-      mutationsArb,
-      fc.array(fc.nat(), { maxLength: 8 }),
-      (buf, wide, edits, cuts) => {
-        checkInput(mutate(wide ? utf16le(buf.toString('utf8')) : buf, edits), cuts, 2000);
-      },
+  // fc.assert throws the shrunk counterexample: the property holds when it does not.
+  t.notThrows(() =>
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...fixtures),
+        fc.boolean(),
+        mutationsArb,
+        fc.array(fc.nat(), { maxLength: 8 }),
+        (buf, wide, edits, cuts) => {
+          checkInput(mutate(wide ? utf16le(buf.toString('utf8')) : buf, edits), cuts, 2000);
+        },
+      ),
+      { numRuns: 150, includeErrorInReport: true },
     ),
-    { numRuns: 150, includeErrorInReport: true },
   );
-  t.pass();
 });
 
 test('property: huge lines (a megabyte of blanks, NULs, digits or text after a key prefix) parse in bounded time', (t) => {
@@ -244,18 +250,20 @@ test('property: huge lines (a megabyte of blanks, NULs, digits or text after a k
     'Agent  FATAL: GetConfig failure, error = ',
   ];
   const fills = [' ', '\t', '\0', '1', 'a', '=', 'error ', '{', '\r'];
-  fc.assert(
-    fc.property(fc.constantFrom(...prefixes), fc.constantFrom(...fills), fc.boolean(), (prefix, fill, closed) => {
-      const line = prefix + fill.repeat(Math.floor(300_000 / fill.length)) + (closed ? ' Failure x]\n' : '');
-      const buf = Buffer.from(line + '2024-01-02\t03:04:05:678\t 576\t19d4\tAgent\tExit code = 0x8024402C\n');
-      const r = timed(() => parseLog(buf));
-      if (r.error !== undefined) throw r.error as Error;
-      ok(r.ms < 1500, `${JSON.stringify(prefix.slice(-20))} + ${JSON.stringify(fill)}: ${r.ms.toFixed(0)} ms`);
-      for (const f of r.value!.findings) checkFinding(f, r.value!.records.length);
-    }),
-    { numRuns: 40, includeErrorInReport: true },
+  // fc.assert throws the shrunk counterexample: the property holds when it does not.
+  t.notThrows(() =>
+    fc.assert(
+      fc.property(fc.constantFrom(...prefixes), fc.constantFrom(...fills), fc.boolean(), (prefix, fill, closed) => {
+        const line = prefix + fill.repeat(Math.floor(300_000 / fill.length)) + (closed ? ' Failure x]\n' : '');
+        const buf = Buffer.from(line + '2024-01-02\t03:04:05:678\t 576\t19d4\tAgent\tExit code = 0x8024402C\n');
+        const r = timed(() => parseLog(buf));
+        if (r.error !== undefined) throw r.error as Error;
+        ok(r.ms < 1500, `${JSON.stringify(prefix.slice(-20))} + ${JSON.stringify(fill)}: ${r.ms.toFixed(0)} ms`);
+        for (const f of r.value!.findings) checkFinding(f, r.value!.records.length);
+      }),
+      { numRuns: 40, includeErrorInReport: true },
+    ),
   );
-  t.pass();
 });
 
 test('snippets used by the generators are what they claim (a NUL run, a lone CR, an invalid UTF-8 surrogate)', (t) => {
