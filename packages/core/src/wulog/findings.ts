@@ -6,7 +6,7 @@
 import { DetectionTracker } from './detection.js';
 import { hexCodeAt, tokenAt } from './codes.js';
 import { parseCycleMarker } from './markers.js';
-import { ACTIONS, MARKER, NETWORK, SETTING, THIRD } from './prefixes.js';
+import { ACTIONS, MARKER, NETWORK, SETTING, THIRD, WORDS } from './prefixes.js';
 import { InstallTracker, installVerdictDetails } from './install.js';
 import { bodyStart, skipBlanks, startsWithAt } from './message.js';
 import { matchNetworkError, NetworkTracker } from './network.js';
@@ -53,9 +53,9 @@ const CH_T = 0x54;
 const CH_W = 0x57;
 
 const EXIT_CODE = 'Exit code = ';
-const SKIPPING = 'Skipping scan, self-update check returned ';
+const SKIPPING = WORDS.skipping;
 const SYNC_FAILED = 'Failed to synchronize, error = ';
-const SERVER_URL = 'Server URL = ';
+const SERVER_URL = WORDS.serverUrl;
 
 /** `Found N update(s)` followed by ` and …` or the end of the line: N, else -1. */
 function foundCount(text: string, at: number): number {
@@ -84,9 +84,9 @@ function isUnprefixedNetworkLine(text: string, at: number, c: number): boolean {
       return startsWithAt(text, 'SendRequest', at);
     case CH_D:
       // `Download manager restoring …` is frequent: the `F` after "Download" turns it away in one read.
-      return text.charCodeAt(at + 8) === CH_F && startsWithAt(text, 'DownloadFileInternal', at);
+      return text.charCodeAt(at + 8) === CH_F && startsWithAt(text, WORDS.downloadFile, at);
     case CH_G:
-      return startsWithAt(text, 'GetConfig', at);
+      return startsWithAt(text, WORDS.getConfig, at);
   }
   return false;
 }
@@ -269,7 +269,7 @@ export class FindingsMachine {
       return;
     }
     if (!this.detection.active) return;
-    if (startsWithAt(text, 'Found ', at)) {
+    if (startsWithAt(text, WORDS.found, at)) {
       const n = foundCount(text, at);
       if (n >= 0) this.detection.onFound(r, n);
     } else if (startsWithAt(text, SYNC_FAILED, at)) {
@@ -287,7 +287,7 @@ export class FindingsMachine {
       return;
     }
     if (!this.detection.active) return;
-    if (startsWithAt(text, 'ServiceI', at)) {
+    if (startsWithAt(text, WORDS.serviceId, at)) {
       // `ServiceID = {…} Managed` (agent) or `ServiceId = {…}, Server URL = …` (protocol talker)
       const d = text.charCodeAt(at + 8);
       if ((d !== 0x44 && d !== 0x64) || !startsWithAt(text, ' = {', at + 9)) return;
