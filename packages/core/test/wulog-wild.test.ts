@@ -4,7 +4,8 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describeHresult } from '../src/catalogue/index.js';
-import { parseLog, type Finding } from '../src/wulog/index.js';
+import { parseLog, WuLogStream, type Finding } from '../src/wulog/index.js';
+import { FastRecordParser, SKIPPED } from '../src/wulog/records-fast.js';
 import { ofKind } from './helpers/wulog-fixtures.js';
 
 const wild = (name: string): string =>
@@ -198,4 +199,45 @@ test('hostile input: a report head followed by huge bare lines is dropped quickl
     ofKind(all, 'detection').map((d) => [d.outcome, d.hresult]),
     [['failed', '0x80244019']],
   );
+});
+
+/** Findings of a findings-only parse (what parse-log and the agent run: lines no matcher wants are skipped unbuilt). */
+function findingsOnly(text: string): Finding[] {
+  const found: Finding[] = [];
+  const parser = new WuLogStream({ onFinding: (f) => found.push(f) });
+  parser.push(Buffer.from(text, 'latin1'));
+  parser.end();
+  return found.sort((a, b) => a.line - b.line);
+}
+
+test('Store scans of public modern logs: the lines a prefix shares with a finding are skipped, the findings stay', (t) => {
+  for (const [name, serverUrl, updatesFound] of [
+    ['findingsanity-logs-store-scan.log', 'https://fe3.delivery.mp.microsoft.com/ClientWebService/client.asmx', 15],
+    ['raja-fahad-wulogs-store-scan.log', null, 0],
+  ] as const) {
+    const text = wild(name);
+    const all = findingsOf(text);
+    t.deepEqual(findingsOnly(text), all, name);
+    t.like(ofKind(all, 'detection')[0], {
+      outcome: 'succeeded',
+      serviceId: '855E8A7C-ECB4-4CA3-B045-1DFA50104289',
+      serviceName: 'Microsoft Store',
+      serverUrl,
+      updatesFound,
+    });
+    // `Get response…`, `Service 855E… is not in sequential scan list`, `Skipping driver sync…`, `Existing cookie…`
+    // share their first three characters with GetConfig, ServiceID/Server URL, Skipping scan and Exit code: the first
+    // three are not built at all (prefixes.ts WORDS), `Exi` still is (an install summary reads any Exi… line).
+    const fast = new FastRecordParser();
+    fast.lite = true;
+    const buf = Buffer.from(text, 'latin1');
+    let at = 0;
+    for (const line of text.split('\n')) {
+      const r = fast.parse(buf, at, at + line.length, text, at, at + line.length, 1);
+      const body = line.slice(56);
+      if (/^(Get response|Service [0-9A-F]|Skipping (driver|StartCategory))/.test(body)) t.is(r, SKIPPED, line);
+      if (/^(ServiceI|Found \d|\* (START|END) \* Finding)/.test(body)) t.not(r, SKIPPED, line);
+      at += line.length + 1;
+    }
+  }
 });
