@@ -5,7 +5,34 @@
  * character at `x + (charStart - byteStart)`. Anything else returns null and goes through parseRecord (records.ts);
  * tests check that both paths give the same records.
  */
-import { isCalendarDate, MAX_FRACTION_DIGITS, MAX_PID_DIGITS } from './calendar.js';
+import { MAX_FRACTION_DIGITS, MAX_PID_DIGITS } from './calendar.js';
+import {
+  TAB,
+  SPACE,
+  DASH,
+  DOT,
+  SLASH,
+  COLON,
+  STAR,
+  HASH,
+  PLUS,
+  W,
+  F,
+  CR,
+  DIGIT,
+  SPACES8,
+  HEX,
+  COMPONENT,
+  SPACED_COMPONENT,
+  MAX_INDENT,
+  MODERN_COMPONENT,
+  digits4,
+  EMPTY_VIEW,
+  MILLIS,
+  plausibleDate,
+  plausibleClock,
+  isAt,
+} from './header-bytes.js';
 import { mayMatterAt } from './prefixes.js';
 import type { LogRecord, Severity } from './types.js';
 
@@ -22,90 +49,6 @@ export const SKIPPED: LogRecord = Object.freeze({
   severity: 'info',
   text: '',
 });
-
-const TAB = 0x09;
-const SPACE = 0x20;
-const DASH = 0x2d;
-const DOT = 0x2e;
-const SLASH = 0x2f;
-const COLON = 0x3a;
-const ZERO = 0x30;
-const STAR = 0x2a;
-const HASH = 0x23;
-const PLUS = 0x2b;
-const W = 0x57;
-const F = 0x46;
-
-/** Digit values by byte (-1 for anything else; undefined past the end of the buffer, which compares false). */
-const DIGIT = new Int8Array(256).fill(-1);
-for (let i = 0; i < 10; i++) DIGIT[ZERO + i] = i;
-
-/** Eight spaces read as a double (see {@link FastRecordParser.stamp} on comparing bytes as doubles). */
-const SPACES8 = new DataView(new Uint8Array(8).fill(SPACE).buffer).getFloat64(0, true);
-
-/** Hex digit values by byte; -1 for anything else. */
-const HEX = new Int8Array(256).fill(-1);
-for (let i = 0; i < 16; i++) {
-  HEX['0123456789abcdef'.charCodeAt(i)] = i;
-  HEX['0123456789ABCDEF'.charCodeAt(i)] = i;
-}
-
-/** Bytes that may continue a legacy component: anything ASCII but TAB (non-ASCII sends the line to parseRecord). */
-const COMPONENT = new Uint8Array(256);
-for (let i = 0; i < 0x80; i++) COMPONENT[i] = i === TAB ? 0 : 1;
-
-/**
- * Bytes of a component in a pasted legacy line (`\S` of records.ts's LEGACY_SPACED): anything ASCII but the blanks
- * TAB, LF, VT, FF, CR and space (non-ASCII sends the line to parseRecord, which knows the Unicode blanks).
- */
-const SPACED_COMPONENT = new Uint8Array(256);
-for (let i = 0; i < 0x80; i++) SPACED_COMPONENT[i] = (i >= TAB && i <= 0x0d) || i === SPACE ? 0 : 1;
-
-const CR = 0x0d;
-/** Most blanks a paste may indent a whole line by (records.ts parseIndented). */
-const MAX_INDENT = 8;
-
-/** Bytes that may continue a modern component: anything ASCII but space and TAB. */
-const MODERN_COMPONENT = new Uint8Array(256);
-for (let i = 0; i < 0x80; i++) MODERN_COMPONENT[i] = i === TAB || i === SPACE ? 0 : 1;
-
-/** True when all four bytes of `x` (little-endian uint32) are ASCII digits: high nibbles 3, low nibbles below 10. */
-function digits4(x: number): boolean {
-  return (x & 0xf0f0f0f0) === 0x30303030 && ((x + 0x06060606) & 0xf0f0f0f0) === 0x30303030;
-}
-
-const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
-
-/** `.000`…`.999`: the legacy milliseconds without slicing a string per line. */
-const MILLIS = Array.from({ length: 1000 }, (_, i) => '.' + String(i).padStart(3, '0'));
-
-/** True when the date at `s` is a real calendar day (the caller checked the separators and the length). */
-function plausibleDate(b: Buffer, s: number): boolean {
-  const y0 = DIGIT[b[s]!]!;
-  const y1 = DIGIT[b[s + 1]!]!;
-  const y2 = DIGIT[b[s + 2]!]!;
-  const y3 = DIGIT[b[s + 3]!]!;
-  const mo0 = DIGIT[b[s + 5]!]!;
-  const mo1 = DIGIT[b[s + 6]!]!;
-  const d0 = DIGIT[b[s + 8]!]!;
-  const d1 = DIGIT[b[s + 9]!]!;
-  // Any -1 makes the OR negative: one branch for eight digit checks.
-  if ((y0 | y1 | y2 | y3 | mo0 | mo1 | d0 | d1) < 0) return false;
-  // Checked once per new date (FastRecordParser.stamp caches it), so the calendar costs nothing per line.
-  return isCalendarDate(y0 * 1000 + y1 * 100 + y2 * 10 + y3, mo0 * 10 + mo1, d0 * 10 + d1);
-}
-
-/** True when the `HH?MM?SS` at `s + 11` is a plausible time of day. */
-function plausibleClock(b: Buffer, s: number): boolean {
-  const h0 = DIGIT[b[s + 11]!]!;
-  const h1 = DIGIT[b[s + 12]!]!;
-  const mi0 = DIGIT[b[s + 14]!]!;
-  const mi1 = DIGIT[b[s + 15]!]!;
-  const s0 = DIGIT[b[s + 17]!]!;
-  const s1 = DIGIT[b[s + 18]!]!;
-  if ((h0 | h1 | mi0 | mi1 | s0 | s1) < 0) return false;
-  return h0 * 10 + h1 <= 23 && mi0 * 10 + mi1 <= 59 && s0 * 10 + s1 <= 60;
-}
 
 /** Parses lines of decoded regions; keeps a cache of the last timestamp prefix (`YYYY-MM-DDTHH:MM:SS`). */
 export class FastRecordParser {
@@ -194,27 +137,9 @@ export class FastRecordParser {
     const compStart = ++p;
     while (p < e && COMPONENT[b[p]!] === 1) p++;
     if (p >= e || b[p] !== TAB) return null;
-    const textStart = p + 1;
-    const severity = this.body(b, textStart, e);
-    if (this.lite && !mayMatterAt(b, textStart + this.bodyAt, e, severity === 'info')) {
-      this.skipped(pid, tidValue * 256 + tidCase, tidEnd - tidStart, text, tidStart + off);
-      return SKIPPED;
-    }
-    if (this.prefixStale) this.buildPrefix(text, s + 11 + off);
     const ms = m0 * 100 + m1 * 10 + m2;
-    if (ms !== this.lastMs) {
-      this.lastMs = ms;
-      this.lastTime = this.prefix + MILLIS[ms]!;
-    }
-    return {
-      line,
-      time: this.lastTime,
-      pid,
-      tid: this.tid(tidValue * 256 + tidCase, tidEnd - tidStart, text, tidStart + off),
-      component: text.slice(compStart + off, p + off),
-      severity,
-      text: text.slice(textStart + off, ce),
-    };
+    const tidKey = tidValue * 256 + tidCase;
+    return this.legacyRecord(b, e, text, off, ce, line, s + 11, ms, pid, tidKey, tidStart, tidEnd, compStart, p, p + 1);
   }
 
   /**
@@ -290,13 +215,55 @@ export class FastRecordParser {
       const c = b[k]!;
       if (c === CR || c >= 0x80) return null;
     }
+    const ms = m0 * 100 + m1 * 10 + m2;
+    const tidKey = tidValue * 256 + tidCase;
+    return this.legacyRecord(
+      b,
+      e,
+      text,
+      off,
+      ce,
+      line,
+      k,
+      ms,
+      pid,
+      tidKey,
+      tidStart,
+      tidEnd,
+      compStart,
+      compEnd,
+      textStart,
+    );
+  }
+
+  /**
+   * What {@link legacy} and {@link spaced} share once their columns are found (byte offsets; `off` turns them into
+   * characters of `text`): {@link SKIPPED} for a line no matcher wants while {@link lite}, else the record, its time
+   * from the clock at byte `clock` and milliseconds `ms`, its TID from `tidKey` (hex value and letter case).
+   */
+  private legacyRecord(
+    b: Buffer,
+    e: number,
+    text: string,
+    off: number,
+    ce: number,
+    line: number,
+    clock: number,
+    ms: number,
+    pid: number,
+    tidKey: number,
+    tidStart: number,
+    tidEnd: number,
+    compStart: number,
+    compEnd: number,
+    textStart: number,
+  ): LogRecord {
     const severity = this.body(b, textStart, e);
     if (this.lite && !mayMatterAt(b, textStart + this.bodyAt, e, severity === 'info')) {
-      this.skipped(pid, tidValue * 256 + tidCase, tidEnd - tidStart, text, tidStart + off);
+      this.skipped(pid, tidKey, tidEnd - tidStart, text, tidStart + off);
       return SKIPPED;
     }
-    if (this.prefixStale) this.buildPrefix(text, k + off);
-    const ms = m0 * 100 + m1 * 10 + m2;
+    if (this.prefixStale) this.buildPrefix(text, clock + off);
     if (ms !== this.lastMs) {
       this.lastMs = ms;
       this.lastTime = this.prefix + MILLIS[ms]!;
@@ -305,7 +272,7 @@ export class FastRecordParser {
       line,
       time: this.lastTime,
       pid,
-      tid: this.tid(tidValue * 256 + tidCase, tidEnd - tidStart, text, tidStart + off),
+      tid: this.tid(tidKey, tidEnd - tidStart, text, tidStart + off),
       component: text.slice(compStart + off, compEnd + off),
       severity,
       text: text.slice(textStart + off, ce),
@@ -481,9 +448,4 @@ export class FastRecordParser {
     this.bodyAt = i - t;
     return severity;
   }
-}
-
-function isAt(b: Buffer, i: number, word: string): boolean {
-  for (let k = 0; k < word.length; k++) if (b[i + k] !== word.charCodeAt(k)) return false;
-  return true;
 }
