@@ -41,18 +41,21 @@ function isWordChar(c: number): boolean {
  * slicing: exit-code lines are frequent in a failing client's log.
  */
 export function hexCodeAt(text: string, i: number): Hresult | null {
+  // Reads stop at the end of the text: a read past it would be out of bounds, which V8 deoptimises on (a code at the
+  // end of a line is common), and recompiling costs a one-pass parse more than the check.
+  const end = text.length;
   let p = i;
-  if (text.charCodeAt(p) === 0x30 && (text.charCodeAt(p + 1) | 0x20) === 0x78) p += 2;
+  if (p + 1 < end && text.charCodeAt(p) === 0x30 && (text.charCodeAt(p + 1) | 0x20) === 0x78) p += 2;
   let value = 0;
   const start = p;
   for (
-    let d = HEX_VALUE[text.charCodeAt(p)] ?? -1;
+    let d = p < end ? HEX_VALUE[text.charCodeAt(p)]! : -1;
     d >= 0 && p - start < 9;
-    d = HEX_VALUE[text.charCodeAt(++p)] ?? -1
+    d = ++p < end ? HEX_VALUE[text.charCodeAt(p)]! : -1
   ) {
     value = value * 16 + d;
   }
-  if (p === start || p - start > 8 || isWordChar(text.charCodeAt(p))) return null;
+  if (p === start || p - start > 8 || (p < end && isWordChar(text.charCodeAt(p)))) return null;
   let code = byValue.get(value);
   if (code === undefined) {
     code = formatHresult(value);

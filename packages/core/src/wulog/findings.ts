@@ -186,7 +186,7 @@ export class FindingsMachine {
     // AU echoes part of the policy as `  # WSUS server: …` in its own init block; only the agent's block counts.
     if (
       (act & SETTING) !== 0 &&
-      !(text.charCodeAt(at - 2) === HASH && text.charCodeAt(at - 1) === SPACE) &&
+      !(at >= 2 && text.charCodeAt(at - 2) === HASH && text.charCodeAt(at - 1) === SPACE) &&
       this.settings.onLine(r, at)
     ) {
       return;
@@ -239,7 +239,7 @@ export class FindingsMachine {
       if (text.charCodeAt(at + 1) !== STAR || text.charCodeAt(at + 2) !== SPACE) return false;
     } else {
       // modern `* START *` / `* END *`, read as the indent `* ` and a message `START *`
-      if (text.charCodeAt(at - 2) !== STAR || text.charCodeAt(at - 1) !== SPACE) return false;
+      if (at < 2 || text.charCodeAt(at - 2) !== STAR || text.charCodeAt(at - 1) !== SPACE) return false;
       if (!startsWithAt(text, c === CH_S ? 'START *' : 'END *', at)) return false;
       star = at - 2;
     }

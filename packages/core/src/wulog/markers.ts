@@ -28,8 +28,9 @@ const EXIT = 'Exit code = ';
 
 /** Digits at `i` (the modern cycle Id), or null. */
 function digitsAt(text: string, i: number): string | null {
+  const end = text.length; // no read past it (out of bounds: a deoptimisation, codes.ts hexCodeAt)
   let p = i;
-  for (let c = text.charCodeAt(p); c >= 0x30 && c <= 0x39; c = text.charCodeAt(++p));
+  for (let c = p < end ? text.charCodeAt(p) : -1; c >= 0x30 && c <= 0x39; c = ++p < end ? text.charCodeAt(p) : -1);
   return p === i ? null : text.slice(i, p);
 }
 

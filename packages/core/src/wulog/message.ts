@@ -30,6 +30,7 @@ export function skipBlanks(text: string, from: number): number {
 export function startsWithAt(text: string, word: string, at: number): boolean {
   const last = word.length - 1;
   return (
+    at + last < text.length && // no read past the end (out of bounds: a deoptimisation, codes.ts hexCodeAt)
     text.charCodeAt(at) === word.charCodeAt(0) &&
     text.charCodeAt(at + last) === word.charCodeAt(last) &&
     text.indexOf(word, at) === at

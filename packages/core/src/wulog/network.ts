@@ -71,7 +71,7 @@ function requestCode(text: string, at: number): Hresult | null {
     : text.startsWith('Web service call', i - 16)
       ? i - 16
       : -1;
-  if (from < at || isWordChar(text.charCodeAt(from - 1))) return null;
+  if (from < at || (from > 0 && isWordChar(text.charCodeAt(from - 1)))) return null;
   let p = skipBlanks(text, i + 15);
   if (text.charCodeAt(p) !== 0x3d) return null; // '='
   p = skipBlanks(text, p + 1);

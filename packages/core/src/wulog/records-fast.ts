@@ -148,6 +148,7 @@ export class FastRecordParser {
    * legacy line whose TABs became spaces ({@link spaced}). Null for anything else (parseRecord decides).
    */
   pasted(b: Buffer, s: number, e: number, text: string, cs: number, ce: number, line: number): LogRecord | null {
+    if (s >= e) return null; // an empty line (a read of b[s] could be past the buffer's end)
     const c0 = b[s];
     if (c0 !== SPACE && c0 !== TAB) return this.spaced(b, s, e, text, cs, ce, line);
     let q = s + 1;
@@ -167,8 +168,9 @@ export class FastRecordParser {
    */
   spaced(b: Buffer, s: number, e: number, text: string, cs: number, ce: number, line: number): LogRecord | null {
     const off = cs - s;
+    if (e - s < 24) return null; // before any read: one past the buffer's end would deoptimise (codes.ts hexCodeAt)
     const c10 = b[s + 10];
-    if (e - s < 24 || b[s + 4] !== DASH || b[s + 7] !== DASH || (c10 !== SPACE && c10 !== TAB)) return null;
+    if (b[s + 4] !== DASH || b[s + 7] !== DASH || (c10 !== SPACE && c10 !== TAB)) return null;
     // The clock, after a run of blanks (pastes of column-aligned text have many).
     let k = s + 11;
     while (k < e && (b[k] === SPACE || b[k] === TAB)) k++;
@@ -281,10 +283,10 @@ export class FastRecordParser {
 
   /** `yyyy/MM/dd HH:mm:ss.fffffff PID TID Component Text` with `/`, `-` or `.` dates and a `:` time. */
   modern(b: Buffer, s: number, e: number, text: string, cs: number, ce: number, line: number): LogRecord | null {
+    if (e - s < 24) return null; // before any read (see spaced)
     const off = cs - s;
     const sep = b[s + 4]!;
     if (
-      e - s < 24 ||
       b[s + 10] !== SPACE ||
       (sep !== SLASH && sep !== DASH && sep !== DOT) ||
       b[s + 7] !== sep ||

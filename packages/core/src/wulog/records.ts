@@ -208,7 +208,8 @@ function parseIndented(text: string, line: number): LogRecord | null {
 
 /** Parses one line (without terminator) into a record; `line` is its 1-based number in the file. */
 export function parseRecord(text: string, line: number): LogRecord {
-  const c0 = text.charCodeAt(0);
+  // Empty lines are common: no read past the end (out of bounds: a deoptimisation, codes.ts hexCodeAt).
+  const c0 = text.length > 0 ? text.charCodeAt(0) : -1;
   if (c0 === SPACE || c0 === TAB) {
     const r = parseIndented(text, line);
     if (r !== null) return r;
@@ -218,6 +219,8 @@ export function parseRecord(text: string, line: number): LogRecord {
 
 /** A line in one of the dated layouts, or null. */
 function parseHeadered(text: string, line: number): LogRecord | null {
+  // Every dated layout is longer than 11 characters; shorter text is not read (see parseRecord).
+  if (text.length < 11) return null;
   const c0 = text.charCodeAt(0);
   if (isDigit(c0)) {
     const c10 = text.charCodeAt(10);

@@ -57,7 +57,7 @@ class Pipeline implements LineSink {
     this.fast.lite = this.findingsOnly && this.findings.quiet;
     // Dispatch on the byte after the date (TAB: legacy) here, saving a call per line; both reject other layouts.
     const record =
-      (bytes[bs + 10] === 0x09
+      (be - bs > 10 && bytes[bs + 10] === 0x09
         ? this.fast.legacy(bytes, bs, be, text, cs, ce, this.lineNo + 1)
         : this.fast.modern(bytes, bs, be, text, cs, ce, this.lineNo + 1)) ??
       this.fast.pasted(bytes, bs, be, text, cs, ce, this.lineNo + 1);
