@@ -6,6 +6,7 @@ import { deepStrictEqual, ok } from 'node:assert/strict';
 import test from 'ava';
 import fc from 'fast-check';
 import { checkEventData } from '../src/protocol/event-data.js';
+import { logDetectionData } from '../src/protocol/log-data.js';
 import { HRESULT_PATTERN, LIMITS } from '../src/protocol/schemas.js';
 import { isCalendarDate } from '../src/wulog/calendar.js';
 import { ParserStateSchema } from '../src/wulog/state.js';
@@ -23,24 +24,9 @@ function isLocalTime(t: string): boolean {
   return isCalendarDate(y, mo, d) && h < 24 && mi < 60 && s <= 60;
 }
 
-/** The wire data of a finding, shaped as the agent's logFindingToEvent shapes it (core cannot import the agent). */
+/** The wire data of a finding, shaped as the agent's logFindingToEvent shapes it. */
 function wireData(f: Finding): Record<string, unknown> {
-  if (f.kind === 'detection') {
-    return {
-      source: 'log',
-      attemptKey: f.start,
-      outcome: f.outcome,
-      hresult: f.hresult,
-      caller: f.caller,
-      managed: f.managed,
-      serverUrl: f.serverUrl,
-      updatesFound: f.updatesFound,
-      line: f.line,
-      recordId: null,
-      serviceId: f.serviceId,
-      serviceName: f.serviceName,
-    };
-  }
+  if (f.kind === 'detection') return logDetectionData(f, f.start);
   const { kind: _kind, time: _time, ...rest } = f;
   return rest;
 }

@@ -1,5 +1,5 @@
 /** Turning parser findings (from the log or the event channels) into wire events for the spool. Pure. */
-import type { EventFinding, Finding, WireEvent } from '@wuwatch/core';
+import { logDetectionData, type EventFinding, type Finding, type WireEvent } from '@wuwatch/core';
 import type { SpoolInput } from '../spool/index.js';
 
 /** The number the `count` ASCII digits of `s` at `at` spell, or -1 when one of them is not a digit (or absent). */
@@ -79,24 +79,7 @@ export function logFindingToEvent(f: Finding, offsetMinutes: number, now: Date):
   switch (f.kind) {
     case 'detection': {
       const time = localToUtc(f.end ?? f.start, offsetMinutes) ?? now.toISOString();
-      return {
-        time,
-        kind: 'detection',
-        data: {
-          source: 'log',
-          attemptKey: localToUtc(f.start, offsetMinutes),
-          outcome: f.outcome,
-          hresult: f.hresult,
-          caller: f.caller,
-          managed: f.managed,
-          serverUrl: f.serverUrl,
-          updatesFound: f.updatesFound,
-          line: f.line,
-          recordId: null,
-          serviceId: f.serviceId ?? null,
-          serviceName: f.serviceName ?? null,
-        },
-      };
+      return { time, kind: 'detection', data: logDetectionData(f, localToUtc(f.start, offsetMinutes)) };
     }
     case 'settings':
     case 'network_error':
