@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import fc from 'fast-check';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo, LookupFunction } from 'node:net';
@@ -9,7 +9,7 @@ import { WebSocketServer } from 'ws';
 import { decodeAgentFrame, encodeFrame, EventKind, PROTOCOL_VERSION } from '@wuwatch/core';
 import type { WireEvent } from '@wuwatch/core';
 import { readSetAside, Spool, type SpoolInput } from '../src/spool/index.js';
-import { CollectorClient, rawBatchFrame, type ClientOptions } from '../src/transport/client.js';
+import { CollectorClient, rawBatchFrame, type ClientOptions, type OutboundQueue } from '../src/transport/client.js';
 
 const wireEvent: fc.Arbitrary<WireEvent> = fc.record({
   seq: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
@@ -122,8 +122,8 @@ function captured() {
   return { lines, log };
 }
 
-function client(spool: Spool, url: string | string[], log: pino.Logger, extra: Partial<ClientOptions> = {}) {
-  return new CollectorClient(spool, {
+function client(queue: OutboundQueue, url: string | string[], log: pino.Logger, extra: Partial<ClientOptions> = {}) {
+  return new CollectorClient(queue, {
     urls: typeof url === 'string' ? [url] : url,
     token: 't',
     agentId: 'a',
@@ -157,6 +157,29 @@ const settings = (n: number, poisonAt: number): SpoolInput[] =>
     kind: 'settings' as const,
     data: { i: i + 1, poison: i + 1 === poisonAt },
   }));
+
+/**
+ * Two stand-ins behind one store, as two collectors share one database, and a spool in a temporary directory, all
+ * closed when the test ends. `listenA` brings A back on its port (a restart) and returns it; that one is closed too.
+ */
+async function collectorPair(t: ExecutionContext, prefix: string, aOptions: { dieAfterStoring?: boolean } = {}) {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const stored = new Map<number, WireEvent>();
+  const first = await collectorStandIn(() => false, { stored, ...aOptions });
+  const b = await collectorStandIn(() => false, { stored });
+  const spool = await Spool.open({ dir: join(dir, 'spool') });
+  const port = Number(new URL(first.url).port);
+  const pair = {
+    a: first,
+    b,
+    stored,
+    spool,
+    listenA: async (): Promise<StandIn> => (pair.a = await collectorStandIn(() => false, { port, stored })),
+  };
+  t.teardown(() => Promise.all([pair.a.close(), b.close(), spool.close()]).then(() => undefined));
+  return pair;
+}
 
 test('an event the collector refuses again and again is set aside in the spool, once, and delivery goes on', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'wuwatch-poison-'));
@@ -258,15 +281,10 @@ test('a collector that is down is logged once, not once per reconnect attempt', 
 });
 
 test('two collectors: the client stays on the one that works and moves to the next when it goes away', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'wuwatch-failover-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
   // One database behind both: what one stored, the other knows (its welcome says so).
-  const stored = new Map<number, WireEvent>();
-  let a = await collectorStandIn(() => false, { stored });
-  const b = await collectorStandIn(() => false, { stored });
-  t.teardown(() => Promise.all([a.close(), b.close()]).then(() => undefined));
-  const spool = await Spool.open({ dir: join(dir, 'spool') });
-  t.teardown(() => spool.close());
+  const pair = await collectorPair(t, 'wuwatch-failover-');
+  const { b, stored, spool } = pair;
+  let a = pair.a;
   await spool.append(settings(5, 0));
   const { lines, log } = captured();
   const c = client(spool, [a.url, b.url], log);
@@ -277,7 +295,6 @@ test('two collectors: the client stays on the one that works and moves to the ne
   t.deepEqual([a.welcomes, b.welcomes], [1, 0]);
 
   // A goes away (every connection cut, nothing listening): the client moves to B and delivers the rest there.
-  const portA = Number(new URL(a.url).port);
   await a.close();
   await spool.append(settings(5, 0));
   c.notify();
@@ -294,7 +311,7 @@ test('two collectors: the client stays on the one that works and moves to the ne
   t.like(failovers[0], { collector: b.url, previousCollector: a.url });
 
   // A comes back: B still works, so the client stays there.
-  a = await collectorStandIn(() => false, { port: portA, stored });
+  a = await pair.listenA();
   await spool.append(settings(3, 0));
   c.notify();
   await until(() => spool.ackedSeq === 13, 'more events');
@@ -354,15 +371,8 @@ test('a client needs at least one collector URL', (t) => {
 });
 
 test('after a failover the client resumes where the collector is, not where the lost connection was', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'wuwatch-resume-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const stored = new Map<number, WireEvent>();
   // A stores the first batch, never acknowledges it, and dies when the second arrives: that one is lost in flight.
-  const a = await collectorStandIn(() => false, { stored, dieAfterStoring: true });
-  const b = await collectorStandIn(() => false, { stored });
-  t.teardown(() => Promise.all([a.close(), b.close()]).then(() => undefined));
-  const spool = await Spool.open({ dir: join(dir, 'spool') });
-  t.teardown(() => spool.close());
+  const { a, b, stored, spool } = await collectorPair(t, 'wuwatch-resume-', { dieAfterStoring: true });
   await spool.append(settings(10, 0));
   // New events arrive while the client catches up with B's welcome (it acknowledges in the spool what A stored):
   // the moment a pump with the lost connection's position would have sent 11.. and left 6..10 behind for good.
@@ -388,23 +398,7 @@ test('after a failover the client resumes where the collector is, not where the 
     },
   };
   const { log } = captured();
-  c = new CollectorClient(queue, {
-    urls: [a.url, b.url],
-    token: 't',
-    agentId: 'a',
-    hostname: 'srv-resume',
-    osVersion: 'test',
-    agentVersion: '0.1.0',
-    mode: 'event',
-    batchMaxEvents: 5,
-    batchMaxBytes: 64 * 1024,
-    maxInFlight: 2,
-    heartbeatMs: 60_000,
-    reconnectBaseMs: 4,
-    reconnectCapMs: 40,
-    maxRefusals: 3,
-    log,
-  });
+  c = client(queue, [a.url, b.url], log);
   t.teardown(() => c.stop());
   c.start();
   await until(() => spool.ackedSeq === 15, 'every event acknowledged');
@@ -447,15 +441,9 @@ test('one name with several addresses: an address that refuses is skipped within
 });
 
 test('two collectors: after a long healthy session the client reconnects to the same one; a dead one hands it to the next', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'wuwatch-failback-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const stored = new Map<number, WireEvent>();
-  let a = await collectorStandIn(() => false, { stored });
-  const b = await collectorStandIn(() => false, { stored });
-  t.teardown(() => Promise.all([a.close(), b.close()]).then(() => undefined));
-  const portA = Number(new URL(a.url).port);
-  const spool = await Spool.open({ dir: join(dir, 'spool') });
-  t.teardown(() => spool.close());
+  const pair = await collectorPair(t, 'wuwatch-failback-');
+  const { b, stored, spool } = pair;
+  let a = pair.a;
   await spool.append(settings(5, 0));
   const { lines, log } = captured();
   // A reconnect waits at least base/4 = 100 ms: time enough for A to listen again on its port.
@@ -467,7 +455,7 @@ test('two collectors: after a long healthy session the client reconnects to the 
 
   // A restarts (every connection cut, then listening again on the same port): the agent comes back to A, not B.
   await a.close();
-  a = await collectorStandIn(() => false, { port: portA, stored });
+  a = await pair.listenA();
   await spool.append(settings(5, 0));
   c.notify();
   await until(() => spool.ackedSeq === 10, 'the events after the restart');
@@ -500,15 +488,9 @@ test('two collectors: after a long healthy session the client reconnects to the 
 });
 
 test('two collectors: a session that ends soon after its welcome moves the client to the next one, even if the first is back', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'wuwatch-short-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const stored = new Map<number, WireEvent>();
-  let a = await collectorStandIn(() => false, { stored });
-  const b = await collectorStandIn(() => false, { stored });
-  t.teardown(() => Promise.all([a.close(), b.close()]).then(() => undefined));
-  const portA = Number(new URL(a.url).port);
-  const spool = await Spool.open({ dir: join(dir, 'spool') });
-  t.teardown(() => spool.close());
+  const pair = await collectorPair(t, 'wuwatch-short-');
+  const { b, spool } = pair;
+  let a = pair.a;
   await spool.append(settings(5, 0));
   const { lines, log } = captured();
   const c = client(spool, [a.url, b.url], log, {
@@ -521,7 +503,7 @@ test('two collectors: a session that ends soon after its welcome moves the clien
   await until(() => spool.ackedSeq === 5, 'the first events');
   // A restarts well within healthySessionMs of its welcome: a collector in a crash loop looks like this.
   await a.close();
-  a = await collectorStandIn(() => false, { port: portA, stored });
+  a = await pair.listenA();
   await spool.append(settings(5, 0));
   c.notify();
   await until(() => spool.ackedSeq === 10, 'the events after the failover');
